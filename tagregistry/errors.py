@@ -1,0 +1,39 @@
+"""Errors a user can act on. Each message says what was wrong and what to do."""
+
+from __future__ import annotations
+
+
+class TagRegistryError(Exception):
+    """Base class: a user-facing error (the CLI prints it on one line and exits 1)."""
+
+
+class InvalidNameError(TagRegistryError, ValueError):
+    """A tag name or reference that does not follow the naming rules."""
+
+
+class NotFoundError(TagRegistryError, LookupError):
+    """A tag, version or base model that the registry does not hold."""
+
+
+class AmbiguousReferenceError(TagRegistryError):
+    """A reference that matches tags on more than one base model."""
+
+
+class IntegrityError(TagRegistryError):
+    """Stored or imported bytes that fail their checksum, shape or dtype checks."""
+
+
+class SchemaVersionError(TagRegistryError):
+    """A database whose schema is newer than this library."""
+
+
+class BaseModelMismatchError(TagRegistryError):
+    """Tags bound to one base model used with another."""
+
+
+class PluginError(TagRegistryError):
+    """A plugin that failed to load, raised in a hook, or clashed with another plugin."""
+
+
+class InputError(TagRegistryError, ValueError):
+    """Input data that a tokenizer, template or model rejects."""

@@ -1,0 +1,80 @@
+"""Export one tag (and its head) to a ``.safetensors`` file, metadata in the header; import it back."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tagregistry import tensors
+from tagregistry.errors import IntegrityError
+from tagregistry.names import validate_name
+from tagregistry.specs import BaseModelRecord, HeadSpec, TagRecord
+
+FORMAT = "tagregistry.tag/1"
+HEAD_PREFIX = "head."
+MAX_FILE_BYTES = 512 * 1024 * 1024
+
+
+def export_tag(record: TagRecord, tag: Any, head: dict[str, Any], path: str | Path) -> Path:
+    """Write ``tag`` (key ``tag``) and head tensors (keys ``head.*``) with the record as metadata."""
+    meta = {
+        "format": FORMAT,
+        "record": record.model_dump_json(),
+    }
+    payload = {tensors.TAG_KEY: tag, **{HEAD_PREFIX + k: v for k, v in head.items()}}
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".partial")
+    tmp.write_bytes(tensors.encode(payload, metadata=meta))
+    tmp.replace(target)
+    return target
+
+
+def read_export(path: str | Path) -> tuple[TagRecord, Any, dict[str, Any]]:
+    """Read and verify an exported file: ``(record, tag tensor, head tensors)``."""
+    source = Path(path)
+    if not source.is_file():
+        raise IntegrityError(f"{source}: no such file")
+    if source.stat().st_size > MAX_FILE_BYTES:
+        raise IntegrityError(f"{source}: larger than {MAX_FILE_BYTES} bytes; refusing to read it")
+    data = source.read_bytes()
+    header = tensors.read_header(data, str(source))
+    meta = header.get("__metadata__") or {}
+    if meta.get("format") != FORMAT:
+        raise IntegrityError(
+            f"{source}: not a tagregistry tag export (format {meta.get('format')!r}, expected {FORMAT!r})"
+        )
+    try:
+        record = TagRecord.model_validate(json.loads(meta["record"]))
+    except (KeyError, ValueError) as exc:
+        raise IntegrityError(f"{source}: unreadable tag record in the header ({exc})") from exc
+    validate_name(record.name)
+    loaded = tensors.decode(data, str(source))
+    tag = loaded.pop(tensors.TAG_KEY, None)
+    if tag is None:
+        raise IntegrityError(f"{source}: no 'tag' tensor in the file")
+    head = {k.removeprefix(HEAD_PREFIX): v for k, v in loaded.items() if k.startswith(HEAD_PREFIX)}
+    _check(record, tag, head, str(source))
+    return record, tag, head
+
+
+def _check(record: TagRecord, tag: Any, head: dict[str, Any], what: str) -> None:
+    shape = tensors.shape_of(tag)
+    if shape != [record.n_vectors, record.dim]:
+        raise IntegrityError(f"{what}: tag shape {shape} != recorded {[record.n_vectors, record.dim]}")
+    if tensors.dtype_name(tag) != record.dtype:
+        raise IntegrityError(f"{what}: tag dtype {tensors.dtype_name(tag)} != recorded {record.dtype}")
+    if tensors.sha256_hex(tensors.encode({tensors.TAG_KEY: tag})) != record.sha256:
+        raise IntegrityError(f"{what}: tag tensor does not match the recorded sha256")
+    if record.head is not None:
+        shapes = {k: tensors.shape_of(v) for k, v in head.items()}
+        if shapes != record.head.shapes:
+            raise IntegrityError(f"{what}: head shapes {shapes} != recorded {record.head.shapes}")
+        if tensors.sha256_hex(tensors.encode(head)) != record.head.sha256:
+            raise IntegrityError(f"{what}: head tensors do not match the recorded sha256")
+    elif head:
+        raise IntegrityError(f"{what}: head tensors present but the record has no head")
+
+
+__all__ = ["BaseModelRecord", "HeadSpec", "export_tag", "read_export"]

@@ -1,0 +1,173 @@
+"""``Registry``: the public API over the store, the plugin catalog and the model layers."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tagregistry.errors import InvalidNameError
+from tagregistry.specs import BaseModelRecord, TagKind, TagRecord
+from tagregistry.store.engine import default_url, sqlite_path
+from tagregistry.store.tag_store import BaseArg, HeadPayload, TagStore
+
+if TYPE_CHECKING:
+    from tagregistry.plugins.manager import Catalog
+
+
+class Registry:
+    """A registry of learned tags bound to base models.
+
+    Args:
+        url: any SQLAlchemy URL; default ``$TAGREGISTRY_DB_URL`` or the SQLite file
+            ``$TAGREGISTRY_HOME/registry.db``.
+    """
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or default_url()
+        self.store = TagStore(self.url)
+
+    def __repr__(self) -> str:
+        return f"Registry({self.url!r})"
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.store.close()
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def catalog(self) -> Catalog:
+        """Specs contributed by installed plugins (domains, functions, tokenizers, ...)."""
+        from tagregistry.plugins.manager import get_catalog
+
+        return get_catalog()
+
+    # -- base models ----------------------------------------------------------------------
+    def register_base(self, record: BaseModelRecord) -> BaseModelRecord:
+        """Record a base model so that tags can be bound to it (idempotent)."""
+        return self.store.register_base(record)
+
+    def bases(self) -> list[BaseModelRecord]:
+        """Registered base models."""
+        return self.store.list_bases()
+
+    # -- tags -----------------------------------------------------------------------------
+    def register(
+        self,
+        name: str,
+        tensor: Any,
+        *,
+        base: BaseModelRecord | str,
+        kind: TagKind | None = None,
+        head: HeadPayload | None = None,
+        description: str = "",
+        source: dict[str, Any] | None = None,
+        data_hash: str | None = None,
+        metrics: dict[str, float] | None = None,
+        license: str | None = None,
+    ) -> TagRecord:
+        """Store ``tensor`` (``(n_vectors, hidden)``) as a new version of ``name``.
+
+        ``kind`` defaults to what the installed plugins declare for ``name``.
+        """
+        if isinstance(base, BaseModelRecord):
+            self.store.register_base(base)
+        return self.store.register_tag(
+            name, tensor, kind=kind or self._infer_kind(name), base=base, head=head,
+            description=description, source=source, data_hash=data_hash, metrics=metrics,
+            license=license,
+        )
+
+    def _infer_kind(self, name: str) -> TagKind:
+        catalog = self.catalog
+        if name in catalog.domains:
+            return "domain"
+        if name in catalog.functions:
+            return "function"
+        raise InvalidNameError(
+            f"no installed plugin declares {name!r}: pass kind='domain' or kind='function'"
+        )
+
+    def get(self, ref: str, base: BaseArg = None) -> TagRecord:
+        """The record for ``"Name"`` (newest) or ``"Name@v"``; errors list close matches."""
+        return self.store.resolve(ref, base)
+
+    def versions(self, name: str, base: BaseArg = None) -> list[TagRecord]:
+        """All versions of a tag, oldest first."""
+        return self.store.versions(name, base)
+
+    def list(
+        self, kind: TagKind | None = None, base: BaseArg = None, all_versions: bool = False
+    ) -> list[TagRecord]:
+        """Registered tags (newest version of each unless ``all_versions``)."""
+        return self.store.list_tags(kind=kind, base=base, all_versions=all_versions)
+
+    def load(self, ref: str | TagRecord, base: BaseArg = None) -> Any:
+        """The tag's tensor, checksum-verified."""
+        record = ref if isinstance(ref, TagRecord) else self.get(ref, base)
+        return self.store.load_tensor(record)
+
+    def load_head(self, ref: str | TagRecord, base: BaseArg = None) -> dict[str, Any]:
+        """The tag's head tensors, checksum-verified (empty if it has no head)."""
+        record = ref if isinstance(ref, TagRecord) else self.get(ref, base)
+        return self.store.load_head(record)
+
+    def delete(self, ref: str, base: BaseArg = None) -> TagRecord:
+        """Delete one pinned version, e.g. ``"QED@2"``."""
+        return self.store.delete(ref, base)
+
+    # -- exchange -------------------------------------------------------------------------
+    def export(self, ref: str, path: str | Path, base: BaseArg = None) -> Path:
+        """Write one tag (and head) to a ``.safetensors`` file with its record in the header."""
+        from tagregistry.exchange import export_tag
+
+        record = self.get(ref, base)
+        return export_tag(record, self.store.load_tensor(record), self.store.load_head(record), path)
+
+    def import_file(self, path: str | Path) -> TagRecord:
+        """Register the tag in an exported file as a new version (provenance kept)."""
+        from tagregistry.exchange import read_export
+
+        record, tag, head = read_export(path)
+        self.store.register_base(record.base)
+        head_payload = None
+        if record.head is not None:
+            head_payload = HeadPayload(spec=record.head.spec, tensors=head, config=record.head.config)
+        source = dict(record.source)
+        source["imported_from"] = {"file": str(Path(path).name), "version": record.version}
+        return self.store.register_tag(
+            record.name, tag, kind=record.kind, base=record.base, head=head_payload,
+            description=record.description, source=source, data_hash=record.data_hash,
+            metrics=record.metrics, license=record.license,
+        )
+
+    # -- database -------------------------------------------------------------------------
+    @property
+    def db_path(self) -> Path | None:
+        """The SQLite file, or ``None`` for server databases."""
+        return sqlite_path(self.url)
+
+    def backup(self, path: str | Path) -> Path:
+        """A consistent copy of a SQLite registry (online backup API)."""
+        import sqlite3
+
+        source = self.db_path
+        if source is None:
+            raise InvalidNameError(
+                "db backup works on SQLite registries; use your server's tools (pg_dump) for others"
+            )
+        target = Path(path)
+        if target.exists():
+            raise InvalidNameError(f"{target} exists; choose a new file name")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        with sqlite3.connect(source) as src, sqlite3.connect(partial) as dst:
+            src.backup(dst)
+        dst.close()
+        shutil.move(partial, target)
+        return target

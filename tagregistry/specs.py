@@ -1,0 +1,231 @@
+"""Pydantic models for what plugins contribute (specs) and what the store holds (records).
+
+Specs describe *code and templates* (a domain's tokenizer, a function's prompt and head);
+records describe *learned weights* and their provenance. Callables are named by import
+path (``"package.module:attr"``) so that listing plugins never imports heavy libraries.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from tagregistry.names import validate_name
+
+TagKind = Literal["domain", "function"]
+OutputKind = Literal["scalar", "vector", "class", "text"]
+IMPORT_PATH = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$")
+SLOT_PATTERN = re.compile(r"\{([A-Za-z][\w\-]*)(?::([A-Za-z_]\w*))?\}")
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_import_path(value: str | None) -> str | None:
+    if value is not None and not IMPORT_PATH.match(value):
+        raise ValueError(f"{value!r} is not an import path of the form 'package.module:attribute'")
+    return value
+
+
+class HeadSpec(_Spec):
+    """What a function tag's head computes from the last hidden state at the tag."""
+
+    type: str = Field(description="head type name, e.g. 'regression' or 'classification'")
+    output_dim: int = Field(1, ge=1, description="scalars out (regression) or classes")
+    labels: list[str] | None = Field(None, description="class names for classification heads")
+
+    @model_validator(mode="after")
+    def _labels_match(self) -> HeadSpec:
+        if self.labels is not None and len(self.labels) != self.output_dim:
+            raise ValueError(
+                f"head has {len(self.labels)} labels but output_dim={self.output_dim}; make them equal"
+            )
+        return self
+
+
+class DomainSpec(_Spec):
+    """A kind of specialised data (``SMILES``, ``Protein``) and how to render it as text."""
+
+    name: str
+    description: str = ""
+    tokenizer: str | None = Field(None, description="name of a registered domain tokenizer")
+    family: str | None = Field(None, description="interchangeable notations, e.g. 'molecule'")
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        return validate_name(value)
+
+
+class SlotSpec(_Spec):
+    """An input slot of a function: the keyword a user passes and the domains it accepts."""
+
+    name: str = Field(pattern=r"^[A-Za-z_]\w*$")
+    domains: list[str] = Field(min_length=1, description="accepted domain tags, preferred first")
+    families: list[str] = Field(default_factory=list, description="also accept these families")
+
+
+class FunctionSpec(_Spec):
+    """A task: input slots, a prompt template, an optional head and an evaluation metric.
+
+    The template names slots as ``{Domain:slot}`` (domain tag then the slot's value) and
+    the function tag itself as ``{Name}``, which must come last.
+    """
+
+    name: str
+    description: str = ""
+    slots: list[SlotSpec] = Field(default_factory=list)
+    template: str
+    head: HeadSpec | None = None
+    output: OutputKind = "scalar"
+    metric: str = "mse"
+    dataset: str | None = Field(None, description="default dataset name for training")
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str) -> str:
+        return validate_name(value)
+
+    @model_validator(mode="after")
+    def _template_consistent(self) -> FunctionSpec:
+        found = SLOT_PATTERN.findall(self.template)
+        own = [domain for domain, slot in found if not slot]
+        if own != [self.name]:
+            raise ValueError(
+                f"template of {self.name!r} must contain {{{self.name}}} exactly once, got {self.template!r}"
+            )
+        if not self.template.rstrip().endswith("{" + self.name + "}"):
+            raise ValueError(f"template of {self.name!r} must end with the function tag {{{self.name}}}")
+        slot_names = {slot.name for slot in self.slots}
+        used = {slot for _, slot in found if slot}
+        if used != slot_names:
+            raise ValueError(
+                f"template slots {sorted(used)} do not match declared slots {sorted(slot_names)}"
+            )
+        if self.output in ("scalar", "vector", "class") and self.head is None:
+            raise ValueError(f"function {self.name!r} with output {self.output!r} needs a head")
+        return self
+
+
+class TokenizerSpec(_Spec):
+    """A domain tokenizer: ``factory(**options)`` returns an object with ``render(value)``."""
+
+    name: str
+    factory: str
+    description: str = ""
+
+    @field_validator("factory")
+    @classmethod
+    def _valid_factory(cls, value: str) -> str:
+        return _check_import_path(value)
+
+
+class HeadTypeSpec(_Spec):
+    """A head implementation: ``factory(hidden_size, spec)`` returns a ``torch.nn.Module``."""
+
+    name: str
+    factory: str
+    description: str = ""
+
+    @field_validator("factory")
+    @classmethod
+    def _valid_factory(cls, value: str) -> str:
+        return _check_import_path(value)
+
+
+class DatasetSpec(_Spec):
+    """A data set: ``loader(split=..., **options)`` yields dict records."""
+
+    name: str
+    loader: str
+    description: str = ""
+    domains: list[str] = Field(default_factory=list)
+    function: str | None = None
+    license: str | None = None
+    splits: list[str] = Field(default_factory=lambda: ["train", "validation", "test"])
+
+    @field_validator("loader")
+    @classmethod
+    def _valid_loader(cls, value: str) -> str:
+        return _check_import_path(value)
+
+
+class BaseModelSpec(_Spec):
+    """A named base LLM: ``loader(**options)`` returns ``(model, tokenizer)``."""
+
+    name: str
+    loader: str
+    description: str = ""
+    model_id: str | None = Field(None, description="Hugging Face id the weights come from")
+
+    @field_validator("loader")
+    @classmethod
+    def _valid_loader(cls, value: str) -> str:
+        return _check_import_path(value)
+
+
+class BaseModelRecord(BaseModel):
+    """A base model as the store knows it; every tag is bound to one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model_id: str
+    revision: str = "main"
+    hidden_size: int = Field(ge=1)
+    fingerprint: str = Field(description="sha256 of the input embedding matrix")
+
+    def __str__(self) -> str:
+        return f"{self.model_id}@{self.revision} (fingerprint {self.fingerprint[:12]})"
+
+
+class HeadRecord(BaseModel):
+    """A stored head: its spec, its tensors' shapes, and config such as label scaling."""
+
+    spec: HeadSpec
+    shapes: dict[str, list[int]]
+    sha256: str
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class TagRecord(BaseModel):
+    """One immutable version of a learned tag, with its provenance."""
+
+    name: str
+    kind: TagKind
+    version: int
+    base: BaseModelRecord
+    n_vectors: int
+    dim: int
+    dtype: str
+    sha256: str
+    description: str = ""
+    created_at: datetime
+    library_version: str
+    source: dict[str, Any] = Field(default_factory=dict)
+    data_hash: str | None = None
+    metrics: dict[str, float] = Field(default_factory=dict)
+    license: str | None = None
+    head: HeadRecord | None = None
+
+    @property
+    def ref(self) -> str:
+        """``Name@version``."""
+        return f"{self.name}@{self.version}"
+
+    def summary(self) -> dict[str, Any]:
+        """A flat JSON-friendly dict for tables and ``--json`` output."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "kind": self.kind,
+            "base": self.base.model_id,
+            "n_vectors": self.n_vectors,
+            "dim": self.dim,
+            "dtype": self.dtype,
+            "head": self.head.spec.type if self.head else None,
+            "created_at": self.created_at.isoformat(timespec="seconds"),
+        }

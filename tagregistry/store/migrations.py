@@ -1,0 +1,72 @@
+"""Named schema migrations, recorded in ``schema_migrations``.
+
+Each migration is applied once, in order, in its own transaction. A database that records
+a migration this library does not know was written by a newer tagregistry: opening it
+raises SchemaVersionError before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine, inspect, select
+
+from tagregistry.errors import SchemaVersionError
+from tagregistry.store.schema import Base, BaseModelRow, HeadRow, MigrationRow, TagRow
+
+Migration = tuple[str, Callable[[Connection], None]]
+
+
+def _initial(connection: Connection) -> None:
+    tables = [BaseModelRow.__table__, TagRow.__table__, HeadRow.__table__]
+    Base.metadata.create_all(connection, tables=tables)
+
+
+MIGRATIONS: list[Migration] = [
+    ("0001_initial", _initial),
+]
+
+
+def applied_migrations(engine: Engine) -> list[str]:
+    """Names recorded in the database (empty for a new database)."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table(MigrationRow.__tablename__):
+            return []
+        return list(connection.scalars(select(MigrationRow.name)))
+
+
+def check_not_newer(applied: list[str], where: str) -> None:
+    """Raise if the database records migrations this library does not know."""
+    known = {name for name, _ in MIGRATIONS}
+    unknown = sorted(set(applied) - known)
+    if unknown:
+        raise SchemaVersionError(
+            f"the registry at {where} uses schema migrations {unknown} that this tagregistry "
+            "does not know: it was written by a newer version; upgrade tagregistry "
+            "(pip install -U tagregistry) — nothing was changed"
+        )
+
+
+def migrate(engine: Engine, where: str) -> list[str]:
+    """Apply pending migrations; return the names applied now."""
+    applied = applied_migrations(engine)
+    check_not_newer(applied, where)
+    pending = [(name, step) for name, step in MIGRATIONS if name not in applied]
+    if not pending:
+        return []
+    done: list[str] = []
+    with engine.connect().execution_options(write=True) as connection:
+        with connection.begin():
+            Base.metadata.create_all(connection, tables=[MigrationRow.__table__])
+            # Another process may have migrated while we waited for the write lock.
+            recorded = set(connection.scalars(select(MigrationRow.name)))
+            for name, step in pending:
+                if name in recorded:
+                    continue
+                step(connection)
+                connection.execute(
+                    MigrationRow.__table__.insert().values(name=name, applied_at=datetime.now(UTC))
+                )
+                done.append(name)
+    return done

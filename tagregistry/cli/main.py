@@ -52,12 +52,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return int(args.handler(args) or 0)
-    except TagRegistryError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (TagRegistryError, OSError) as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line(exc: BaseException) -> str:
+    """The error message on one line (multi-line messages, e.g. pydantic's, are joined)."""
+    return " ".join(part.strip() for part in str(exc).splitlines() if part.strip())
 
 
 if __name__ == "__main__":

@@ -10,10 +10,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy import Connection, Engine, func, inspect, select, text
 
 from tagregistry.errors import SchemaVersionError
-from tagregistry.store.schema import Base, BaseModelRow, HeadRow, MigrationRow, TagRow
+from tagregistry.store.schema import (
+    Base,
+    BaseModelRow,
+    HeadRow,
+    MigrationRow,
+    TagRow,
+    VersionCounterRow,
+)
+
+#: key of the PostgreSQL advisory lock that serialises concurrent migrations
+_PG_MIGRATION_LOCK = 0x7461677265670001
 
 Migration = tuple[str, Callable[[Connection], None]]
 
@@ -23,8 +33,25 @@ def _initial(connection: Connection) -> None:
     Base.metadata.create_all(connection, tables=tables)
 
 
+def _version_counters(connection: Connection) -> None:
+    """Per (name, base) version counters, so that deleted version numbers are never reused."""
+    Base.metadata.create_all(connection, tables=[VersionCounterRow.__table__])
+    for index in TagRow.__table__.indexes:
+        if index.name == "ix_tags_name_version":
+            index.create(connection, checkfirst=True)
+    newest = select(TagRow.name, TagRow.base_model_id, func.max(TagRow.version)).group_by(
+        TagRow.name, TagRow.base_model_id
+    )
+    connection.execute(
+        VersionCounterRow.__table__.insert().from_select(
+            ["name", "base_model_id", "last_version"], newest
+        )
+    )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
+    ("0002_version_counters", _version_counters),
 ]
 
 
@@ -58,9 +85,14 @@ def migrate(engine: Engine, where: str) -> list[str]:
     done: list[str] = []
     with engine.connect().execution_options(write=True) as connection:
         with connection.begin():
+            if connection.dialect.name == "postgresql":
+                # DDL is transactional there but not serialised: take a lock (SQLite's
+                # BEGIN IMMEDIATE already is one).
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
             Base.metadata.create_all(connection, tables=[MigrationRow.__table__])
             # Another process may have migrated while we waited for the write lock.
             recorded = set(connection.scalars(select(MigrationRow.name)))
+            check_not_newer(sorted(recorded), where)
             for name, step in pending:
                 if name in recorded:
                     continue

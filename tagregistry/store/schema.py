@@ -37,6 +37,7 @@ class TagRow(Base):
     __table_args__ = (
         UniqueConstraint("name", "base_model_id", "version", name="uq_tag_version"),
         Index("ix_tags_name", "name"),
+        Index("ix_tags_name_version", "name", "version"),  # added by 0002_version_counters
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,7 +49,6 @@ class TagRow(Base):
     dim: Mapped[int]
     dtype: Mapped[str] = mapped_column(String(16))
     sha256: Mapped[str] = mapped_column(String(64))
-    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     description: Mapped[str] = mapped_column(default="")
     created_at: Mapped[datetime]
     library_version: Mapped[str] = mapped_column(String(32))
@@ -56,6 +56,8 @@ class TagRow(Base):
     data_hash: Mapped[str | None] = mapped_column(String(128))
     metrics: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     license: Mapped[str | None] = mapped_column(String(128))
+    # last, so that reading the metadata columns never walks a large blob's overflow pages
+    data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
 
     base_model: Mapped[BaseModelRow] = relationship(lazy="joined")
     head: Mapped[HeadRow | None] = relationship(
@@ -75,3 +77,13 @@ class HeadRow(Base):
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
 
     tag: Mapped[TagRow] = relationship(back_populates="head")
+
+
+class VersionCounterRow(Base):
+    """The last version number handed out per (name, base model): deleted numbers are not reused."""
+
+    __tablename__ = "tag_counters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    base_model_id: Mapped[int] = mapped_column(ForeignKey("base_models.id"), primary_key=True)
+    last_version: Mapped[int]

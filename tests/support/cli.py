@@ -1,0 +1,21 @@
+"""Run the installed ``tagregistry`` console script in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+TAGREGISTRY = Path(sys.executable).with_name("tagregistry")
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``tagregistry ARGS`` with the current environment plus ``env``; output captured as text."""
+    full_env = {**os.environ, **(env or {})}
+    command = [str(TAGREGISTRY)] if TAGREGISTRY.exists() else [sys.executable, "-m", "tagregistry.cli.main"]
+    return subprocess.run(
+        [*command, *args], capture_output=True, text=True, env=full_env, timeout=timeout
+    )

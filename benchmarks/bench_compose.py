@@ -1,0 +1,178 @@
+"""Composition benchmark on the default base (CPU): splice overhead, batching, shared prefix.
+
+Run: ``python benchmarks/bench_compose.py [--repeats 5] [--json out.json]``. Uses a
+temporary registry with random tags (p=10, as in the paper) and its own in-process plugin,
+so it needs no trained tags. Prints one table and the three ratios against their goals:
+
+- splice-injection forward / raw forward, batch 8 x 128 tokens (goal <= 1.05);
+- ``predict_batch`` (batch 16) throughput / loop of ``predict`` (goal >= 4);
+- ``predict_many`` with 4 functions / one ``predict`` (goal <= 1.6).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from types import SimpleNamespace
+
+import torch
+
+from tagregistry.plugins.hookspecs import hookimpl
+from tagregistry.plugins.manager import Catalog
+from tagregistry.registry import Registry
+from tagregistry.specs import DomainSpec, FunctionSpec, HeadSpec, SlotSpec
+from tagregistry.store.tag_store import HeadPayload
+
+P = 10
+FUNCTIONS = ["BenchQED", "BenchLogP", "BenchTPSA", "BenchWeight"]
+SMILES = ["CCO", "c1ccccc1O", "CC(=O)Oc1ccccc1C(=O)O", "CN1C=NC2=C1C(=O)N(C(=O)N2C)C",
+          "CC(C)Cc1ccc(cc1)C(C)C(=O)O", "O=C(O)c1ccccc1O", "CCN(CC)CC", "C1CCCCC1"]
+
+
+@hookimpl(specname="tagregistry_domains")
+def _domains() -> list[DomainSpec]:
+    return [DomainSpec(name="BenchMol", tokenizer="plain", family="molecule")]
+
+
+@hookimpl(specname="tagregistry_functions")
+def _functions() -> list[FunctionSpec]:
+    slot = [SlotSpec(name="smiles", domains=["BenchMol"])]
+    return [FunctionSpec(name=name, slots=slot, head=HeadSpec(type="regression"),
+                         template=f"The SMILES of the molecule is {{BenchMol:smiles}}. "
+                                  f"Its {name[5:]} is {{{name}}}")
+            for name in FUNCTIONS]
+
+
+PLUGIN = SimpleNamespace(tagregistry_domains=_domains, tagregistry_functions=_functions)
+
+
+def timed(fn: Callable[[], object], repeats: int) -> float:
+    """Median wall time of ``fn`` over ``repeats`` runs after one warm-up."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def interleaved(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """Median times of several functions, run alternately so drift affects all alike."""
+    for fn in fns.values():
+        fn()
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--records", type=int, default=64)
+    parser.add_argument("--json", help="also write the results here")
+    args = parser.parse_args()
+
+    from tagregistry.compose.forward import run_base
+    from tagregistry.compose.splice import splice_embeddings
+    from tagregistry.heads import RegressionHead
+    from tagregistry.models.loading import load_base
+
+    catalog = Catalog(extra=[("bench", PLUGIN)])
+    base = load_base(catalog=catalog)
+    hidden = base.hidden_size
+    scale = float(base.model.get_input_embeddings().weight.std())
+    generator = torch.Generator().manual_seed(0)
+    with tempfile.TemporaryDirectory() as tmp:
+        registry = Registry(f"sqlite:///{tmp}/bench.db")
+        registry.register_base(base.record)
+        registry.register("BenchMol", torch.randn(P, hidden, generator=generator) * scale,
+                          base=base.record, kind="domain")
+        for name in FUNCTIONS:
+            head = RegressionHead(hidden, HeadSpec(type="regression"))
+            registry.register(name, torch.randn(P, hidden, generator=generator) * scale,
+                              base=base.record, kind="function",
+                              head=HeadPayload(spec=head.spec, tensors=head.state_dict()))
+        model = registry.compose("BenchMol", *FUNCTIONS, base=base, catalog=catalog)
+        results: dict[str, float] = {"threads": torch.get_num_threads()}
+
+        # 1. splice-injection forward vs raw forward, batch 8 x 128 tokens
+        ids = torch.randint(100, 40000, (8, 128), generator=generator)
+        mask = torch.ones_like(ids)
+        positions = torch.arange(128).expand(8, -1)
+        rows = torch.full_like(ids, -1)
+        layout = model.table.layout()
+        for b in range(8):  # one domain tag and one function tag per row, like a real prompt
+            first, _ = layout["BenchMol"]
+            rows[b, 20:20 + P] = torch.arange(first, first + P)
+            first, _ = layout["BenchQED"]
+            rows[b, 128 - P:] = torch.arange(first, first + P)
+        body = base.model.base_model
+
+        def raw() -> None:
+            with torch.inference_mode():
+                body(input_ids=ids, attention_mask=mask, position_ids=positions)
+
+        def spliced() -> None:
+            with torch.inference_mode():
+                embeds = splice_embeddings(base.model, ids, rows, model.table)
+                run_base(base.model, embeds, mask, positions)
+
+        print("timing forward passes (batch 8 x 128)...", flush=True)
+        forward = interleaved({"raw": raw, "spliced": spliced}, max(args.repeats, 5))
+        results["forward_raw_s"] = forward["raw"]
+        results["forward_spliced_s"] = forward["spliced"]
+        results["splice_overhead_ratio"] = forward["spliced"] / forward["raw"]
+
+        # 2. predict_batch (batch 16) vs a loop of single predictions
+        print(f"timing {args.records} predictions: loop vs predict_batch...", flush=True)
+        records = [{"smiles": SMILES[i % len(SMILES)]} for i in range(args.records)]
+        loop_s = timed(lambda: [model.predict("BenchQED", **r) for r in records], max(1, args.repeats // 2))
+        batch_s = timed(lambda: model.predict_batch(records, "BenchQED", batch_size=16, progress=False),
+                        max(1, args.repeats // 2))
+        results["predict_loop_s"] = loop_s
+        results["predict_batch16_s"] = batch_s
+        results["batch_throughput_ratio"] = loop_s / batch_s
+
+        # 3. predict_many with 4 functions vs one prediction and vs 4 separate predictions
+        print("timing predict_many vs single predictions...", flush=True)
+        record = {"smiles": SMILES[4]}
+        many = interleaved({
+            "one": lambda: model.predict("BenchQED", **record),
+            "four_separate": lambda: [model.predict(f, **record) for f in FUNCTIONS],
+            "predict_many": lambda: model.predict_many(FUNCTIONS, **record),
+        }, args.repeats * 4)
+        results["predict_one_s"] = many["one"]
+        results["predict_four_separate_s"] = many["four_separate"]
+        results["predict_many4_s"] = many["predict_many"]
+        results["predict_many_vs_one_ratio"] = many["predict_many"] / many["one"]
+        results["predict_many_vs_four_ratio"] = many["predict_many"] / many["four_separate"]
+        registry.close()
+
+    goals = {"splice_overhead_ratio": ("<=", 1.05), "batch_throughput_ratio": (">=", 4.0),
+             "predict_many_vs_one_ratio": ("<=", 1.6)}
+    print(f"device: cpu, threads: {results['threads']}, base: {base.record}")
+    for key, value in results.items():
+        if key == "threads":
+            continue
+        goal = goals.get(key)
+        verdict = ""
+        if goal:
+            ok = value <= goal[1] if goal[0] == "<=" else value >= goal[1]
+            verdict = f"  goal {goal[0]} {goal[1]}: {'met' if ok else 'MISSED'}"
+        print(f"{key:32s} {value:10.4f}{verdict}")
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(results, handle, indent=1)
+
+
+if __name__ == "__main__":
+    main()

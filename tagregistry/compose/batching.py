@@ -1,0 +1,93 @@
+"""Left-padded collation of :class:`EncodedPrompt` objects into tensors."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import torch
+
+from tagregistry.compose.prompt import EncodedPrompt
+from tagregistry.errors import InputError
+
+
+@dataclass
+class PromptBatch:
+    """Tensors for one batch, left-padded (real tokens end at the last column).
+
+    Attributes:
+        input_ids: ``(B, L)``; padding holds ``pad_id``.
+        attention_mask: ``(B, L)`` 1 for real tokens.
+        position_ids: ``(B, L)`` 0-based positions of real tokens (0 on padding).
+        tag_rows: ``(B, L)`` row of ``TagTable.matrix()`` per tag position, ``-1`` elsewhere.
+        readout: ``(B,)`` padded index of each prompt's readout position.
+        function_start: ``(B,)`` padded index where each function tag starts (``L`` if none).
+        value_mask: ``(B, L)`` True on slot-value tokens (stage-1 LM targets).
+        pad: ``(B,)`` how many padding columns each row got.
+    """
+
+    input_ids: torch.Tensor
+    attention_mask: torch.Tensor
+    position_ids: torch.Tensor
+    tag_rows: torch.Tensor
+    readout: torch.Tensor
+    function_start: torch.Tensor
+    value_mask: torch.Tensor
+    pad: torch.Tensor
+
+    def to(self, device: torch.device | str) -> PromptBatch:
+        """A copy on ``device``."""
+        return PromptBatch(**{k: v.to(device) for k, v in self.__dict__.items()})
+
+    def __len__(self) -> int:
+        return int(self.input_ids.shape[0])
+
+    def lm_labels(self) -> torch.Tensor:
+        """``input_ids`` on value tokens, ``-100`` elsewhere (HF causal-LM ``labels``)."""
+        return torch.where(self.value_mask, self.input_ids, torch.full_like(self.input_ids, -100))
+
+
+def collate(
+    prompts: Sequence[EncodedPrompt],
+    layout: Mapping[str, tuple[int, int]],
+    pad_id: int,
+) -> PromptBatch:
+    """Left-pad ``prompts`` into a :class:`PromptBatch`.
+
+    Args:
+        prompts: encoded prompts.
+        layout: ``TagTable.layout()`` -- ``{tag: (first row, p)}``.
+        pad_id: id written into padding columns (masked out).
+    """
+    if not prompts:
+        raise InputError("cannot collate an empty batch")
+    width = max(len(p) for p in prompts)
+    size = (len(prompts), width)
+    input_ids = torch.full(size, pad_id, dtype=torch.long)
+    mask = torch.zeros(size, dtype=torch.long)
+    rows = torch.full(size, -1, dtype=torch.long)
+    values = torch.zeros(size, dtype=torch.bool)
+    readout = torch.empty(len(prompts), dtype=torch.long)
+    function_start = torch.full((len(prompts),), width, dtype=torch.long)
+    pads = torch.empty(len(prompts), dtype=torch.long)
+    for b, prompt in enumerate(prompts):
+        pad = width - len(prompt)
+        pads[b] = pad
+        input_ids[b, pad:] = torch.tensor(prompt.input_ids, dtype=torch.long)
+        mask[b, pad:] = 1
+        for tag in prompt.tags:
+            if tag.name not in layout:
+                raise InputError(f"tag {tag.name!r} is not in the tag table ({', '.join(layout)})")
+            first, length = layout[tag.name]
+            if length != tag.length:
+                raise InputError(
+                    f"tag {tag.name!r} reserves {tag.length} positions but has {length} vectors"
+                )
+            rows[b, pad + tag.start : pad + tag.end] = torch.arange(first, first + length)
+        for span in prompt.values:
+            values[b, pad + span.start : pad + span.end] = True
+        readout[b] = pad + (prompt.readout % len(prompt))
+        if prompt.function_start is not None:
+            function_start[b] = pad + prompt.function_start
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    return PromptBatch(input_ids, mask, positions, rows, readout, function_start, values, pads)

@@ -1,0 +1,214 @@
+"""``compose``: resolve tags bound to a base, fill function slots with domains, build heads.
+
+A function's slot accepts the domains it lists and any domain of the families it lists.
+A domain that the function tag was not trained with (its record's ``source["domains"]``;
+without that, the slot's listed domains) is allowed and marked zero-shot in the metadata.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from tagregistry.compose.heads import build_head
+from tagregistry.compose.model import RESERVED_KEYWORDS, FunctionBinding, TaggedModel
+from tagregistry.compose.prompt import PromptEncoder
+from tagregistry.compose.splice import TagTable
+from tagregistry.errors import (
+    BaseModelMismatchError,
+    InputError,
+    IntegrityError,
+    NotFoundError,
+    PluginError,
+)
+from tagregistry.models.loading import LoadedBase, load_base
+from tagregistry.names import parse_ref
+from tagregistry.specs import BaseModelRecord, FunctionSpec, SlotSpec, TagRecord
+
+if TYPE_CHECKING:
+    from tagregistry.plugins.manager import Catalog
+    from tagregistry.registry import Registry
+
+
+def compose(
+    registry: Registry,
+    *refs: str,
+    base: str | LoadedBase | None = None,
+    catalog: Catalog | None = None,
+    slot_domains: Mapping[str, str] | None = None,
+    dtype: Any = None,
+    device: Any = None,
+    revision: str | None = None,
+    **options: Any,
+) -> TaggedModel:
+    """Assemble tags onto a base model.
+
+    Args:
+        registry: where the tags are stored.
+        refs: tag references (``"SMILES"``, ``"QED@2"``), domains and functions in any order.
+        base: a named base (default ``smollm2-135m``), Hugging Face id, local path or a
+            :class:`LoadedBase`.
+        catalog: plugin catalog (default: the process-wide one).
+        slot_domains: ``{slot: domain}`` when several composed domains could fill a slot.
+        dtype: passed to :func:`load_base`.
+        device: passed to :func:`load_base`.
+        revision: passed to :func:`load_base`.
+        options: passed to :func:`load_base` (a named base's loader options).
+    """
+    if not refs:
+        raise InputError("compose needs at least one tag, e.g. compose('SMILES', 'QED')")
+    names = [parse_ref(ref).name for ref in refs]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise InputError(f"tag(s) {', '.join(repeated)} given more than once; pass each tag once")
+    catalog = catalog or registry.catalog
+    loaded = load_base(base, dtype=dtype, device=device, revision=revision, catalog=catalog, **options)
+    registry.register_base(loaded.record)
+    records = [resolve_bound(registry, ref, loaded.record) for ref in refs]
+    domains = {r.name: r for r in records if r.kind == "domain"}
+    bindings: dict[str, FunctionBinding] = {}
+    for record in records:
+        if record.kind == "function":
+            bindings[record.name] = _bind_function(registry, catalog, record, domains, loaded,
+                                                   slot_domains or {})
+    used = {d for b in bindings.values() for d in b.slot_domains.values()}
+    unused = [d for d in domains if d not in used]
+    if bindings and unused:
+        warnings.warn(
+            f"domain tag(s) {', '.join(unused)} fill no slot of {', '.join(bindings)} and are "
+            "unused; remove them or add a function that takes them", UserWarning, stacklevel=3,
+        )
+    table = TagTable({r.name: registry.load(r).float() for r in records})
+    encoder = PromptEncoder(loaded.tokenizer, catalog, max_length=loaded.max_length)
+    return TaggedModel(loaded, table, domains, bindings, encoder, _metadata(loaded.record, records, bindings))
+
+
+def resolve_bound(registry: Registry, ref: str, base: BaseModelRecord) -> TagRecord:
+    """The record ``ref`` names on ``base`` (or on a base with the same fingerprint).
+
+    Raises BaseModelMismatchError naming both models when the tag exists only elsewhere.
+    """
+    try:
+        return registry.get(ref, base=base)
+    except NotFoundError as exc:
+        missing = exc
+    parsed = parse_ref(ref)
+    try:
+        versions = registry.versions(parsed.name)
+    except NotFoundError:
+        raise missing from None
+    if parsed.version is not None:
+        versions = [v for v in versions if v.version == parsed.version]
+    same = [v for v in versions if v.base.fingerprint == base.fingerprint]
+    if same:
+        return max(same, key=lambda v: v.version)
+    if not versions:
+        raise missing
+    bound = sorted({str(v.base) for v in versions})
+    hint = versions[-1].base.model_id
+    raise BaseModelMismatchError(
+        f"tag {ref!r} is bound to base model {' and '.join(bound)}, but you composed onto "
+        f"{base}; compose with base={hint!r} or train {parsed.name} for this base"
+    )
+
+
+def slot_accepts(slot: SlotSpec, domain: str, catalog: Catalog) -> bool:
+    """Whether ``domain`` may fill ``slot`` (listed, or of a listed family)."""
+    if domain in slot.domains:
+        return True
+    spec = catalog.domains.get(domain)
+    return spec is not None and spec.family is not None and spec.family in slot.families
+
+
+def assign_slots(
+    spec: FunctionSpec, domains: Mapping[str, Any], catalog: Catalog, explicit: Mapping[str, str]
+) -> dict[str, str]:
+    """``{slot: domain}`` for every slot of ``spec`` from the composed ``domains``."""
+    out: dict[str, str] = {}
+    for slot in spec.slots:
+        if slot.name in RESERVED_KEYWORDS:
+            raise PluginError(f"function {spec.name!r} names a slot {slot.name!r}, which is reserved")
+        accepted = ", ".join(slot.domains + [f"any {f} domain" for f in slot.families])
+        if slot.name in explicit:
+            chosen = explicit[slot.name]
+            if chosen not in domains:
+                raise InputError(f"slot_domains gives {chosen!r} for slot {slot.name!r}, but it is "
+                                 f"not composed; add it to compose(...)")
+            if not slot_accepts(slot, chosen, catalog):
+                raise InputError(f"{spec.name}'s slot {slot.name!r} accepts {accepted}, not {chosen!r}")
+            out[slot.name] = chosen
+            continue
+        candidates = [d for d in domains if slot_accepts(slot, d, catalog)]
+        preferred = [d for d in slot.domains if d in candidates]
+        if preferred:
+            out[slot.name] = preferred[0]
+        elif len(candidates) == 1:
+            out[slot.name] = candidates[0]
+        elif not candidates:
+            raise InputError(
+                f"{spec.name}'s slot {slot.name!r} needs a domain tag ({accepted}); "
+                f"add one, e.g. compose({slot.domains[0]!r}, {spec.name!r})"
+            )
+        else:
+            raise InputError(
+                f"{spec.name}'s slot {slot.name!r} could take {', '.join(candidates)}; choose with "
+                f"slot_domains={{{slot.name!r}: {candidates[0]!r}}}"
+            )
+    return out
+
+
+def trained_domains(record: TagRecord, spec: FunctionSpec) -> list[str]:
+    """Domains the function tag was trained with (record provenance, else the spec's list)."""
+    recorded = record.source.get("domains")
+    if isinstance(recorded, list) and recorded:
+        return [parse_ref(str(d)).name for d in recorded]
+    return sorted({d for slot in spec.slots for d in slot.domains})
+
+
+def _bind_function(
+    registry: Registry, catalog: Catalog, record: TagRecord, domains: Mapping[str, TagRecord],
+    loaded: LoadedBase, explicit: Mapping[str, str],
+) -> FunctionBinding:
+    spec = catalog.functions.get(record.name)
+    if spec is None:
+        raise PluginError(
+            f"function tag {record.ref} has no installed function spec (template, slots, head); "
+            "install the plugin that declares it (pip install tagregistry-<domain>)"
+        )
+    mapping = assign_slots(spec, domains, catalog, explicit)
+    trained = set(trained_domains(record, spec))
+    binding = FunctionBinding(
+        name=record.name, record=record, spec=spec, slot_domains=mapping,
+        zero_shot_slots=[slot for slot, domain in mapping.items() if domain not in trained],
+    )
+    if record.head is not None:
+        binding.head_spec = record.head.spec
+        binding.head_config = dict(record.head.config)
+        binding.head = build_head(catalog, record.head.spec, loaded.hidden_size,
+                                  registry.load_head(record))
+    elif spec.head is not None:
+        raise IntegrityError(
+            f"function tag {record.ref} was stored without the {spec.head.type} head its spec "
+            "needs; register it again with head=HeadPayload(...)"
+        )
+    return binding
+
+
+def _metadata(base: BaseModelRecord, records: list[TagRecord],
+              bindings: Mapping[str, FunctionBinding]) -> dict[str, Any]:
+    functions = {
+        name: {
+            "ref": b.record.ref, "slots": dict(b.slot_domains), "output": b.spec.output,
+            "zero_shot": b.zero_shot, "zero_shot_slots": list(b.zero_shot_slots),
+            "trained_domains": trained_domains(b.record, b.spec),
+        }
+        for name, b in bindings.items()
+    }
+    return {
+        "base": base.model_dump(),
+        "tags": [r.ref for r in records],
+        "domains": {r.name: r.ref for r in records if r.kind == "domain"},
+        "functions": functions,
+        "zero_shot": any(b.zero_shot for b in bindings.values()),
+    }

@@ -122,9 +122,9 @@ def mean_embedding_init(model: nn.Module, n_vectors: int, seed: int | None = Non
     embed_scale = getattr(module, "embed_scale", None)
     if embed_scale is not None:
         scale = float(embed_scale)
-    mean = weight.mean(dim=0)
-    target_norm = weight.norm(dim=1).mean()
+    mean = weight.mean(dim=0).cpu()
+    target_norm = weight.norm(dim=1).mean().cpu()
     base = mean / mean.norm().clamp(min=1e-12) * target_norm * scale
     generator = torch.Generator().manual_seed(0 if seed is None else seed)
     noise = torch.randn(n_vectors, weight.shape[1], generator=generator) * (1e-3 * target_norm * scale)
-    return (base.cpu().unsqueeze(0) + noise / weight.shape[1] ** 0.5).contiguous()
+    return (base.unsqueeze(0) + noise / weight.shape[1] ** 0.5).contiguous()

@@ -168,6 +168,15 @@ class BaseModelSpec(_Spec):
         return _check_import_path(value)
 
 
+class PackSpec(_Spec):
+    """A tag pack folder shipped inside a plugin (pretrained tags for a named base)."""
+
+    name: str = Field(pattern=r"^[A-Za-z][\w.\-]*$")
+    path: str = Field(description="absolute path of the pack folder (tagpack.json inside)")
+    base: str = Field(description="named base model the tags were trained on")
+    description: str = ""
+
+
 class BaseModelRecord(BaseModel):
     """A base model as the store knows it; every tag is bound to one."""
 

@@ -14,6 +14,7 @@ from tagregistry.specs import (
     DomainSpec,
     FunctionSpec,
     HeadTypeSpec,
+    PackSpec,
     TokenizerSpec,
 )
 
@@ -50,3 +51,8 @@ def tagregistry_datasets() -> list[DatasetSpec]:
 @hookspec
 def tagregistry_base_models() -> list[BaseModelSpec]:
     """Named base LLMs (``compose(..., base="name")``)."""
+
+
+@hookspec
+def tagregistry_packs() -> list[PackSpec]:
+    """Tag packs shipped with the plugin (pretrained tags, verified like any pack on load)."""

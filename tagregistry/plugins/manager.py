@@ -25,6 +25,7 @@ from tagregistry.specs import (
     DomainSpec,
     FunctionSpec,
     HeadTypeSpec,
+    PackSpec,
     TokenizerSpec,
 )
 
@@ -38,6 +39,7 @@ CONTRIBUTIONS: dict[str, tuple[str, type[BaseModel], str]] = {
     "heads": ("tagregistry_heads", HeadTypeSpec, "head type"),
     "datasets": ("tagregistry_datasets", DatasetSpec, "dataset"),
     "base_models": ("tagregistry_base_models", BaseModelSpec, "base model"),
+    "packs": ("tagregistry_packs", PackSpec, "tag pack"),
 }
 
 
@@ -98,6 +100,7 @@ class Catalog:
         self.heads: dict[str, HeadTypeSpec] = {}
         self.datasets: dict[str, DatasetSpec] = {}
         self.base_models: dict[str, BaseModelSpec] = {}
+        self.packs: dict[str, PackSpec] = {}
         self._discover()
         for name, obj in extra or []:
             self._register(name, "<in-process>", "", lambda obj=obj: obj)

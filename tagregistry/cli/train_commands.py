@@ -1,0 +1,47 @@
+"""Training command: ``tagregistry train RECIPE.yaml [--resume] [--output-dir DIR] [--json]``."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register this group's subcommands."""
+    p = sub.add_parser(
+        "train", help="run a training recipe (YAML) and register the result",
+        description="Train a domain tag (stage 1) or a function tag (stages 2 and 3) as the "
+        "recipe says; on success the tag (and head) is registered as a new version. Works "
+        "unchanged under 'accelerate launch'.",
+    )
+    p.add_argument("recipe", metavar="RECIPE.yaml", help="the recipe file")
+    p.add_argument("--resume", action="store_true",
+                   help="continue from the newest checkpoint in the output directory")
+    p.add_argument("--output-dir", metavar="DIR", default=None,
+                   help="checkpoints and result.json (default: $TAGREGISTRY_HOME/runs/NAME-HASH)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument("--json", action="store_true", help="print the result summary as JSON")
+    p.set_defaults(handler=cmd_train)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from tagregistry.cli.output import print_json
+    from tagregistry.registry import Registry
+    from tagregistry.training.recipe import load_recipe
+    from tagregistry.training.runner import train
+
+    recipe = load_recipe(args.recipe)
+    registry = Registry(args.db)
+    result = train(registry, recipe, output_dir=args.output_dir, resume=args.resume,
+                   progress=not args.no_progress and not args.json)
+    if not result.records:
+        return 0  # a non-main process under accelerate launch
+    if args.json:
+        print_json(result.summary())
+        return 0
+    for record in result.records:
+        print(f"registered {record.ref} ({record.kind} tag on {record.base.model_id})")
+    if result.resumed_from is not None:
+        print(f"  resumed from step {result.resumed_from}")
+    print("  " + ", ".join(f"{k}={v:.4g}" for k, v in result.metrics.items()))
+    print(f"  {result.steps} steps in {result.seconds:.1f}s; checkpoints in {result.output_dir}")
+    return 0

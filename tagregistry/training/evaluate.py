@@ -1,0 +1,73 @@
+"""Held-out evaluation: head metrics in original units, or LM loss and perplexity."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from tagregistry.training.batching import eval_batches
+from tagregistry.training.examples import Example, collate
+from tagregistry.training.metrics import get_metric
+from tagregistry.training.model import TagTrainer
+
+
+def predict(trainer: TagTrainer, examples: Sequence[Example], *, batch_size: int, pad_id: int,
+            device: Any) -> list[Any]:
+    """Head outputs for every example, in input order (raw head units)."""
+    order = eval_batches([e.length for e in examples], batch_size)
+    out: list[Any] = [None] * len(examples)
+    for indices in order:
+        batch = collate([examples[i] for i in indices], trainer.table.layout(), pad_id).to(device)
+        values = trainer.predict(batch).float().cpu()
+        for row, index in enumerate(indices):
+            out[index] = values[row]
+    return out
+
+
+def evaluate_head(
+    trainer: TagTrainer, examples: Sequence[Example], truth: Sequence[Any], *, task: str,
+    metric: str, scaling: dict[str, Any] | None, batch_size: int, pad_id: int, device: Any,
+) -> dict[str, float]:
+    """The recipe's metric (and MSE/MAE or accuracy) on ``examples`` against ``truth``."""
+    import torch
+
+    if not examples:
+        return {}
+    outputs = predict(trainer, examples, batch_size=batch_size, pad_id=pad_id, device=device)
+    if task == "classification":
+        pred = [float(int(o.argmax())) for o in outputs]
+        true = [float(t) for t in truth]
+        names = [metric] if metric != "accuracy" else []
+        return {"accuracy": get_metric("accuracy")(pred, true),
+                **{n: get_metric(n)(pred, true) for n in names}}
+    from tagregistry.heads import unscale
+
+    stacked = unscale(torch.stack(outputs), scaling)
+    pred = stacked[:, 0].tolist()
+    true = [float(t[0]) for t in truth]
+    result = {name: get_metric(name)(pred, true) for name in ("mse", "mae")}
+    result[metric] = get_metric(metric)(pred, true)
+    return result
+
+
+def evaluate_lm(trainer: TagTrainer, examples: Sequence[Example], *, batch_size: int, pad_id: int,
+                device: Any) -> dict[str, float]:
+    """Mean next-token loss over the target tokens, and its perplexity."""
+    import torch
+
+    if not examples:
+        return {}
+    total = 0.0
+    count = 0
+    with torch.no_grad():
+        for indices in eval_batches([e.length for e in examples], batch_size):
+            batch = collate([examples[i] for i in indices], trainer.table.layout(), pad_id).to(device)
+            if batch.lm_labels is None:
+                continue
+            n = int((batch.lm_labels[:, 1:] != -100).sum())
+            hidden, offset = trainer.hidden_states(batch, fast=True)
+            total += float(trainer.lm_loss(hidden, offset, batch.lm_labels)) * n
+            count += n
+    loss = total / max(1, count)
+    return {"loss": loss, "perplexity": math.exp(min(loss, 50.0))}

@@ -1,0 +1,179 @@
+"""Records -> encoded training examples -> left-padded :class:`TagBatch` es.
+
+Prompts are encoded by the composition engine's :class:`~tagregistry.compose.prompt.PromptEncoder`,
+so training sees exactly the token layout that inference will use. Left padding puts every
+prompt's end at the same index, so the function tags of a batch start at one shared index
+(the prefix/suffix split of the fast path). Target text for generation tasks follows the
+function tag inside the same row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tagregistry.compose.batching import collate as collate_prompts
+from tagregistry.compose.prompt import EncodedPrompt, PromptEncoder, ValueSpan
+from tagregistry.errors import InputError
+from tagregistry.training.model import IGNORE, TagBatch
+
+Record = dict[str, Any]
+
+
+@dataclass
+class Example:
+    """One encoded example: the prompt, its target and what the LM loss covers."""
+
+    prompt: EncodedPrompt
+    target: Any = None
+    target_ids: list[int] = field(default_factory=list)
+    lm_spans: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def length(self) -> int:
+        return len(self.prompt.input_ids) + len(self.target_ids)
+
+
+def domain_template(domain: str, slot: str) -> str:
+    """The stage-1 template: the domain tag in front of the span."""
+    return "{" + domain + ":" + slot + "}"
+
+
+def encode_domain_text(
+    encoder: PromptEncoder, domain: str, slot: str, records: Sequence[Record], p: int,
+    max_length: int,
+) -> list[Example]:
+    """Stage 1: ``<Domain>`` + rendered string, LM targets on the string's tokens."""
+    template = domain_template(domain, slot)
+    out = []
+    for record in records:
+        prompt = encoder.encode(template, {slot: record[slot]}, {domain: p})
+        if len(prompt.input_ids) > max_length:
+            prompt = _truncate(prompt, max_length)
+        spans = [(v.start, min(v.end, len(prompt.input_ids))) for v in prompt.values]
+        out.append(Example(prompt=prompt, lm_spans=[s for s in spans if s[1] > s[0]]))
+    return out
+
+
+def _truncate(prompt: EncodedPrompt, max_length: int) -> EncodedPrompt:
+    if any(t.end > max_length for t in prompt.tags):
+        raise InputError(f"max_length {max_length} cuts through a tag; raise hyper.max_length")
+    return EncodedPrompt(
+        input_ids=prompt.input_ids[:max_length], tags=list(prompt.tags),
+        values=[ValueSpan(v.slot, v.domain, v.start, min(v.end, max_length))
+                for v in prompt.values if v.start < max_length],
+        function_start=None, readout=max_length - 1,
+    )
+
+
+def encode_function_examples(
+    encoder: PromptEncoder,
+    template: str,
+    slots: Sequence[str],
+    records: Sequence[Record],
+    lengths: dict[str, int],
+    *,
+    label_field: str,
+    output: str,
+    labels: Sequence[str] | None = None,
+    enrich: bool = False,
+) -> list[Example]:
+    """Stages 2/3: the function's template with the record's slot values and its target."""
+    out = []
+    for index, record in enumerate(records):
+        missing = [s for s in slots if s not in record]
+        if missing:
+            raise InputError(
+                f"record {index} lacks slot field(s) {missing}; fields: {sorted(record)}"
+            )
+        prompt = encoder.encode(template, {s: record[s] for s in slots}, lengths)
+        if prompt.function_start is None:
+            raise InputError(f"template {template!r} must end with the function tag")
+        if label_field not in record or record[label_field] in (None, ""):
+            raise InputError(f"record {index} has no {label_field!r} value; set data.label_field")
+        raw = record[label_field]
+        example = Example(prompt=prompt)
+        if output in ("scalar", "vector"):
+            example.target = _floats(raw, index)
+        elif output == "class":
+            example.target = _class_index(raw, labels, index)
+        else:
+            text = str(raw)
+            example.target_ids = encoder.token_ids(text) + _eos(encoder)
+            if not example.target_ids:
+                raise InputError(f"record {index}: empty target text")
+        if enrich:
+            example.lm_spans = [(v.start, v.end) for v in prompt.values if v.end > v.start]
+        out.append(example)
+    return out
+
+
+def _eos(encoder: PromptEncoder) -> list[int]:
+    eos = getattr(encoder.tokenizer, "eos_token_id", None)
+    return [eos] if isinstance(eos, int) else []
+
+
+def _floats(raw: Any, index: int) -> list[float]:
+    values = raw if isinstance(raw, list | tuple) else [raw]
+    try:
+        return [float(v) for v in values]
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"record {index}: label {raw!r} is not a number") from exc
+
+
+def _class_index(raw: Any, labels: Sequence[str] | None, index: int) -> int:
+    if labels is not None and str(raw) in labels:
+        return list(labels).index(str(raw))
+    try:
+        value = int(raw)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"record {index}: class {raw!r} is not one of {labels}") from exc
+    if labels is not None and not 0 <= value < len(labels):
+        raise InputError(f"record {index}: class index {value} out of range for {labels}")
+    return value
+
+
+def collate(examples: Sequence[Example], layout: dict[str, tuple[int, int]], pad_id: int,
+            lm_weight: float = 1.0) -> TagBatch:
+    """Left-pad the prompts (compose's collation) and add targets and LM labels."""
+    import torch
+
+    prompts = [_with_target(e) for e in examples]
+    batch = collate_prompts(prompts, layout, pad_id)
+    labels = torch.full_like(batch.input_ids, IGNORE)
+    any_lm = False
+    for row, example in enumerate(examples):
+        pad = int(batch.pad[row])
+        spans = list(example.lm_spans)
+        if example.target_ids:
+            start = len(example.prompt.input_ids)
+            spans.append((start, start + len(example.target_ids)))
+        for start, end in spans:
+            labels[row, pad + start : pad + end] = batch.input_ids[row, pad + start : pad + end]
+            any_lm = True
+    targets = None
+    if examples[0].target is not None:
+        dtype = torch.long if isinstance(examples[0].target, int) else torch.float32
+        targets = torch.tensor([e.target for e in examples], dtype=dtype)
+    return TagBatch(prompts=batch, targets=targets, lm_labels=labels if any_lm else None,
+                    lm_weight=lm_weight)
+
+
+def _with_target(example: Example) -> EncodedPrompt:
+    if not example.target_ids:
+        return example.prompt
+    prompt = example.prompt
+    return EncodedPrompt(
+        input_ids=list(prompt.input_ids) + list(example.target_ids), tags=list(prompt.tags),
+        values=list(prompt.values), function_start=prompt.function_start, readout=prompt.readout,
+    )
+
+
+def pad_token_id(tokenizer: Any) -> int:
+    """The id used for padding (pad, else eos, else 0); masked out either way."""
+    for attr in ("pad_token_id", "eos_token_id", "unk_token_id"):
+        value = getattr(tokenizer, attr, None)
+        if isinstance(value, int):
+            return value
+    return 0

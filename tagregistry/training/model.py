@@ -1,0 +1,173 @@
+"""The trainable module: a frozen base LLM, a :class:`TagTable` and an optional head.
+
+``forward(batch)`` returns the loss. Batches are left-padded, so nothing before
+``split = min(function_start)`` depends on a function tag. When nothing before that index is
+trainable, the *fast path* runs the prefix once under ``torch.no_grad`` with a KV cache and
+then only the suffix (the function tag's p positions, plus any target tokens) on that
+cache; back-propagation touches the suffix alone. The naive path runs the whole sequence
+with autograd. Both give the same gradients (``tests/training/test_fast_path.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from tagregistry.compose.batching import PromptBatch
+from tagregistry.compose.forward import run_base
+from tagregistry.compose.splice import TagTable, splice_embeddings
+
+IGNORE = -100
+TASKS = ("regression", "classification", "lm")
+
+
+@dataclass
+class TagBatch:
+    """A collated batch: left-padded prompts plus what the loss needs.
+
+    Attributes:
+        prompts: the compose engine's :class:`PromptBatch` (ids, masks, tag rows, readout).
+        targets: ``(B, d)`` float (regression, scaled) or ``(B,)`` long (classification).
+        lm_labels: ``(B, L)`` next-token targets (``-100`` = none) for LM losses.
+        lm_weight: weight of the LM loss next to a head loss (enriched domain tags).
+    """
+
+    prompts: PromptBatch
+    targets: torch.Tensor | None = None
+    lm_labels: torch.Tensor | None = None
+    lm_weight: float = 1.0
+
+    def to(self, device: Any) -> TagBatch:
+        return TagBatch(
+            prompts=self.prompts.to(device),
+            targets=None if self.targets is None else self.targets.to(device),
+            lm_labels=None if self.lm_labels is None else self.lm_labels.to(device),
+            lm_weight=self.lm_weight,
+        )
+
+    def __len__(self) -> int:
+        return len(self.prompts)
+
+    @property
+    def split(self) -> int:
+        """First column that may hold a function tag (all columns before it are prefix)."""
+        return int(self.prompts.function_start.min())
+
+
+class TagTrainer(nn.Module):
+    """Frozen base + tags + optional head; ``forward(batch)`` returns the training loss.
+
+    Args:
+        model: a Hugging Face causal LM (kept frozen and in eval mode: no dropout).
+        table: the tags of the prompts (trainable ones have ``requires_grad``).
+        head: a head module (regression/classification) or ``None`` for LM objectives.
+        task: ``"regression"``, ``"classification"`` or ``"lm"``.
+        loss_scale: factor on the head loss (the paper multiplies MSE by 100).
+    """
+
+    def __init__(self, model: nn.Module, table: TagTable, head: nn.Module | None = None,
+                 task: str = "regression", loss_scale: float = 1.0) -> None:
+        super().__init__()
+        if task not in TASKS:
+            raise ValueError(f"task must be one of {TASKS}, got {task!r}")
+        self.base = model
+        self.base.requires_grad_(False)
+        self.base.eval()
+        device = model.get_input_embeddings().weight.device
+        self.table = table.to(device)
+        self.head = head.to(device) if head is not None else None
+        self.task = task
+        self.loss_scale = loss_scale
+
+    def train(self, mode: bool = True) -> TagTrainer:
+        """Only the head follows ``mode``; the frozen base stays in eval mode."""
+        self.training = mode
+        if self.head is not None:
+            self.head.train(mode)
+        self.base.eval()
+        return self
+
+    def trainable_parameters(self) -> dict[str, nn.Parameter]:
+        """Parameters that receive gradients: ``tag.<name>`` and ``head.<key>``."""
+        out = {f"tag.{n}": p for n, p in self.table.vectors.items() if p.requires_grad}
+        if self.head is not None:
+            out.update({f"head.{n}": p for n, p in self.head.named_parameters() if p.requires_grad})
+        return out
+
+    def _trainable_rows(self) -> torch.Tensor:
+        flags = [torch.full((int(p.shape[0]),), bool(p.requires_grad))
+                 for p in self.table.vectors.values()]
+        return torch.cat(flags) if flags else torch.zeros(0, dtype=torch.bool)
+
+    def prefix_trainable(self, batch: TagBatch) -> bool:
+        """Whether a trainable tag sits before the batch's prefix/suffix split."""
+        rows = batch.prompts.tag_rows[:, : batch.split]
+        used = rows[rows >= 0].unique().cpu()
+        return bool(self._trainable_rows()[used].any()) if used.numel() else False
+
+    def hidden_states(self, batch: TagBatch, fast: bool = True) -> tuple[torch.Tensor, int]:
+        """Last-layer hidden states of the suffix (fast path) or the whole sequence.
+
+        Returns ``(hidden, offset)``; ``hidden[:, i]`` is sequence position ``offset + i``.
+        """
+        p = batch.prompts
+        split = batch.split
+        length = p.input_ids.shape[1]
+        if fast and 0 < split < length and not self.prefix_trainable(batch):
+            with torch.no_grad():
+                prefix = splice_embeddings(self.base, p.input_ids[:, :split],
+                                           p.tag_rows[:, :split], self.table)
+                cache = run_base(self.base, prefix, p.attention_mask[:, :split],
+                                 p.position_ids[:, :split], use_cache=True).cache
+            suffix = splice_embeddings(self.base, p.input_ids[:, split:], p.tag_rows[:, split:],
+                                       self.table)
+            out = run_base(self.base, suffix, p.attention_mask, p.position_ids[:, split:],
+                           cache=cache, use_cache=True)
+            return out.hidden, split
+        embeds = splice_embeddings(self.base, p.input_ids, p.tag_rows, self.table)
+        out = run_base(self.base, embeds, p.attention_mask, p.position_ids)
+        return out.hidden, 0
+
+    def head_output(self, hidden: torch.Tensor, batch: TagBatch, offset: int) -> torch.Tensor:
+        """The head on the readout (the function tag's last position), in float32."""
+        assert self.head is not None, "this trainer has no head"
+        rows = torch.arange(hidden.shape[0], device=hidden.device)
+        states = hidden[rows, batch.prompts.readout.to(hidden.device) - offset]
+        return self.head(states.float())
+
+    def lm_loss(self, hidden: torch.Tensor, offset: int, labels: torch.Tensor) -> torch.Tensor:
+        """Mean next-token cross-entropy over labelled tokens (logits only where needed)."""
+        shifted = labels[:, 1:]
+        rows, cols = (shifted != IGNORE).nonzero(as_tuple=True)
+        keep = cols >= offset
+        rows, cols = rows[keep], cols[keep]
+        if rows.numel() == 0:
+            return hidden.sum() * 0.0
+        logits = self.base.get_output_embeddings()(hidden[rows, cols - offset]).float()
+        return F.cross_entropy(logits, shifted[rows, cols])
+
+    def forward(self, batch: TagBatch, fast: bool = True) -> torch.Tensor:
+        """The training loss of ``batch``."""
+        hidden, offset = self.hidden_states(batch, fast=fast)
+        if self.task == "lm":
+            if batch.lm_labels is None:
+                raise ValueError("an LM objective needs lm_labels in the batch")
+            return self.lm_loss(hidden, offset, batch.lm_labels)
+        out = self.head_output(hidden, batch, offset)
+        if self.task == "regression":
+            loss = self.loss_scale * F.mse_loss(out, batch.targets.to(out.dtype))
+        else:
+            loss = self.loss_scale * F.cross_entropy(out, batch.targets)
+        if batch.lm_labels is not None and batch.lm_weight > 0:
+            loss = loss + batch.lm_weight * self.lm_loss(hidden, offset, batch.lm_labels)
+        return loss
+
+    @torch.no_grad()
+    def predict(self, batch: TagBatch) -> torch.Tensor:
+        """Raw head outputs (scaled units for regression, logits for classification)."""
+        hidden, offset = self.hidden_states(batch, fast=True)
+        return self.head_output(hidden, batch, offset)

@@ -1,0 +1,197 @@
+"""Training recipes: validated pydantic models, loadable from YAML files or dicts.
+
+A recipe says which base model, which stage, which tag to train and which to freeze, where
+the data comes from, how to split it, the hyper-parameters, the seed and the metric.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from tagregistry.errors import TagRegistryError
+from tagregistry.names import parse_ref, validate_name
+from tagregistry.specs import FunctionSpec
+
+
+class RecipeError(TagRegistryError, ValueError):
+    """A recipe that does not validate or cannot be read."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DataSource(_Model):
+    """Where the examples come from: a plugin dataset name or a CSV/JSONL file."""
+
+    dataset: str | None = Field(None, description="dataset name contributed by a plugin")
+    file: str | None = Field(None, description="path to a .csv, .jsonl or .txt file")
+    options: dict[str, Any] = Field(default_factory=dict, description="extra loader keywords")
+    limit: int | None = Field(None, ge=1, description="use at most this many training examples")
+    text_field: str | None = Field(None, description="stage 1: field holding the domain string")
+    label_field: str = Field("label", description="stages 2/3: field holding the target")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> DataSource:
+        if (self.dataset is None) == (self.file is None):
+            raise ValueError("data needs exactly one of 'dataset' (a plugin dataset) or 'file'")
+        return self
+
+
+class SplitConfig(_Model):
+    """Held-out fractions, used when the source has no ready-made validation/test splits."""
+
+    validation: float = Field(0.1, ge=0.0, lt=1.0)
+    test: float = Field(0.1, ge=0.0, lt=1.0)
+    use_source_splits: bool = Field(
+        True, description="use the dataset's own validation/test splits when it has them"
+    )
+
+    @model_validator(mode="after")
+    def _leaves_training(self) -> SplitConfig:
+        if self.validation + self.test >= 0.9:
+            raise ValueError("validation + test fractions must leave at least 10% for training")
+        return self
+
+
+class HyperParameters(_Model):
+    """Optimisation settings; defaults follow the paper (AdamW 1e-4, no decay, cosine, 3%)."""
+
+    n_vectors: int = Field(10, ge=1, le=512, description="tag length p")
+    lr: float = Field(1e-4, gt=0)
+    weight_decay: float = Field(0.0, ge=0)
+    betas: tuple[float, float] = (0.9, 0.999)
+    eps: float = Field(1e-8, gt=0)
+    schedule: Literal["cosine", "linear", "constant"] = "cosine"
+    warmup_ratio: float = Field(0.03, ge=0, lt=1)
+    batch_size: int = Field(4, ge=1, description="examples per micro-batch, over all processes")
+    grad_accum: int = Field(1, ge=1, description="micro-batches per optimiser step")
+    epochs: float = Field(1.0, gt=0)
+    max_steps: int | None = Field(None, ge=1, description="stop after this many optimiser steps")
+    max_grad_norm: float | None = Field(1.0, gt=0)
+    init: Literal["mean", "phrase", "random"] = "mean"
+    init_phrase: str | None = None
+    loss_scale: float = Field(1.0, gt=0, description="multiplies the task loss (the paper: 100)")
+    scale_labels: bool = Field(True, description="standardise regression labels on train")
+    max_length: int = Field(512, ge=8, description="truncate domain strings beyond this")
+    bucket_size: int = Field(64, ge=1, description="batches drawn from pools of similar length")
+    fast_path: bool = Field(True, description="no-grad prefix + KV cache when domain tags are frozen")
+    enrich: bool = Field(False, description="stage 2: keep training domain tags (stage-1 loss)")
+    enrich_weight: float = Field(1.0, ge=0)
+
+    @model_validator(mode="after")
+    def _phrase(self) -> HyperParameters:
+        if self.init == "phrase" and not self.init_phrase:
+            raise ValueError("init: phrase needs init_phrase (the text whose embeddings start the tag)")
+        return self
+
+
+class EvalConfig(_Model):
+    """Periodic held-out evaluation."""
+
+    metric: str | None = Field(None, description="default: the function's metric (stage 1: loss)")
+    every: int | None = Field(None, ge=1, description="evaluate every N optimiser steps")
+    batch_size: int = Field(16, ge=1)
+    max_examples: int | None = Field(None, ge=1)
+
+
+class CheckpointConfig(_Model):
+    """Checkpoints for resuming a killed run."""
+
+    every: int | None = Field(None, ge=1, description="save every N optimiser steps")
+    keep: int = Field(2, ge=1, description="checkpoints kept on disk")
+
+
+class Recipe(_Model):
+    """A complete, validated training job."""
+
+    name: str | None = Field(None, description="run name (default: the trained tag)")
+    base: str | None = Field(None, description="named base, HF id or local path (default base)")
+    stage: Literal[1, 2, 3]
+    tag: str = Field(description="the tag to train: a domain (stage 1) or a function (2, 3)")
+    function: str | FunctionSpec | None = Field(
+        None, description="stages 2/3: the function spec (default: the plugin function named tag)"
+    )
+    domain_tokenizer: str | None = Field(None, description="stage 1: override the domain's")
+    freeze: list[str] = Field(default_factory=list, description="registered tags to keep frozen")
+    data: DataSource
+    split: SplitConfig = Field(default_factory=SplitConfig)
+    hyper: HyperParameters = Field(default_factory=HyperParameters)
+    eval: EvalConfig = Field(default_factory=EvalConfig)
+    checkpoint: CheckpointConfig = Field(default_factory=CheckpointConfig)
+    seed: int = 0
+    description: str = ""
+    license: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Recipe:
+        validate_name(self.tag)
+        for ref in self.freeze:
+            if parse_ref(ref).name == self.tag:
+                raise ValueError(f"tag {self.tag!r} cannot be both trained and frozen")
+        if self.stage == 1 and self.function is not None:
+            raise ValueError("stage 1 trains a domain tag: remove 'function'")
+        if self.stage == 1 and self.hyper.enrich:
+            raise ValueError("'enrich' is a stage-2 option")
+        if self.stage == 3 and self.hyper.enrich:
+            raise ValueError("stage 3 keeps domain tags frozen: remove 'enrich'")
+        if isinstance(self.function, FunctionSpec) and self.function.name != self.tag:
+            raise ValueError(f"function spec is named {self.function.name!r} but tag is {self.tag!r}")
+        return self
+
+    @property
+    def run_name(self) -> str:
+        return self.name or self.tag
+
+    def fingerprint(self) -> str:
+        """sha256 of the canonical JSON form (used to match checkpoints to recipes)."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def load_recipe(recipe: Recipe | dict[str, Any] | str | Path) -> Recipe:
+    """A ``Recipe`` from a model, a dict or a YAML/JSON file path."""
+    if isinstance(recipe, Recipe):
+        return recipe
+    where = "recipe"
+    if isinstance(recipe, str | Path):
+        path = Path(recipe)
+        if not path.is_file():
+            raise RecipeError(f"recipe file {path} does not exist")
+        import yaml
+
+        try:
+            data = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as exc:
+            raise RecipeError(f"{path}: not valid YAML ({exc})") from exc
+        where = str(path)
+        if not isinstance(data, dict):
+            raise RecipeError(f"{path}: a recipe is a mapping of keys, got {type(data).__name__}")
+        data = _resolve_paths(data, path.parent)
+    elif isinstance(recipe, dict):
+        data = recipe
+    else:
+        raise RecipeError(f"a recipe is a Recipe, a dict or a file path, got {type(recipe).__name__}")
+    try:
+        return Recipe.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}" for err in exc.errors()
+        )
+        raise RecipeError(f"{where} is invalid: {problems}") from exc
+
+
+def _resolve_paths(data: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """Make a relative ``data.file`` relative to the recipe file's folder."""
+    source = data.get("data")
+    if isinstance(source, dict) and isinstance(source.get("file"), str):
+        file = Path(source["file"]).expanduser()
+        if not file.is_absolute() and not file.exists():
+            source = {**source, "file": str((folder / file).resolve())}
+            data = {**data, "data": source}
+    return data

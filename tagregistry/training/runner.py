@@ -1,0 +1,245 @@
+"""``train(registry, recipe)``: load, set up the stage, optimise, evaluate, register.
+
+Only a run that finishes registers anything: a failed or interrupted run leaves the
+registry untouched (its checkpoints stay on disk for ``resume=True``). Under
+``accelerate launch`` every process runs this function; the main process evaluates and
+registers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tagregistry.specs import TagRecord
+from tagregistry.training.recipe import Recipe, load_recipe
+
+
+@dataclass
+class TrainResult:
+    """The outcome of a run.
+
+    Attributes:
+        records: the registered versions (function tag, or domain tag; enriched domain tags
+            too). Empty on non-main processes and with ``register=False``.
+        metrics: held-out metrics (``validation_*``, ``test_*``) and the final training loss.
+        tensors: the trained tag tensors by name (float32, CPU).
+    """
+
+    recipe: Recipe
+    records: list[TagRecord] = field(default_factory=list)
+    metrics: dict[str, float] = field(default_factory=dict)
+    history: list[dict[str, float]] = field(default_factory=list)
+    tensors: dict[str, Any] = field(default_factory=dict)
+    head_tensors: dict[str, Any] = field(default_factory=dict)
+    output_dir: Path | None = None
+    steps: int = 0
+    seconds: float = 0.0
+    examples_per_second: float = 0.0
+    resumed_from: int | None = None
+    data_hash: str = ""
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-friendly summary (what ``tagregistry train --json`` prints)."""
+        return {
+            "tag": self.recipe.tag, "stage": self.recipe.stage,
+            "registered": [r.ref for r in self.records], "metrics": self.metrics,
+            "steps": self.steps, "seconds": round(self.seconds, 3),
+            "examples_per_second": round(self.examples_per_second, 2),
+            "resumed_from": self.resumed_from, "data_hash": self.data_hash,
+            "output_dir": str(self.output_dir) if self.output_dir else None,
+        }
+
+
+def default_output_dir(recipe: Recipe) -> Path:
+    """``$TAGREGISTRY_HOME/runs/<run name>-<recipe hash>``: one folder per distinct recipe."""
+    from tagregistry.store.engine import registry_home
+
+    return registry_home() / "runs" / f"{recipe.run_name}-{recipe.fingerprint()[:12]}"
+
+
+def _clear_checkpoints(directory: Path) -> None:
+    for path in directory.glob("checkpoint-*"):
+        shutil.rmtree(path, ignore_errors=True)
+    (directory / "latest.json").unlink(missing_ok=True)
+
+
+def _make_accelerator(device: str | None) -> Any:
+    from accelerate import Accelerator
+
+    cpu = device == "cpu" or os.environ.get("ACCELERATE_USE_CPU", "").lower() in ("1", "true")
+    return Accelerator(cpu=cpu)
+
+
+def train(
+    registry: Any,
+    recipe: Recipe | dict[str, Any] | str | Path,
+    *,
+    output_dir: str | Path | None = None,
+    resume: bool = False,
+    catalog: Any = None,
+    base: Any = None,
+    device: str | None = None,
+    dtype: Any = None,
+    progress: bool = True,
+    register: bool = True,
+    accelerator: Any = None,
+    on_step: Any = None,
+) -> TrainResult:
+    """Run a training recipe and register the result as new tag versions.
+
+    Args:
+        registry: the :class:`~tagregistry.registry.Registry` that holds frozen tags and
+            receives the result.
+        recipe: a :class:`Recipe`, a dict, or a YAML file path.
+        output_dir: where checkpoints and ``result.json`` go (default under
+            ``$TAGREGISTRY_HOME/runs``).
+        resume: continue from the newest checkpoint in ``output_dir`` (if any).
+        catalog: plugin catalog (default: the registry's).
+        base: a ``LoadedBase`` or ``(model, tokenizer)`` overriding ``recipe.base``.
+        device: where to load the base (default: Accelerate's device).
+        dtype: the base's dtype (default: float32 on CPU, bfloat16 elsewhere).
+        progress: show a progress bar on the main process.
+        register: store the result in the registry (``False`` for dry runs and benchmarks).
+        accelerator: an ``accelerate.Accelerator`` to use instead of a new one.
+        on_step: ``callback(step, loss)`` after every optimiser step.
+    """
+    from tagregistry.models.loading import LoadedBase, load_base
+    from tagregistry.training import stages
+    from tagregistry.training.data import data_hash, load_splits
+    from tagregistry.training.seeding import seed_everything
+
+    recipe = load_recipe(recipe)
+    catalog = catalog if catalog is not None else registry.catalog
+    accelerator = accelerator or _make_accelerator(device)
+    seed_everything(recipe.seed)
+    if isinstance(base, LoadedBase | tuple):
+        loaded = load_base(base)
+        loaded.model.to(accelerator.device)
+    else:
+        where = accelerator.device
+        # "cpu:0" (what Accelerate reports under multi-CPU) must still load float32 weights
+        loaded = load_base(base or recipe.base, catalog=catalog,
+                           device="cpu" if where.type == "cpu" else str(where), dtype=dtype)
+    splits = load_splits(recipe.data, recipe.split, recipe.seed, catalog)
+    digest = data_hash(splits)
+    encoder = stages.make_encoder(loaded.tokenizer, catalog, recipe, loaded.max_length)
+    if recipe.stage == 1:
+        setup = stages.setup_domain(recipe, splits, encoder, loaded.model)
+    else:
+        setup = stages.setup_function(recipe, splits, encoder, loaded.model, registry, catalog,
+                                      loaded.record)
+    seed_everything(recipe.seed)
+    result = run_setup(
+        recipe, setup, loaded, accelerator,
+        output_dir=Path(output_dir) if output_dir else default_output_dir(recipe),
+        resume=resume, progress=progress, on_step=on_step,
+    )
+    result.data_hash = digest
+    if register and accelerator.is_main_process:
+        result.records = _register(registry, recipe, setup, loaded, result, splits, catalog)
+    if accelerator.is_main_process and result.output_dir is not None:
+        _write_json(result.output_dir / "result.json", result.summary())
+    accelerator.wait_for_everyone()
+    return result
+
+
+def run_setup(recipe: Recipe, setup: Any, loaded: Any, accelerator: Any, *, output_dir: Path,
+              resume: bool, progress: bool, on_step: Any = None) -> TrainResult:
+    """Optimise ``setup`` and evaluate it (no registration)."""
+    from tagregistry.compose.splice import TagTable
+    from tagregistry.training.evaluate import evaluate_head, evaluate_lm
+    from tagregistry.training.examples import pad_token_id
+    from tagregistry.training.loop import run_loop
+    from tagregistry.training.model import TagTrainer
+
+    table = TagTable(setup.tags, trainable=setup.trainable)
+    trainer = TagTrainer(loaded.model, table, setup.head, setup.task, recipe.hyper.loss_scale)
+    pad_id = pad_token_id(loaded.tokenizer)
+    device = accelerator.device
+    batch_size = recipe.eval.batch_size
+
+    def evaluate(split: str) -> dict[str, float]:
+        examples = getattr(setup, split)
+        limit = recipe.eval.max_examples
+        if limit is not None:
+            examples = examples[:limit]
+        if setup.task == "lm":
+            return evaluate_lm(trainer, examples, batch_size=batch_size, pad_id=pad_id, device=device)
+        truth = setup.truth[split][: len(examples)]
+        return evaluate_head(trainer, examples, truth, task=setup.task, metric=setup.metric,
+                             scaling=setup.scaling, batch_size=batch_size, pad_id=pad_id,
+                             device=device)
+
+    if accelerator.is_main_process:
+        output_dir.mkdir(parents=True, exist_ok=True)
+        if not resume:
+            _clear_checkpoints(output_dir)
+    accelerator.wait_for_everyone()
+    loop = run_loop(
+        accelerator, trainer, setup.train, recipe, pad_id=pad_id, output_dir=output_dir,
+        resume=resume, evaluate=lambda _t: evaluate("validation") if setup.validation else {},
+        progress=progress, on_step=on_step,
+    )
+    metrics: dict[str, float] = {}
+    if loop.history:
+        metrics["train_loss"] = float(loop.history[-1]["loss"])
+    if accelerator.is_main_process:
+        trainer.eval()
+        for split in ("validation", "test"):
+            if getattr(setup, split):
+                metrics.update({f"{split}_{k}": float(v) for k, v in evaluate(split).items()})
+    return TrainResult(
+        recipe=recipe, metrics=metrics, history=loop.history,
+        tensors={n: table.vectors[n].detach().float().cpu().clone() for n in setup.trainable},
+        head_tensors={k: v.detach().float().cpu().clone() for k, v in setup.head.state_dict().items()}
+        if setup.head is not None else {},
+        output_dir=output_dir, steps=loop.steps, seconds=loop.seconds,
+        examples_per_second=loop.examples_per_second, resumed_from=loop.resumed_from,
+    )
+
+
+def _register(registry: Any, recipe: Recipe, setup: Any, loaded: Any, result: TrainResult,
+              splits: Any, catalog: Any) -> list[TagRecord]:
+    from tagregistry.training.register import head_payload, library_versions, register_result
+
+    data: dict[str, Any] = {"sizes": splits.sizes()}
+    license = recipe.license
+    if recipe.data.dataset is not None:
+        data["dataset"] = recipe.data.dataset
+        spec = catalog.datasets.get(recipe.data.dataset)
+        license = license or (spec.license if spec is not None else None)
+    else:
+        data["file"] = Path(recipe.data.file).name
+    source = {
+        "trained_by": "tagregistry.training", "stage": recipe.stage,
+        "recipe": recipe.model_dump(mode="json"), "recipe_sha256": recipe.fingerprint(),
+        "seed": recipe.seed, "library_versions": library_versions(), "data": data,
+        "domains": setup.domains, "frozen": [r.ref for r in setup.frozen],
+        "template": setup.template, "steps": result.steps,
+        "train_seconds": round(result.seconds, 3), "base_name": loaded.name,
+    }
+    records = []
+    function_name = recipe.tag if recipe.stage != 1 else None
+    for name in setup.trainable:
+        kind = "function" if name == function_name else "domain"
+        head = None
+        if kind == "function" and setup.head is not None:
+            head = head_payload(setup.head, setup.head_spec, dict(setup.scaling))
+        extra = {} if kind == "function" or recipe.stage == 1 else {"enriched_with": recipe.tag}
+        records.append(register_result(
+            registry, name, result.tensors[name], kind=kind, base=loaded.record,
+            source={**source, **extra}, data_hash=result.data_hash, metrics=result.metrics,
+            description=recipe.description, license=license, head=head,
+        ))
+    return records
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str))
+    tmp.replace(path)

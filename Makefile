@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh machine (only Python and pip needed):
 #   make demo   create .venv, install core + in-repo plugins, run the main job
 #   make test   also install the dev extras, then ruff, pytest and mkdocs build --strict
+export NO_MKDOCS_2_WARNING := 1
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin

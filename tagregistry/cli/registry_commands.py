@@ -121,7 +121,11 @@ def _print_record(record: Any, as_json: bool) -> None:
     if record.metrics:
         print("  metrics:      " + ", ".join(f"{k}={v:.4g}" for k, v in record.metrics.items()))
     if record.source:
-        print(f"  source:       {record.source}")
+        print("  source:")
+        for key, value in record.source.items():
+            if key == "recipe":
+                value = "(full recipe: use --json)"
+            print(f"    {key + ':':<17} {value}")
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -6,12 +6,15 @@ RDKit.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tagregistry.plugins.hookspecs import hookimpl
 from tagregistry.specs import (
     DatasetSpec,
     DomainSpec,
     FunctionSpec,
     HeadSpec,
+    PackSpec,
     SlotSpec,
     TokenizerSpec,
 )
@@ -106,3 +109,20 @@ def tagregistry_datasets() -> list[DatasetSpec]:
             )
         )
     return specs
+
+
+PACKS_DIR = Path(__file__).resolve().parent / "packs"
+
+
+@hookimpl
+def tagregistry_packs() -> list[PackSpec]:
+    """Pretrained tags shipped in ``packs/`` (verified like any pack when installed)."""
+    shipped = PACKS_DIR / "smollm2-135m"
+    if not (shipped / "tagpack.json").is_file():
+        return []
+    return [
+        PackSpec(
+            name="chem-smollm2-135m", path=str(shipped), base="smollm2-135m",
+            description="<SMILES> and property tags trained on the default base (CPU runs)",
+        )
+    ]

@@ -49,7 +49,11 @@ def ensure_tags(registry: Any, loaded: Any, wanted: Sequence[str]) -> list[str]:
             continue
         _say(f"training <{name}> with {recipe.name} (a few minutes on a CPU)")
         registry.train(recipe, base=loaded)
-    return [n for n in wanted if _have(registry, n, loaded.record)]
+    present = [n for n in wanted if _have(registry, n, loaded.record)]
+    for name in sorted(set(wanted) - set(present)):
+        _say(f"no <{name}> tag on this base yet: write a stage-2 recipe like "
+             f"examples/recipes/qed-stage2.yaml and run `tagregistry train` (skipped)")
+    return present
 
 
 def _fmt_metrics(metrics: dict[str, float]) -> str:
@@ -111,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if "tagregistry-chem" not in {p.distribution for p in registry.catalog.plugins.values()}:
             raise TagRegistryError("the demo needs the chem plugin: pip install -e plugins/tagregistry-chem")
         loaded = load_base()
+        registry.register_base(loaded.record)
         _say(f"base model: {loaded.record}")
         present = ensure_tags(registry, loaded, args.functions)
         for function in present:

@@ -31,7 +31,8 @@ def resolve_dtype(dtype: Any, device: str) -> torch.dtype:
     import torch
 
     if dtype is None:
-        return torch.float32 if device == "cpu" else torch.bfloat16
+        on_cpu = str(device).split(":")[0] == "cpu"  # Accelerate reports "cpu:0" under DDP
+        return torch.float32 if on_cpu else torch.bfloat16
     if isinstance(dtype, torch.dtype):
         return dtype
     name = _DTYPES.get(str(dtype).removeprefix("torch.").lower())

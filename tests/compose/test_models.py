@@ -67,3 +67,14 @@ def test_atomic_directory_leaves_nothing_on_error(tmp_path):
     with atomic_directory(target) as tmp:
         (tmp / "done.bin").write_bytes(b"x")
     assert (target / "done.bin").exists()
+
+
+def test_default_dtype_follows_the_device_type() -> None:
+    import torch
+
+    from tagregistry.models.loading import resolve_dtype
+
+    assert resolve_dtype(None, "cpu") is torch.float32
+    assert resolve_dtype(None, "cpu:0") is torch.float32  # Accelerate's name under DDP
+    assert resolve_dtype(None, "cuda:0") is torch.bfloat16
+    assert resolve_dtype("bf16", "cpu") is torch.bfloat16

@@ -1,0 +1,57 @@
+"""The tag pack shipped in ``tagregistry_chem/packs`` installs verified, once, with provenance."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tagregistry.errors import IntegrityError
+from tagregistry.plugins.manager import get_catalog
+from tagregistry.registry import Registry
+
+PACK = "chem-smollm2-135m"
+
+
+def test_the_pack_is_contributed_through_the_plugin() -> None:
+    catalog = get_catalog()
+    assert PACK in catalog.packs
+    assert catalog.owner("packs", PACK).distribution == "tagregistry-chem"
+    assert (Path(catalog.packs[PACK].path) / "tagpack.json").is_file()
+
+
+def test_install_pack_registers_verified_tags_once(tmp_path: Path) -> None:
+    registry = Registry(f"sqlite:///{tmp_path}/r.db")
+    records = registry.install_pack(PACK)
+    names = {r.name for r in records}
+    assert {"SMILES", "QED", "TPSA"} <= names
+    for record in records:
+        assert record.base.model_id == "HuggingFaceTB/SmolLM2-135M-Instruct"
+        assert record.base.hidden_size == 576
+        assert record.source["pack"]["plugin"] == "tagregistry-chem"
+        assert record.n_vectors == 10
+    for name in names - {"SMILES"}:
+        function = next(r for r in records if r.name == name)
+        assert function.kind == "function"
+        assert function.head is not None and "label_mean" in function.head.config
+        assert function.source["domains"] == ["SMILES"]
+    again = registry.install_pack(PACK)
+    assert sorted(r.ref for r in again) == sorted(r.ref for r in records)
+    assert len(registry.list(all_versions=True)) == len(records)
+    registry.close()
+
+
+def test_a_damaged_copy_of_the_pack_registers_nothing(tmp_path: Path) -> None:
+    source = Path(get_catalog().packs[PACK].path)
+    copy = tmp_path / "pack"
+    shutil.copytree(source, copy)
+    victim = next(p for p in sorted(copy.glob("*.safetensors")))
+    data = bytearray(victim.read_bytes())
+    data[-1] ^= 0xFF
+    victim.write_bytes(bytes(data))
+    registry = Registry(f"sqlite:///{tmp_path}/r.db")
+    with pytest.raises(IntegrityError):
+        registry.load_pack(copy)
+    assert registry.list(all_versions=True) == []
+    registry.close()

@@ -72,6 +72,9 @@ def test_builtin_plugin_is_discovered_through_its_entry_point(monkeypatch) -> No
     assert "smollm2-135m" in catalog.base_models
     assert catalog.owner("heads", "regression").name == "builtin"
     assert load_object(catalog.tokenizers["characters"].factory)().render("MKT") == "M K T"
+    # the process-wide catalog is cached; restore it afterwards so that this test's
+    # disabled plugins do not leak into later tests
+    monkeypatch.setattr("tagregistry.plugins.manager._CATALOG", None)
     assert get_catalog() is get_catalog()
 
 

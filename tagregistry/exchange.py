@@ -9,7 +9,7 @@ from typing import Any
 from tagregistry import tensors
 from tagregistry.errors import IntegrityError
 from tagregistry.names import validate_name
-from tagregistry.specs import BaseModelRecord, HeadSpec, TagRecord
+from tagregistry.specs import TagRecord
 
 FORMAT = "tagregistry.tag/1"
 HEAD_PREFIX = "head."
@@ -77,4 +77,4 @@ def _check(record: TagRecord, tag: Any, head: dict[str, Any], what: str) -> None
         raise IntegrityError(f"{what}: head tensors present but the record has no head")
 
 
-__all__ = ["BaseModelRecord", "HeadSpec", "export_tag", "read_export"]
+__all__ = ["export_tag", "read_export"]

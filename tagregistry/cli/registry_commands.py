@@ -53,6 +53,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_import)
 
+    p = sub.add_parser("install-pack", help="verify and register a tag pack shipped by a plugin")
+    p.add_argument("name", metavar="PACK", help="pack name, as listed by `tagregistry plugins`")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_install_pack)
+
     db = sub.add_parser("db", help="registry database: path, backup")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     p = db_sub.add_parser("path", help="print the database URL and file")
@@ -162,6 +167,17 @@ def cmd_import(args: argparse.Namespace) -> int:
         _print_record(record, True)
     else:
         print(f"registered {record.name}@{record.version} ({record.base.model_id})")
+    return 0
+
+
+def cmd_install_pack(args: argparse.Namespace) -> int:
+    from tagregistry.cli.output import print_json, print_table
+
+    rows = [r.summary() for r in _registry(args).install_pack(args.name)]
+    if args.json:
+        print_json(rows)
+    else:
+        print_table(rows, ["name", "version", "kind", "base", "n_vectors", "head"])
     return 0
 
 

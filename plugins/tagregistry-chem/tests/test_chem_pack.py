@@ -55,3 +55,16 @@ def test_a_damaged_copy_of_the_pack_registers_nothing(tmp_path: Path) -> None:
         registry.load_pack(copy)
     assert registry.list(all_versions=True) == []
     registry.close()
+
+
+def test_cli_install_pack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from tagregistry.cli.main import main
+
+    db = f"sqlite:///{tmp_path}/r.db"
+    assert main(["--db", db, "install-pack", PACK, "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {"SMILES", "QED", "TPSA"} <= {r["name"] for r in rows}
+    assert main(["--db", db, "install-pack", "no-such-pack"]) == 1
+    assert "no tag pack named 'no-such-pack'" in capsys.readouterr().err

@@ -141,6 +141,21 @@ def main() -> None:
         results["predict_loop_s"] = loop_s
         results["predict_batch16_s"] = batch_s
         results["batch_throughput_ratio"] = loop_s / batch_s
+        # reference: what batching 16 buys the bare model on this machine (same token count)
+        n_tokens = len(model.encode("BenchQED", **records[0]).input_ids)
+        one_ids = torch.randint(100, 40000, (1, n_tokens), generator=generator)
+        batch_ids = one_ids.expand(16, -1).contiguous()
+
+        def raw_one() -> None:
+            with torch.inference_mode():
+                body(input_ids=one_ids)
+
+        def raw_sixteen() -> None:
+            with torch.inference_mode():
+                body(input_ids=batch_ids)
+
+        reference = interleaved({"one": raw_one, "sixteen": raw_sixteen}, max(args.repeats, 3))
+        results["raw_model_batch16_throughput_ratio"] = 16 * reference["one"] / reference["sixteen"]
 
         # 3. predict_many with 4 functions vs one prediction and vs 4 separate predictions
         print("timing predict_many vs single predictions...", flush=True)

@@ -221,11 +221,9 @@ class Registry:
 
     def install_pack(self, name: str) -> list[TagRecord]:
         """Verify and register a tag pack shipped by an installed plugin (``tagregistry_packs``)."""
-        from tagregistry.hub.pack import load_pack
-
         spec = self.catalog.get("packs", name)
         owner = self.catalog.owner("packs", name)
-        return load_pack(self, spec.path, source={"plugin": owner.distribution, "pack_name": name})
+        return self.load_pack(spec.path, source={"plugin": owner.distribution, "pack_name": name})
 
     def load_pack(self, directory: str | Path, *, source: dict[str, Any] | None = None) -> list[TagRecord]:
         """Verify a tag pack folder and register its tags as new versions."""

@@ -54,6 +54,11 @@ class DomainSpec(_Spec):
     description: str = ""
     tokenizer: str | None = Field(None, description="name of a registered domain tokenizer")
     family: str | None = Field(None, description="interchangeable notations, e.g. 'molecule'")
+    max_length: int | None = Field(
+        None, ge=1,
+        description="most characters one input value may have; the core refuses longer values "
+        "before any plugin code (tokenizer, validator) runs",
+    )
 
     @field_validator("name")
     @classmethod

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tagregistry.compose.heads import build_head
 from tagregistry.compose.model import RESERVED_KEYWORDS, FunctionBinding, TaggedModel
 from tagregistry.compose.prompt import PromptEncoder
+from tagregistry.compose.readout import Readout
 from tagregistry.compose.splice import TagTable
 from tagregistry.errors import (
     BaseModelMismatchError,
@@ -185,8 +186,10 @@ def _bind_function(
     if record.head is not None:
         binding.head_spec = record.head.spec
         binding.head_config = dict(record.head.config)
-        binding.head = build_head(catalog, record.head.spec, loaded.hidden_size,
-                                  registry.load_head(record))
+        binding.readout = Readout.from_config(binding.head_config).check(
+            int(getattr(loaded.model.config, "num_hidden_layers", 0) or 0) or 10**6)
+        binding.head = build_head(catalog, record.head.spec,
+                                  binding.readout.width(loaded.hidden_size), registry.load_head(record))
     elif spec.head is not None:
         raise IntegrityError(
             f"function tag {record.ref} was stored without the {spec.head.type} head its spec "

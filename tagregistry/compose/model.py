@@ -10,10 +10,11 @@ import torch
 from torch import nn
 
 from tagregistry.compose.batching import collate
-from tagregistry.compose.forward import readout, run_base
+from tagregistry.compose.forward import run_base
 from tagregistry.compose.generation import GenerationConfig, generate_ids
 from tagregistry.compose.heads import head_values
 from tagregistry.compose.prompt import EncodedPrompt, PromptEncoder
+from tagregistry.compose.readout import Readout
 from tagregistry.compose.splice import TagTable, splice_embeddings
 from tagregistry.errors import InputError
 from tagregistry.models.loading import LoadedBase
@@ -36,6 +37,7 @@ class FunctionBinding:
     head: nn.Module | None = None
     head_spec: HeadSpec | None = None
     head_config: dict[str, Any] = field(default_factory=dict)
+    readout: Readout = field(default_factory=Readout)
     zero_shot_slots: list[str] = field(default_factory=list)
 
     @property
@@ -153,6 +155,11 @@ class TaggedModel:
         return prompts
 
     # -- heads ---------------------------------------------------------------------------
+    @staticmethod
+    def _head_features(binding: FunctionBinding, out: Any, start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
+        """What ``binding``'s head reads from a forward output (its stored readout)."""
+        return binding.readout.features(binding.readout.select(out.hidden, out.states), start, end)
+
     def _head_rows(self, binding: FunctionBinding, hidden: torch.Tensor, output: str) -> list[Any]:
         assert binding.head is not None and binding.head_spec is not None
         raw = binding.head(hidden.float())
@@ -205,8 +212,10 @@ class TaggedModel:
             for chunk in chunks:
                 batch = collate([prompts[i] for i in chunk], layout, self._pad_id).to(self.base.device)
                 embeds = splice_embeddings(self.model, batch.input_ids, batch.tag_rows, self.table)
-                out = run_base(self.model, embeds, batch.attention_mask, batch.position_ids)
-                values = self._head_rows(binding, readout(out.hidden, batch.readout), output)
+                out = run_base(self.model, embeds, batch.attention_mask, batch.position_ids,
+                               all_layers=binding.readout.intermediate)
+                feats = self._head_features(binding, out, batch.function_start, batch.readout)
+                values = self._head_rows(binding, feats, output)
                 for i, value in zip(chunk, values, strict=True):
                     results[i] = value
                 bar.update(len(chunk))
@@ -248,6 +257,8 @@ class TaggedModel:
         keys = [p.keys() for p in prompts]
         shared = 0
         limit = min(len(p) for p in prompts) - 1
+        starts = [p.function_start if p.function_start is not None else p.readout for p in prompts]
+        limit = min(limit, *starts)  # heads may read every position of the function tag
         while shared < limit and all(k[shared] == keys[0][shared] for k in keys):
             shared += 1
         device = self.base.device
@@ -269,6 +280,7 @@ class TaggedModel:
             mask = torch.zeros(count, shared + width, dtype=torch.long)
             mask[:, :shared] = 1
             last = torch.empty(count, dtype=torch.long)
+            first = torch.tensor([start - shared for start in starts], dtype=torch.long)
             for k, prompt in enumerate(prompts):  # right-padded: pads follow the real tokens
                 n = len(prompt) - shared
                 suffix_ids[k, :n] = ids[k][shared:]
@@ -279,9 +291,10 @@ class TaggedModel:
                                        self.table)
             positions = (shared + torch.arange(width, device=device))[None].expand(count, -1)
             out = run_base(self.model, embeds, mask.to(device), positions, cache=cache,
-                           use_cache=cache is not None)
-            hidden = readout(out.hidden, last)
-            return [self._head_rows(b, hidden[k:k + 1], output)[0] for k, b in enumerate(bindings)]
+                           use_cache=cache is not None,
+                           all_layers=any(b.readout.intermediate for b in bindings))
+            return [self._head_rows(b, self._head_features(b, out, first, last)[k:k + 1], output)[0]
+                    for k, b in enumerate(bindings)]
 
     # -- generation ----------------------------------------------------------------------
     @property

@@ -158,10 +158,17 @@ def run_setup(recipe: Recipe, setup: Any, loaded: Any, accelerator: Any, *, outp
     from tagregistry.training.model import TagTrainer
 
     table = TagTable(setup.tags, trainable=setup.trainable)
-    trainer = TagTrainer(loaded.model, table, setup.head, setup.task, recipe.hyper.loss_scale)
+    trainer = TagTrainer(loaded.model, table, setup.head, setup.task, recipe.hyper.loss_scale,
+                         readout=recipe.hyper.head_readout())
     pad_id = pad_token_id(loaded.tokenizer)
     device = accelerator.device
     batch_size = recipe.eval.batch_size
+    if setup.head is not None and recipe.hyper.standardize:
+        from tagregistry.training.features import fit_feature_norm
+
+        trainer.to(device)
+        trainer.feature_norm = fit_feature_norm(trainer, setup.train, pad_id=pad_id, device=device,
+                                                batch_size=batch_size)
 
     def evaluate(split: str) -> dict[str, float]:
         examples = getattr(setup, split)
@@ -193,6 +200,11 @@ def run_setup(recipe: Recipe, setup: Any, loaded: Any, accelerator: Any, *, outp
         for split in ("validation", "test"):
             if getattr(setup, split):
                 metrics.update({f"{split}_{k}": float(v) for k, v in evaluate(split).items()})
+    if trainer.feature_norm is not None:
+        from tagregistry.training.features import fold_feature_norm
+
+        fold_feature_norm(setup.head, *trainer.feature_norm)
+        trainer.feature_norm = None
     return TrainResult(
         recipe=recipe, metrics=metrics, history=loop.history,
         tensors={n: table.vectors[n].detach().float().cpu().clone() for n in setup.trainable},
@@ -229,7 +241,11 @@ def _register(registry: Any, recipe: Recipe, setup: Any, loaded: Any, result: Tr
         kind = "function" if name == function_name else "domain"
         head = None
         if kind == "function" and setup.head is not None:
-            head = head_payload(setup.head, setup.head_spec, dict(setup.scaling))
+            config = dict(setup.scaling)
+            readout = recipe.hyper.head_readout()
+            if not readout.is_default:
+                config["readout"] = readout.to_config()
+            head = head_payload(setup.head, setup.head_spec, config)
         extra = {} if kind == "function" or recipe.stage == 1 else {"enriched_with": recipe.tag}
         records.append(register_result(
             registry, name, result.tensors[name], kind=kind, base=loaded.record,

@@ -10,6 +10,9 @@ environment (``HF_HUB_OFFLINE``, ``HF_HOME``) applies.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -259,9 +262,10 @@ def _load_pretrained(
         kwargs["revision"] = revision
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
-        # True: safetensors or an error; None: transformers' choice, pickle files included
-        model = AutoModelForCausalLM.from_pretrained(
-            source, dtype=dtype, use_safetensors=True if use_safetensors else None, **kwargs)
+        with _no_conversion_requests():
+            # True: safetensors or an error; None: transformers' choice, pickle files included
+            model = AutoModelForCausalLM.from_pretrained(
+                source, dtype=dtype, use_safetensors=True if use_safetensors else None, **kwargs)
     except (OSError, ValueError) as exc:
         raise _load_error(name, local, catalog, use_safetensors, exc) from exc
     freeze(model)
@@ -277,6 +281,26 @@ def _load_pretrained(
         fingerprint=cached_fingerprint(model, key),
     )
     return LoadedBase(name=name, model=model, tokenizer=tokenizer, record=record)
+
+
+@contextmanager
+def _no_conversion_requests() -> Iterator[None]:
+    """Keep transformers from asking a Hugging Face Space to convert pickle weights.
+
+    For a repo without safetensors files, transformers would otherwise call the
+    safetensors-convert Space (with the user's token) and wait for a conversion PR; a
+    library that loads models must not start that on its own.
+    """
+    variable = "DISABLE_SAFETENSORS_CONVERSION"
+    before = os.environ.get(variable)
+    os.environ[variable] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = before
 
 
 def looks_like_path(name: str) -> bool:

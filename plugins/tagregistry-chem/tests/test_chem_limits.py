@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tagregistry.compose.prompt import PromptEncoder
-from tagregistry.errors import InputError
+from tagregistry.errors import InputError, TagRegistryError
 from tagregistry.heads import RegressionHead
 from tagregistry.plugins.manager import Catalog
 from tagregistry.registry import Registry
@@ -99,3 +101,40 @@ def test_training_records_over_the_cap_are_refused_by_index(catalog: Catalog) ->
     with pytest.raises(InputError, match=r"^record 1: slot 'smiles' \(SMILES\) got a value of 100,000"):
         encode_function_examples(encoder, catalog.functions["QED"].template, ["smiles"], records,
                                  {"SMILES": 2, "QED": 2}, label_field="label", output="scalar")
+
+
+def test_long_invalid_smiles_gives_a_short_message_with_a_window() -> None:
+    """Under the cap but invalid: the message quotes 60 characters and points into a window."""
+    value = "C" * 1_000 + "X" + "C" * 900
+    with pytest.raises(InputError) as info:
+        SmilesTokenizer().render(value)
+    message = str(info.value)
+    assert len(message) < 500
+    assert "(1,901 characters)" in message and "around position 1001" in message
+    shown, caret = message.splitlines()[1:3]
+    assert shown[caret.index("^")] == "X"
+
+
+# -- property: any SMILES-like input through predict -------------------------------------
+SMILES_CHARACTERS = "CNOSPFIclnosbBr[]()=#@+-/\\.%0123456789H*:$~ \t\n\x00\x1b"
+smiles_like = st.one_of(
+    st.text(alphabet=SMILES_CHARACTERS, max_size=60),
+    st.text(max_size=30),
+    st.text(alphabet="C(", min_size=SMILES_MAX_LENGTH - 5, max_size=SMILES_MAX_LENGTH + 5),
+    st.builds(lambda n: "C" * n, st.integers(SMILES_MAX_LENGTH - 3, SMILES_MAX_LENGTH + 3)),
+)
+not_strings = st.one_of(st.none(), st.integers(), st.floats(), st.binary(max_size=8),
+                        st.lists(st.just("C"), max_size=2))
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(value=st.one_of(smiles_like, not_strings))
+def test_predict_any_input_is_a_number_or_our_error(model, value: object) -> None:
+    try:
+        result = model.predict(smiles=value)
+    except TagRegistryError as exc:
+        assert str(exc) and len(str(exc)) < 2_000
+        return
+    assert isinstance(value, str) and len(value) <= SMILES_MAX_LENGTH
+    assert isinstance(result, float)

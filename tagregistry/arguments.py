@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tagregistry.errors import InputError
-from tagregistry.names import parse_ref
+from tagregistry.names import parse_ref, validate_name
 from tagregistry.safe_json import finite_number, plain_json
 from tagregistry.specs import BaseModelRecord
 
@@ -112,3 +112,18 @@ def check_head(head: Any) -> Any:
             )
     return HeadPayload(spec=head.spec, tensors=dict(head.tensors),
                        config=check_json_dict(head.config, "head.config"))
+
+
+def check_register(
+    name: Any, tensor: Any, base: Any, head: Any, description: Any, source: Any, data_hash: Any,
+    metrics: Any, license: Any,
+) -> tuple[Any, dict[str, float], dict[str, Any]]:
+    """Check the arguments of ``Registry.register``; returns ``(head, metrics, source)`` in
+    the form the store keeps."""
+    validate_name(name)
+    check_tensor(name, tensor)
+    check_base(base, required=True)
+    check_text("description", description)
+    check_text("data_hash", data_hash, optional=True)
+    check_text("license", license, optional=True)
+    return check_head(head), check_metrics(metrics), check_json_dict(source, "source")

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tagregistry.errors import InvalidNameError
-from tagregistry.names import validate_name
 from tagregistry.specs import BaseModelRecord, TagKind, TagRecord
 from tagregistry.store.engine import default_url, sqlite_path
 from tagregistry.store.tag_store import BaseArg, HeadPayload, TagStore
@@ -77,17 +76,10 @@ class Registry:
 
         ``kind`` defaults to what the installed plugins declare for ``name``.
         """
-        from tagregistry import arguments as check
+        from tagregistry.arguments import check_register
 
-        validate_name(name)
-        check.check_tensor(name, tensor)
-        check.check_base(base, required=True)
-        check.check_text("description", description)
-        check.check_text("data_hash", data_hash, optional=True)
-        check.check_text("license", license, optional=True)
-        head = check.check_head(head)
-        metrics = check.check_metrics(metrics)
-        source = check.check_json_dict(source, "source")
+        head, metrics, source = check_register(
+            name, tensor, base, head, description, source, data_hash, metrics, license)
         if isinstance(base, BaseModelRecord):
             self.store.register_base(base)
         return self.store.register_tag(
@@ -113,7 +105,6 @@ class Registry:
 
     def versions(self, name: str, base: BaseArg = None) -> list[TagRecord]:
         """All versions of a tag, oldest first."""
-        validate_name(name)
         _check_lookup(name, base)
         return self.store.versions(name, base)
 
@@ -259,3 +250,4 @@ def _check_lookup(ref: str, base: BaseArg) -> None:
 
     check_ref(ref)
     check_base(base)
+

@@ -78,6 +78,7 @@ def _reader_went_away() -> int:
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
     except (OSError, ValueError):  # stdout without a file descriptor (in-process callers)
         pass
     return 128 + SIGPIPE

@@ -76,6 +76,10 @@ class Registry:
 
         ``kind`` defaults to what the installed plugins declare for ``name``.
         """
+        from tagregistry.arguments import check_register
+
+        head, metrics, source = check_register(
+            name, tensor, base, head, description, source, data_hash, metrics, license)
         if isinstance(base, BaseModelRecord):
             self.store.register_base(base)
         return self.store.register_tag(
@@ -96,16 +100,23 @@ class Registry:
 
     def get(self, ref: str, base: BaseArg = None) -> TagRecord:
         """The record for ``"Name"`` (newest) or ``"Name@v"``; errors list close matches."""
+        _check_lookup(ref, base)
         return self.store.resolve(ref, base)
 
     def versions(self, name: str, base: BaseArg = None) -> list[TagRecord]:
         """All versions of a tag, oldest first."""
+        _check_lookup(name, base)
         return self.store.versions(name, base)
 
     def list(
         self, kind: TagKind | None = None, base: BaseArg = None, all_versions: bool = False
     ) -> list[TagRecord]:
         """Registered tags (newest version of each unless ``all_versions``)."""
+        if kind not in (None, "domain", "function"):
+            raise InvalidNameError(f"kind must be 'domain', 'function' or None, got {kind!r}")
+        from tagregistry.arguments import check_base
+
+        check_base(base)
         return self.store.list_tags(kind=kind, base=base, all_versions=all_versions)
 
     def load(self, ref: str | TagRecord, base: BaseArg = None) -> Any:
@@ -120,6 +131,7 @@ class Registry:
 
     def delete(self, ref: str, base: BaseArg = None) -> TagRecord:
         """Delete one pinned version, e.g. ``"QED@2"``."""
+        _check_lookup(ref, base)
         return self.store.delete(ref, base)
 
     # -- exchange -------------------------------------------------------------------------
@@ -230,3 +242,12 @@ class Registry:
         from tagregistry.hub.pack import load_pack
 
         return load_pack(self, directory, source=source)
+
+
+def _check_lookup(ref: str, base: BaseArg) -> None:
+    """InvalidNameError/InputError for a reference or base argument of the wrong type."""
+    from tagregistry.arguments import check_base, check_ref
+
+    check_ref(ref)
+    check_base(base)
+

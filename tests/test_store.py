@@ -233,9 +233,10 @@ def test_failed_register_leaves_the_store_unchanged(db_registry, base_record) ->
 
     event.listen(reg.store.engine, "before_cursor_execute", record)
     try:
+        # the store itself: Registry.register would refuse this before any transaction
         broken = HeadPayload(spec=HeadSpec(type="regression"), tensors={"w": object()})
         with pytest.raises(InputError, match="cannot store tensors"):
-            reg.register("QED", vectors(3), base=base_record, kind="function", head=broken)
+            reg.store.register_tag("QED", vectors(3), base=base_record, kind="function", head=broken)
     finally:
         event.remove(reg.store.engine, "before_cursor_execute", record)
     # the failure came after the new tag row (and its version number) had been written...

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from tagregistry.cli.output import echo
+
 
 def _registry(args: argparse.Namespace) -> Any:
     from tagregistry.registry import Registry
@@ -41,11 +43,11 @@ def cmd_push(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.as_dict())
     elif result.committed:
-        print(f"pushed {', '.join(args.refs)} to {result.repo_id}@{result.revision}: "
+        echo(f"pushed {', '.join(args.refs)} to {result.repo_id}@{result.revision}: "
               f"commit {result.commit_sha[:12]} ({len(result.files)} files changed)")
-        print(result.url)
+        echo(result.url)
     else:
-        print(f"{result.repo_id}@{result.revision} already holds these tags "
+        echo(f"{result.repo_id}@{result.revision} already holds these tags "
               f"(commit {result.commit_sha[:12]}); nothing to push")
     return 0
 

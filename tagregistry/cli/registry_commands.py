@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from tagregistry.cli.output import echo
+
 
 def _registry(args: argparse.Namespace) -> Any:
     from tagregistry.registry import Registry
@@ -113,24 +115,24 @@ def _print_record(record: Any, as_json: bool) -> None:
     if as_json:
         print_json(data)
         return
-    print(f"{record.name}@{record.version}  ({record.kind} tag)")
-    print(f"  base model:   {record.base}")
-    print(f"  vectors:      {record.n_vectors} x {record.dim} {record.dtype}")
-    print(f"  sha256:       {record.sha256}")
+    echo(f"{record.name}@{record.version}  ({record.kind} tag)")
+    echo(f"  base model:   {record.base}")
+    echo(f"  vectors:      {record.n_vectors} x {record.dim} {record.dtype}")
+    echo(f"  sha256:       {record.sha256}")
     if record.head:
-        print(f"  head:         {record.head.spec.type} -> {record.head.spec.output_dim} {record.head.shapes}")
-    print(f"  created:      {record.created_at.isoformat(timespec='seconds')} (tagregistry {record.library_version})")
+        echo(f"  head:         {record.head.spec.type} -> {record.head.spec.output_dim} {record.head.shapes}")
+    echo(f"  created:      {record.created_at.isoformat(timespec='seconds')} (tagregistry {record.library_version})")
     for key in ("description", "license", "data_hash"):
         if getattr(record, key):
-            print(f"  {key + ':':<13} {getattr(record, key)}")
+            echo(f"  {key + ':':<13} {getattr(record, key)}")
     if record.metrics:
-        print("  metrics:      " + ", ".join(f"{k}={v:.4g}" for k, v in record.metrics.items()))
+        echo("  metrics:      " + ", ".join(f"{k}={v:.4g}" for k, v in record.metrics.items()))
     if record.source:
-        print("  source:")
+        echo("  source:")
         for key, value in record.source.items():
             if key == "recipe":
                 value = "(full recipe: use --json)"
-            print(f"    {key + ':':<17} {value}")
+            echo(f"    {key + ':':<17} {value}")
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -151,13 +153,13 @@ def cmd_versions(args: argparse.Namespace) -> int:
 
 def cmd_delete(args: argparse.Namespace) -> int:
     record = _registry(args).delete(args.ref, base=args.base)
-    print(f"deleted {record.name}@{record.version} ({record.base.model_id})")
+    echo(f"deleted {record.name}@{record.version} ({record.base.model_id})")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     path = _registry(args).export(args.ref, args.file, base=args.base)
-    print(f"wrote {path}")
+    echo(f"wrote {path}")
     return 0
 
 
@@ -166,7 +168,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.json:
         _print_record(record, True)
     else:
-        print(f"registered {record.name}@{record.version} ({record.base.model_id})")
+        echo(f"registered {record.name}@{record.version} ({record.base.model_id})")
     return 0
 
 
@@ -190,11 +192,11 @@ def cmd_db_path(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"url": url, "path": str(path) if path else None})
     else:
-        print(path if path else url)
+        echo(path if path else url)
     return 0
 
 
 def cmd_db_backup(args: argparse.Namespace) -> int:
     path = _registry(args).backup(args.file)
-    print(f"backed up to {path}")
+    echo(f"backed up to {path}")
     return 0

@@ -55,10 +55,13 @@ def compose(
         dtype: passed to :func:`load_base`.
         device: passed to :func:`load_base`.
         revision: passed to :func:`load_base`.
-        options: passed to :func:`load_base` (a named base's loader options).
+        options: passed to :func:`load_base`: ``use_safetensors=False`` to accept pickle
+            weights of a Hub id or folder you trust, ``trust_remote_code``, or a named
+            base's loader options. Unknown keywords are an InputError.
     """
     if not refs:
         raise InputError("compose needs at least one tag, e.g. compose('SMILES', 'QED')")
+    slot_domains = _check_slot_domains(slot_domains)
     names = [parse_ref(ref).name for ref in refs]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
@@ -72,7 +75,8 @@ def compose(
     for record in records:
         if record.kind == "function":
             bindings[record.name] = _bind_function(registry, catalog, record, domains, loaded,
-                                                   slot_domains or {})
+                                                   slot_domains)
+    _check_slots_exist(slot_domains, bindings)
     used = {d for b in bindings.values() for d in b.slot_domains.values()}
     unused = [d for d in domains if d not in used]
     if bindings and unused:
@@ -83,6 +87,33 @@ def compose(
     table = TagTable({r.name: registry.load(r).float() for r in records})
     encoder = PromptEncoder(loaded.tokenizer, catalog, max_length=loaded.max_length)
     return TaggedModel(loaded, table, domains, bindings, encoder, _metadata(loaded.record, records, bindings))
+
+
+def _check_slot_domains(slot_domains: Any) -> dict[str, str]:
+    """``slot_domains`` as a ``{slot: domain}`` dict of strings (InputError otherwise)."""
+    if slot_domains is None:
+        return {}
+    if not isinstance(slot_domains, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in slot_domains.items()
+    ):
+        raise InputError(
+            f"slot_domains must map slot names to domain tags, e.g. {{'smiles': 'SMILES'}}, "
+            f"got {slot_domains!r:.80}"
+        )
+    return dict(slot_domains)
+
+
+def _check_slots_exist(slot_domains: Mapping[str, str], bindings: Mapping[str, FunctionBinding]) -> None:
+    """Every key of ``slot_domains`` must be a slot of a composed function."""
+    slots = sorted({slot for b in bindings.values() for slot in b.slots})
+    unknown = sorted(set(slot_domains) - set(slots))
+    if unknown:
+        functions = ", ".join(bindings) or "no function"
+        raise InputError(
+            f"slot_domains names slot(s) {', '.join(map(repr, unknown))}, but the composed "
+            f"functions ({functions}) have {', '.join(map(repr, slots)) or 'no slots'}; "
+            "fix the slot name or compose the function that has it"
+        )
 
 
 def resolve_bound(registry: Registry, ref: str, base: BaseModelRecord) -> TagRecord:

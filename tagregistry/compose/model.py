@@ -117,6 +117,8 @@ class TaggedModel:
                 raise InputError("no function tag was composed; add one, e.g. compose('SMILES', 'QED')")
             raise InputError(f"several functions are composed ({', '.join(self.bindings)}); "
                              "pass function='Name'")
+        if not isinstance(function, str):
+            raise InputError(f"function must be a function name such as 'QED', got {type(function).__name__}")
         if function not in self.bindings:
             raise InputError(f"function {function!r} is not composed; composed: "
                              f"{', '.join(self.bindings) or 'none'}")
@@ -222,14 +224,20 @@ class TaggedModel:
         return results
 
     def predict_many(
-        self, functions: Sequence[str] | None = None, *, output: str = "value", **slots: Any
+        self, functions: Sequence[str] | str | None = None, *, output: str = "value", **slots: Any
     ) -> dict[str, Any]:
         """Several functions on one input; the shared prefix runs once.
 
         Under causal attention the prompt before the first differing token does not depend
         on what follows, so it is computed once, cached, and every function's remaining
         tokens run as one batch on that cache. Functions without a head are generated.
+        ``functions`` is a list of composed function names (one name as a string is fine);
+        default: all of them.
         """
+        if isinstance(functions, str):
+            functions = [functions]
+        if functions is not None and not isinstance(functions, Sequence | set | frozenset):
+            raise InputError(f"functions must be a list of function names, got {type(functions).__name__}")
         names = list(functions) if functions is not None else self.functions
         if not names:
             raise InputError("predict_many needs at least one function")

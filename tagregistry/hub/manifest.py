@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tagregistry.errors import InvalidNameError
 from tagregistry.hub.errors import PackCheckError, PackFormatError
 from tagregistry.names import validate_name
+from tagregistry.safe_json import parse_json
 from tagregistry.specs import BaseModelRecord, HeadSpec, TagKind
 
 FORMAT_NAME = "tagregistry.pack"
@@ -123,7 +124,7 @@ def parse_manifest(data: bytes, where: str) -> PackManifest:
             f"{where}: {MANIFEST_FILE} is {len(data)} bytes, over the {MAX_MANIFEST_BYTES}-byte limit"
         )
     try:
-        raw = json.loads(data)
+        raw = parse_json(data)
     except ValueError as exc:
         raise PackFormatError(f"{where}: {MANIFEST_FILE} is not valid JSON ({exc})") from exc
     if not isinstance(raw, dict):

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tagregistry.errors import InputError
+
 MODEL_CACHE_ENV = "TAGREGISTRY_MODEL_CACHE"
 
 
@@ -22,10 +24,24 @@ def model_cache_dir() -> Path:
     """``$TAGREGISTRY_MODEL_CACHE`` or ``$TAGREGISTRY_HOME/models``."""
     env = os.environ.get(MODEL_CACHE_ENV)
     if env:
-        return Path(env).expanduser()
+        return folder_setting(Path(env).expanduser(), MODEL_CACHE_ENV)
     from tagregistry.store.engine import registry_home
 
-    return registry_home() / "models"
+    return folder_setting(registry_home(), "TAGREGISTRY_HOME") / "models"
+
+
+def folder_setting(path: Path, variable: str) -> Path:
+    """``path`` unless it (or a folder above it) exists as a file: then an InputError
+    naming ``variable``, instead of "[Errno 17] File exists" when it is first written."""
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            if not candidate.is_dir():
+                raise InputError(
+                    f"{variable}={path} cannot be used: {candidate} is a file, not a folder; "
+                    f"point {variable} at a folder (it is created if missing)"
+                )
+            break
+    return path
 
 
 @contextmanager

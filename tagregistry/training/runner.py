@@ -57,9 +57,11 @@ class TrainResult:
 
 def default_output_dir(recipe: Recipe) -> Path:
     """``$TAGREGISTRY_HOME/runs/<run name>-<recipe hash>``: one folder per distinct recipe."""
+    from tagregistry.models.cache import folder_setting
     from tagregistry.store.engine import registry_home
 
-    return registry_home() / "runs" / f"{recipe.run_name}-{recipe.fingerprint()[:12]}"
+    runs = folder_setting(registry_home(), "TAGREGISTRY_HOME") / "runs"
+    return runs / f"{recipe.run_name}-{recipe.fingerprint()[:12]}"
 
 
 def _clear_checkpoints(directory: Path) -> None:

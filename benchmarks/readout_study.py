@@ -165,8 +165,17 @@ def cmd_train(args: argparse.Namespace) -> None:
     tag = torch.nn.Parameter(mean_embedding_init(model, args.p, seed=args.seed))
     width = model.config.hidden_size * (1 if kind == "last" else len(layers))
     head = torch.nn.Linear(width, 1)
+    sub = {k: v[: args.ridge_n] if isinstance(v, list) else v for k, v in train.items()}
+    init_feats = all_features(model, tag.detach(), sub, kind, layers)
+    f_mean, f_std = init_feats.mean(0), init_feats.std(0).clamp(min=1e-6)
+    if args.no_standardize:
+        f_mean, f_std = torch.zeros_like(f_mean), torch.ones_like(f_std)
+
+    def features(*a: Any) -> torch.Tensor:
+        return (suffix_features(*a) - f_mean) / f_std
+
     if args.readout_init == "ridge":
-        fit_ridge_head(model, tag, train, head, kind, layers, mean, std, args)
+        fit_ridge_head((init_feats - f_mean) / f_std, sub, head, mean, std, args)
     params = [{"params": [tag], "lr": args.lr}, {"params": head.parameters(), "lr": args.lr * args.head_lr_mult}]
     opt = torch.optim.AdamW(params, weight_decay=0.0)
     warm = max(1, int(0.03 * args.steps))
@@ -184,7 +193,7 @@ def cmd_train(args: argparse.Namespace) -> None:
             order, cursor = torch.randperm(n, generator=gen), 0
         idx = order[cursor:cursor + args.batch].tolist()
         cursor += args.batch
-        feats = suffix_features(model, tag, [train["kv"][i] for i in idx],
+        feats = features(model, tag, [train["kv"][i] for i in idx],
                                 [train["length"][i] for i in idx], kind, layers)
         target = (y[idx] - mean) / std
         loss = torch.nn.functional.mse_loss(head(feats).squeeze(-1), target)
@@ -194,7 +203,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         opt.step()
         sched.step()
         if step % args.eval_every == 0 or step == args.steps:
-            v = evaluate(model, tag, head, val, kind, layers, mean, std)
+            v = evaluate(model, tag, head, val, kind, layers, mean, std, (f_mean, f_std))
             row = {"step": step, "train_loss": float(loss), "val_mse": v["mse"], "val_r": v["r"],
                    "seconds": round(time.perf_counter() - started)}
             log.append(row)
@@ -203,7 +212,7 @@ def cmd_train(args: argparse.Namespace) -> None:
                 best = (v["mse"], (tag.detach().clone(), {k: t.clone() for k, t in head.state_dict().items()}, step))
     tag.data.copy_(best[1][0])
     head.load_state_dict(best[1][1])
-    t = evaluate(model, tag, head, test, kind, layers, mean, std)
+    t = evaluate(model, tag, head, test, kind, layers, mean, std, (f_mean, f_std))
     result = {"task": args.task, "readout": args.readout, "p": args.p, "steps": args.steps,
               "batch": args.batch, "lr": args.lr, "head_lr_mult": args.head_lr_mult,
               "readout_init": args.readout_init, "best_step": best[1][2], "val_mse": best[0],
@@ -228,18 +237,18 @@ def all_features(model: Any, tag: torch.Tensor, data: dict[str, Any], kind: str,
 
 @torch.no_grad()
 def evaluate(model: Any, tag: torch.Tensor, head: Any, data: dict[str, Any], kind: str,
-             layers: list[int], mean: torch.Tensor, std: torch.Tensor) -> dict[str, float]:
-    pred = head(all_features(model, tag, data, kind, layers)).squeeze(-1) * std + mean
+             layers: list[int], mean: torch.Tensor, std: torch.Tensor,
+             norm: tuple[torch.Tensor, torch.Tensor]) -> dict[str, float]:
+    feats = (all_features(model, tag, data, kind, layers) - norm[0]) / norm[1]
+    pred = head(feats).squeeze(-1) * std + mean
     truth = torch.tensor(data["label"])
     return {"mse": float(((pred - truth) ** 2).mean()), "r": pearson(pred, truth)}
 
 
-def fit_ridge_head(model: Any, tag: torch.Tensor, train: dict[str, Any], head: Any, kind: str,
-                   layers: list[int], mean: torch.Tensor, std: torch.Tensor,
-                   args: argparse.Namespace) -> None:
+def fit_ridge_head(feats: torch.Tensor, sub: dict[str, Any], head: Any, mean: torch.Tensor,
+                   std: torch.Tensor, args: argparse.Namespace) -> None:
     """Start the head at the ridge solution on the initial tag's features (subsample)."""
-    sub = {k: v[: args.ridge_n] if isinstance(v, list) else v for k, v in train.items()}
-    x = all_features(model, tag.detach(), sub, kind, layers).double()
+    x = feats.double()
     t = ((torch.tensor(sub["label"]) - mean) / std).double()
     mu = x.mean(0)
     xc = x - mu
@@ -351,6 +360,7 @@ def main() -> None:
     tr.add_argument("--readout-init", choices=["random", "ridge"], default="random")
     tr.add_argument("--ridge-n", type=int, default=2000)
     tr.add_argument("--ridge-alpha", type=float, default=1e-3)
+    tr.add_argument("--no-standardize", action="store_true")
     args = parser.parse_args()
     {"prefix": cmd_prefix, "train": cmd_train, "probe": cmd_probe,
      "initprobe": cmd_initprobe}[args.command](args)

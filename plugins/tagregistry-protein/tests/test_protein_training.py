@@ -11,8 +11,7 @@ from tagregistry import Registry
 from tagregistry.errors import InputError
 from tagregistry_protein.showcase import binding_affinity_examples
 
-from .test_protein_datasets import DRUGCOMB
-
+DRUGCOMB = Path(__file__).with_name("data") / "drugcomb_sample.csv"
 TINY = {"n_vectors": 2, "max_steps": 2, "batch_size": 4}
 
 
@@ -76,7 +75,7 @@ def test_antimicrobial_classifier(registry: Registry, tmp_path: Path) -> None:
 
 def test_drug_combination_from_a_tdc_layout_file(registry: Registry, tmp_path: Path) -> None:
     path = tmp_path / "drugcomb.csv"
-    rows = DRUGCOMB.splitlines()
+    rows = DRUGCOMB.read_text().splitlines()
     path.write_text("\n".join([rows[0]] + [r for r in rows[1:] for _ in range(6)]) + "\n")
     _train(registry, tmp_path, 1, "SMILES", {"dataset": "smiles-nci-5k", "limit": 8})
     _train(registry, tmp_path, 1, "CellLine", {"dataset": "cellline-drugcomb",

@@ -1,0 +1,184 @@
+"""Train the protein plugin's shipped tags on a GPU and write a verified tag pack.
+
+Trains ``<Protein>`` (stage 1), ``<Descriptor>`` and ``<Antimicrobial>`` (stage 2) and
+``<BindingAffinity>`` (stage 3 on the frozen ``<Protein>`` and the chem pack's ``<SMILES>``)
+with the recipes in ``tagregistry_protein/recipes``, on the default base. After each tag it
+rewrites ``OUT/protein-smollm2-135m`` (a pack of every protein tag so far), so a run cut off
+by a time limit keeps what it finished; ``--resume-pack`` loads such a pack and trains only
+what is missing. At the end the pack is loaded into a fresh registry (full verification),
+the tags are scored on the test splits through ``compose``/``predict_batch``, the ten
+showcase pairs are predicted, and everything goes to ``OUT/protein_tags.json``.
+
+On a lent H200 (see benchmarks/gpu/protein_pack.md for staging):
+    python benchmarks/gpu/train_protein_pack.py --out $OUT
+On a CPU, a smoke run of the whole path on the tiny random base (seconds):
+    python benchmarks/gpu/train_protein_pack.py --out /tmp/pack-smoke --smoke
+Copy ``OUT/protein-smollm2-135m`` to ``plugins/tagregistry-protein/tagregistry_protein/packs/smollm2-135m``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from protein_eval import evaluate_function, showcase  # noqa: E402
+
+PACK_FOLDER = "protein-smollm2-135m"
+CHEM_PACK = "chem-smollm2-135m"
+#: function -> the domains composed with it for scoring
+DOMAINS = {"Descriptor": ["Protein"], "Antimicrobial": ["Protein"],
+           "BindingAffinity": ["Protein", "SMILES"]}
+
+
+def _say(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def load_recipe_for(tag: str, smoke: bool, steps_scale: float) -> Any:
+    """The shipped recipe of ``tag``; ``--smoke`` shrinks it to a few steps on the tiny base."""
+    from tagregistry_protein.shipped import recipe_path
+
+    from tagregistry.training.recipe import load_recipe
+
+    recipe = load_recipe(recipe_path(tag))
+    hyper, data = recipe.hyper, recipe.data
+    if smoke:
+        hyper = hyper.model_copy(update={"n_vectors": 2, "max_steps": 2, "batch_size": 4})
+        options = {**data.options, "max_residues": 60} if tag != "Antimicrobial" else data.options
+        data = data.model_copy(update={"limit": 16, "options": options})
+        return recipe.model_copy(update={"base": "protein-tiny", "hyper": hyper, "data": data,
+                                         "eval": recipe.eval.model_copy(update={"max_examples": 8})})
+    if steps_scale != 1.0:
+        if hyper.max_steps is None:  # epochs-based: fix the step count first
+            raise SystemExit(f"{tag}: --steps-scale needs max_steps in the recipe")
+        hyper = hyper.model_copy(update={"max_steps": max(1, round(hyper.max_steps * steps_scale))})
+    return recipe.model_copy(update={"hyper": hyper})
+
+
+def ensure_smiles(registry: Any, loaded: Any, smoke: bool) -> str:
+    """``<SMILES>`` on this base: the chem plugin's pack (or, in a smoke run, 2 quick steps)."""
+    if any(r.name == "SMILES" for r in registry.list(base=loaded.record)):
+        return registry.get("SMILES", base=loaded.record).ref
+    if smoke:
+        registry.train({"base": "protein-tiny", "stage": 1, "tag": "SMILES",
+                        "data": {"dataset": "smiles-nci-5k", "limit": 16},
+                        "hyper": {"n_vectors": 2, "max_steps": 2, "batch_size": 4}},
+                       base=loaded, progress=False)
+    else:
+        registry.install_pack(CHEM_PACK)
+    return registry.get("SMILES", base=loaded.record).ref
+
+
+def write_pack(registry: Any, loaded: Any, tags: list[str], out: Path) -> Path:
+    """Replace ``out/PACK_FOLDER`` with a pack of ``tags`` (written aside first)."""
+    target = out / PACK_FOLDER
+    staging = Path(tempfile.mkdtemp(prefix=".pack-", dir=out)) / PACK_FOLDER
+    registry.save_pack(tags, staging, base=loaded.record)
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
+    shutil.rmtree(staging.parent)
+    return target
+
+
+def train_all(registry: Any, loaded: Any, args: argparse.Namespace) -> dict[str, Any]:
+    from tagregistry_protein.shipped import RECIPES
+
+    timings: dict[str, Any] = {}
+    done = [t for t in RECIPES if any(r.name == t for r in registry.list(base=loaded.record))]
+    for tag in RECIPES:
+        if tag in done:
+            _say(f"<{tag}> already in the resumed pack: skipped")
+            continue
+        recipe = load_recipe_for(tag, args.smoke, args.steps_scale)
+        _say(f"training <{tag}> (stage {recipe.stage}, {recipe.hyper.max_steps or recipe.hyper.epochs} "
+             f"{'steps' if recipe.hyper.max_steps else 'epochs'})")
+        result = registry.train(recipe, base=loaded, progress=args.progress)
+        timings[tag] = {"steps": result.steps, "seconds": round(result.seconds, 1),
+                        "examples_per_second": round(result.examples_per_second, 1),
+                        "metrics": result.metrics}
+        _say(f"  {result.records[0].ref}: {result.steps} steps in {result.seconds:.0f} s, "
+             + ", ".join(f"{k}={v:.4g}" for k, v in result.metrics.items() if k.startswith("test_")))
+        done.append(tag)
+        _say(f"  pack rewritten: {write_pack(registry, loaded, done, args.out)}")
+    return timings
+
+
+def verify_and_score(loaded: Any, args: argparse.Namespace, trained: Any) -> dict[str, Any]:
+    """Load the written pack into a fresh registry, then score every function on its test split.
+
+    ``<SMILES>`` comes from the chem pack as a user would get it (a smoke run copies the one
+    it trained from the ``trained`` registry).
+    """
+    from tagregistry_protein.shipped import TRAINING_MAX_RESIDUES
+
+    from tagregistry.registry import Registry
+
+    fresh = Registry(f"sqlite:///{args.out / 'verify.db'}")
+    fresh.register_base(loaded.record)
+    if args.smoke:
+        fresh.import_file(trained.export("SMILES", args.out / "smiles.safetensors", base=loaded.record))
+    else:
+        fresh.install_pack(CHEM_PACK)
+    records = fresh.load_pack(args.out / PACK_FOLDER)
+    _say("pack verified and loaded: " + ", ".join(r.ref for r in records))
+    cap = 60 if args.smoke else TRAINING_MAX_RESIDUES
+    limit = 16 if args.smoke else None
+    scores = {}
+    for function, domains in DOMAINS.items():
+        options = {} if function == "Antimicrobial" else {"max_residues": cap}
+        started = time.perf_counter()
+        scores[function] = evaluate_function(fresh, loaded, function, domains, options, limit)
+        scores[function]["seconds"] = round(time.perf_counter() - started, 1)
+        _say(f"<{function}> test: {scores[function]}")
+    pairs = showcase(fresh, loaded, cap)
+    for row in pairs:
+        _say(f"  {row['protein_id']:<8} {row['ligand_id']:<15} measured {row['measured']:6.2f}  "
+             f"predicted {row['predicted']:6.2f}")
+    fresh.close()
+    return {"test": scores, "showcase": pairs}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help="folder for the pack and results")
+    parser.add_argument("--resume-pack", type=Path, help="a pack folder from an earlier, cut-off run")
+    parser.add_argument("--steps-scale", type=float, default=1.0,
+                        help="multiply every max_steps (not the epochs-based BindingAffinity)")
+    parser.add_argument("--smoke", action="store_true", help="tiny base, a few steps, on the CPU")
+    parser.add_argument("--progress", action="store_true", help="show training progress bars")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    from tagregistry.models.loading import load_base
+    from tagregistry.registry import Registry
+
+    started = time.perf_counter()
+    loaded = load_base("protein-tiny" if args.smoke else None, device="cpu" if args.smoke else None)
+    _say(f"base: {loaded.record} on {loaded.device}")
+    registry = Registry(f"sqlite:///{args.out / 'train.db'}")
+    registry.register_base(loaded.record)
+    smiles_ref = ensure_smiles(registry, loaded, args.smoke)
+    if args.resume_pack:
+        resumed = registry.load_pack(args.resume_pack)
+        _say("resumed: " + ", ".join(r.ref for r in resumed))
+    timings = train_all(registry, loaded, args)
+    result = {"base": str(loaded.record), "device": str(loaded.device), "frozen_smiles": smiles_ref,
+              "training": timings, **verify_and_score(loaded, args, registry),
+              "total_seconds": round(time.perf_counter() - started, 1)}
+    registry.close()
+    (args.out / "protein_tags.json").write_text(json.dumps(result, indent=2, default=str) + "\n")
+    _say(f"done in {result['total_seconds']:.0f} s: {args.out / PACK_FOLDER}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

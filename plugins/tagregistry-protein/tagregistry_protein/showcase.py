@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from tagregistry.errors import InputError
 from tagregistry_protein.kiba import kiba_pairs
-
-#: the length cap the shipped ``<BindingAffinity>`` tag was trained and evaluated with
-TRAINING_MAX_RESIDUES = 1500
+from tagregistry_protein.shipped import TRAINING_MAX_RESIDUES
 
 
-def binding_affinity_examples(n: int = 10, max_residues: int | None = TRAINING_MAX_RESIDUES) -> list[dict[str, Any]]:
+def binding_affinity_examples(
+    n: int = 10, max_residues: int | None = TRAINING_MAX_RESIDUES
+) -> list[dict[str, Any]]:
     """``n`` KIBA test pairs, one per protein where possible, with their measured values.
 
     Each item is ``{"protein", "smiles", "measured", "protein_id", "ligand_id"}``; pass
@@ -19,6 +20,8 @@ def binding_affinity_examples(n: int = 10, max_residues: int | None = TRAINING_M
     changes. ``max_residues`` truncates proteins as the shipped tag's training did
     (``None``: whole sequences).
     """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise InputError(f"n must be a positive integer, got {n!r}")
     pairs = kiba_pairs("test")
     seen: set[str] = set()
     chosen = []

@@ -13,7 +13,10 @@ On a lent H200 (see benchmarks/gpu/protein_pack.md for staging):
     python benchmarks/gpu/train_protein_pack.py --out $OUT
 On a CPU, a smoke run of the whole path on the tiny random base (seconds):
     python benchmarks/gpu/train_protein_pack.py --out /tmp/pack-smoke --smoke
-Copy ``OUT/protein-smollm2-135m`` to ``plugins/tagregistry-protein/tagregistry_protein/packs/smollm2-135m``.
+Back on the development machine, verify the returned pack again and put it into the plugin:
+    python benchmarks/gpu/train_protein_pack.py --adopt FILES/protein-smollm2-135m
+(it refuses a pack whose ``<BindingAffinity>`` was trained on another ``<SMILES>`` than the
+chem plugin now ships).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from protein_eval import evaluate_function, showcase  # noqa: E402
 
 PACK_FOLDER = "protein-smollm2-135m"
+PLUGIN_PACK = (Path(__file__).resolve().parents[2] / "plugins" / "tagregistry-protein"
+               / "tagregistry_protein" / "packs" / "smollm2-135m")
 CHEM_PACK = "chem-smollm2-135m"
 #: function -> the domains composed with it for scoring
 DOMAINS = {"Descriptor": ["Protein"], "Antimicrobial": ["Protein"],
@@ -56,9 +61,7 @@ def load_recipe_for(tag: str, smoke: bool, steps_scale: float) -> Any:
         data = data.model_copy(update={"limit": 16, "options": options})
         return recipe.model_copy(update={"base": "protein-tiny", "hyper": hyper, "data": data,
                                          "eval": recipe.eval.model_copy(update={"max_examples": 8})})
-    if steps_scale != 1.0:
-        if hyper.max_steps is None:  # epochs-based: fix the step count first
-            raise SystemExit(f"{tag}: --steps-scale needs max_steps in the recipe")
+    if steps_scale != 1.0 and hyper.max_steps is not None:
         hyper = hyper.model_copy(update={"max_steps": max(1, round(hyper.max_steps * steps_scale))})
     return recipe.model_copy(update={"hyper": hyper})
 
@@ -99,8 +102,8 @@ def train_all(registry: Any, loaded: Any, args: argparse.Namespace) -> dict[str,
             _say(f"<{tag}> already in the resumed pack: skipped")
             continue
         recipe = load_recipe_for(tag, args.smoke, args.steps_scale)
-        _say(f"training <{tag}> (stage {recipe.stage}, {recipe.hyper.max_steps or recipe.hyper.epochs} "
-             f"{'steps' if recipe.hyper.max_steps else 'epochs'})")
+        _say(f"training <{tag}> (stage {recipe.stage}, {recipe.hyper.max_steps} steps of "
+             f"{recipe.hyper.batch_size})")
         result = registry.train(recipe, base=loaded, progress=args.progress)
         timings[tag] = {"steps": result.steps, "seconds": round(result.seconds, 1),
                         "examples_per_second": round(result.examples_per_second, 1),
@@ -109,6 +112,8 @@ def train_all(registry: Any, loaded: Any, args: argparse.Namespace) -> dict[str,
              + ", ".join(f"{k}={v:.4g}" for k, v in result.metrics.items() if k.startswith("test_")))
         done.append(tag)
         _say(f"  pack rewritten: {write_pack(registry, loaded, done, args.out)}")
+    if not (args.out / PACK_FOLDER).is_dir():  # everything came from --resume-pack
+        write_pack(registry, loaded, done, args.out)
     return timings
 
 
@@ -147,15 +152,44 @@ def verify_and_score(loaded: Any, args: argparse.Namespace, trained: Any) -> dic
     return {"test": scores, "showcase": pairs}
 
 
+def adopt(pack: Path) -> int:
+    """Verify ``pack`` on top of the chem pack and copy it into the protein plugin."""
+    from tagregistry.registry import Registry
+
+    results = pack.parent / "protein_tags.json"
+    with tempfile.TemporaryDirectory() as tmp:
+        registry = Registry(f"sqlite:///{tmp}/adopt.db")
+        registry.install_pack(CHEM_PACK)
+        smiles = registry.get("SMILES")
+        records = registry.load_pack(pack)
+        registry.close()
+    if results.is_file():
+        trained_on = json.loads(results.read_text()).get("frozen_smiles_sha256")
+        if trained_on and trained_on != smiles.sha256:
+            raise SystemExit(
+                f"refused: <BindingAffinity> was trained on a <SMILES> with sha256 {trained_on[:12]}, "
+                f"but {CHEM_PACK} now ships {smiles.ref} with {smiles.sha256[:12]}; retrain it")
+    if PLUGIN_PACK.exists():
+        shutil.rmtree(PLUGIN_PACK)
+    shutil.copytree(pack, PLUGIN_PACK)
+    _say(f"verified {', '.join(r.ref for r in records)}; copied to {PLUGIN_PACK}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, required=True, help="folder for the pack and results")
+    parser.add_argument("--out", type=Path, help="folder for the pack and results")
+    parser.add_argument("--adopt", type=Path, help="verify a returned pack and copy it into the plugin")
     parser.add_argument("--resume-pack", type=Path, help="a pack folder from an earlier, cut-off run")
     parser.add_argument("--steps-scale", type=float, default=1.0,
-                        help="multiply every max_steps (not the epochs-based BindingAffinity)")
+                        help="multiply every recipe's max_steps (e.g. 0.5 to fit a shorter time slot)")
     parser.add_argument("--smoke", action="store_true", help="tiny base, a few steps, on the CPU")
     parser.add_argument("--progress", action="store_true", help="show training progress bars")
     args = parser.parse_args(argv)
+    if args.adopt:
+        return adopt(args.adopt)
+    if args.out is None:
+        parser.error("--out is required (or --adopt PACK)")
     args.out.mkdir(parents=True, exist_ok=True)
 
     from tagregistry.models.loading import load_base
@@ -172,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         _say("resumed: " + ", ".join(r.ref for r in resumed))
     timings = train_all(registry, loaded, args)
     result = {"base": str(loaded.record), "device": str(loaded.device), "frozen_smiles": smiles_ref,
+              "frozen_smiles_sha256": registry.get(smiles_ref, base=loaded.record).sha256,
               "training": timings, **verify_and_score(loaded, args, registry),
               "total_seconds": round(time.perf_counter() - started, 1)}
     registry.close()

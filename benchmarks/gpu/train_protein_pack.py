@@ -9,7 +9,7 @@ what is missing. At the end the pack is loaded into a fresh registry (full verif
 the tags are scored on the test splits through ``compose``/``predict_batch``, the ten
 showcase pairs are predicted, and everything goes to ``OUT/protein_tags.json``.
 
-On a lent H200 (see benchmarks/gpu/protein_pack.md for staging):
+On a lent H200 (staging: docs/guides/protein-plugin.md):
     python benchmarks/gpu/train_protein_pack.py --out $OUT
 On a CPU, a smoke run of the whole path on the tiny random base (seconds):
     python benchmarks/gpu/train_protein_pack.py --out /tmp/pack-smoke --smoke

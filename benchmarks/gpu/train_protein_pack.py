@@ -97,7 +97,7 @@ def train_all(registry: Any, loaded: Any, args: argparse.Namespace) -> dict[str,
 
     timings: dict[str, Any] = {}
     done = [t for t in RECIPES if any(r.name == t for r in registry.list(base=loaded.record))]
-    for tag in RECIPES:
+    for tag in args.only or list(RECIPES):
         if tag in done:
             _say(f"<{tag}> already in the resumed pack: skipped")
             continue
@@ -135,16 +135,19 @@ def verify_and_score(loaded: Any, args: argparse.Namespace, trained: Any) -> dic
         fresh.install_pack(CHEM_PACK)
     records = fresh.load_pack(args.out / PACK_FOLDER)
     _say("pack verified and loaded: " + ", ".join(r.ref for r in records))
+    present = {r.name for r in records}
     cap = 60 if args.smoke else TRAINING_MAX_RESIDUES
     limit = 16 if args.smoke else None
     scores = {}
     for function, domains in DOMAINS.items():
+        if function not in present:
+            continue
         options = {} if function == "Antimicrobial" else {"max_residues": cap}
         started = time.perf_counter()
         scores[function] = evaluate_function(fresh, loaded, function, domains, options, limit)
         scores[function]["seconds"] = round(time.perf_counter() - started, 1)
         _say(f"<{function}> test: {scores[function]}")
-    pairs = showcase(fresh, loaded, cap)
+    pairs = showcase(fresh, loaded, cap) if "BindingAffinity" in present else []
     for row in pairs:
         _say(f"  {row['protein_id']:<8} {row['ligand_id']:<15} measured {row['measured']:6.2f}  "
              f"predicted {row['predicted']:6.2f}")
@@ -183,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resume-pack", type=Path, help="a pack folder from an earlier, cut-off run")
     parser.add_argument("--steps-scale", type=float, default=1.0,
                         help="multiply every recipe's max_steps (e.g. 0.5 to fit a shorter time slot)")
+    parser.add_argument("--only", nargs="+", choices=["Protein", "Descriptor", "Antimicrobial",
+                                                      "BindingAffinity"],
+                        help="train only these tags (with --resume-pack, finish a run in parts)")
     parser.add_argument("--smoke", action="store_true", help="tiny base, a few steps, on the CPU")
     parser.add_argument("--progress", action="store_true", help="show training progress bars")
     args = parser.parse_args(argv)

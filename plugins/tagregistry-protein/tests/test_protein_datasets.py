@@ -99,6 +99,11 @@ def test_binding_affinity_examples_cover_ten_test_proteins() -> None:
     assert all((e["protein_id"], e["ligand_id"], e["measured"]) in test_ids for e in examples)
     assert all(len(e["protein"]) <= 1500 for e in examples)
     assert binding_affinity_examples(30)[:10] == examples
+    whole = binding_affinity_examples(max_residues=None)
+    assert [e["protein"][:1500] for e in whole] == [e["protein"] for e in examples]
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(InputError, match="n must be a positive integer"):
+            binding_affinity_examples(bad)  # type: ignore[arg-type]
 
 
 # -- user files ---------------------------------------------------------------------------------

@@ -155,8 +155,8 @@ def verify_and_score(loaded: Any, args: argparse.Namespace, trained: Any) -> dic
     return {"test": scores, "showcase": pairs}
 
 
-def adopt(pack: Path) -> int:
-    """Verify ``pack`` on top of the chem pack and copy it into the protein plugin."""
+def adopt(pack: Path, target: Path = PLUGIN_PACK) -> int:
+    """Verify ``pack`` on top of the chem pack and copy it to ``target`` (the protein plugin's)."""
     from tagregistry.registry import Registry
 
     results = pack.parent / "protein_tags.json"
@@ -172,10 +172,10 @@ def adopt(pack: Path) -> int:
             raise SystemExit(
                 f"refused: <BindingAffinity> was trained on a <SMILES> with sha256 {trained_on[:12]}, "
                 f"but {CHEM_PACK} now ships {smiles.ref} with {smiles.sha256[:12]}; retrain it")
-    if PLUGIN_PACK.exists():
-        shutil.rmtree(PLUGIN_PACK)
-    shutil.copytree(pack, PLUGIN_PACK)
-    _say(f"verified {', '.join(r.ref for r in records)}; copied to {PLUGIN_PACK}")
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(pack, target)
+    _say(f"verified {', '.join(r.ref for r in records)}; copied to {target}")
     return 0
 
 
@@ -183,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, help="folder for the pack and results")
     parser.add_argument("--adopt", type=Path, help="verify a returned pack and copy it into the plugin")
+    parser.add_argument("--adopt-into", type=Path, default=PLUGIN_PACK, help=argparse.SUPPRESS)
     parser.add_argument("--resume-pack", type=Path, help="a pack folder from an earlier, cut-off run")
     parser.add_argument("--steps-scale", type=float, default=1.0,
                         help="multiply every recipe's max_steps (e.g. 0.5 to fit a shorter time slot)")
@@ -193,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--progress", action="store_true", help="show training progress bars")
     args = parser.parse_args(argv)
     if args.adopt:
-        return adopt(args.adopt)
+        return adopt(args.adopt, args.adopt_into)
     if args.out is None:
         parser.error("--out is required (or --adopt PACK)")
     args.out.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,7 @@
 """Entry point: ``tagregistry [--db URL] COMMAND ...``.
 
-Exit codes: 0 success, 1 a user error (one-line message on stderr), 2 usage error.
+Exit codes: 0 success, 1 a user error (one-line message on stderr), 2 usage error, 141 the
+reader of stdout closed it (`... | head`), quietly.
 Each command group lives in its own module exposing ``add_commands(subparsers)``; handlers
 import the library lazily so that ``--help`` stays fast.
 """
@@ -53,13 +54,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tagregistry.errors import TagRegistryError
 
     try:
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # inside the try: a closed pipe surfaces here, not at exit
+        return code
+    except BrokenPipeError:
+        return _pipe_closed()
     except (TagRegistryError, OSError) as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _pipe_closed() -> int:
+    """The reader of stdout went away (``tagregistry show --json | head``): stop quietly.
+
+    stdout is pointed at /dev/null so that Python's final flush does not complain; the exit
+    status is the shell's for a process ended by SIGPIPE.
+    """
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 141
 
 
 def _one_line(exc: BaseException) -> str:

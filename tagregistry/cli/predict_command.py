@@ -55,7 +55,7 @@ def parse_map(items: Sequence[str]) -> dict[str, str]:
     for item in items:
         column, sep, slot = item.partition("=")
         if not sep or not column.strip() or not slot.strip():
-            raise InputError(f"--map {item!r}: write COLUMN=SLOT, e.g. --map canonical_smiles=smiles")
+            raise InputError(f"--map {item!r}: write COLUMN=SLOT, e.g. --map input_column=slot_name")
         slot = slot.strip()
         if slot in out:
             raise InputError(f"--map gives slot {slot!r} twice ({out[slot]!r} and {column.strip()!r})")
@@ -130,8 +130,15 @@ def predict_chunk(model: Any, targets: Sequence[Target], rows: Sequence[Any],
     """Output dicts for ``rows``: inputs, one value per target, and the error (or ``None``)."""
     from tagregistry.errors import InputError
 
-    errors: dict[int, list[str]] = {i: [row.error] for i, row in enumerate(rows) if row.error}
+    errors: dict[int, dict[str, list[str]]] = {}  # row -> message -> functions it applies to
+
+    def fail(i: int, message: str, function: str = "") -> None:
+        errors.setdefault(i, {}).setdefault(" ".join(message.split()), []).append(function)
+
     results: dict[int, dict[str, Any]] = {i: {} for i in range(len(rows))}
+    for i, row in enumerate(rows):
+        if row.error:
+            fail(i, row.error)
     for target in targets:
         ready: list[tuple[int, dict[str, Any]]] = []
         for i, row in enumerate(rows):
@@ -145,25 +152,22 @@ def predict_chunk(model: Any, targets: Sequence[Target], rows: Sequence[Any],
                     raise InputError(f"no value in column {empty[0]!r}")
                 model.encode(target.function, **slots)  # validates without model work
             except InputError as exc:
-                errors.setdefault(i, []).append(_labelled(target, targets, str(exc)))
+                fail(i, str(exc), target.function)
                 continue
             ready.append((i, slots))
         for (i, _), value in zip(ready, _run(model, target, [s for _, s in ready], batch_size),
                                  strict=True):
             if isinstance(value, InputError):
-                errors.setdefault(i, []).append(_labelled(target, targets, str(value)))
+                fail(i, str(value), target.function)
             else:
                 results[i][target.output_column] = value
     out = []
     for i, row in enumerate(rows):
-        message = "; ".join(dict.fromkeys(errors.get(i, []))) or None
-        out.append({**row.values, **results[i], ERROR_COLUMN: message})
+        parts = [message if len(functions) >= len(targets) or not any(functions)
+                 else f"{', '.join(functions)}: {message}"
+                 for message, functions in errors.get(i, {}).items()]
+        out.append({**row.values, **results[i], ERROR_COLUMN: "; ".join(parts) or None})
     return out
-
-
-def _labelled(target: Target, targets: Sequence[Target], message: str) -> str:
-    message = " ".join(message.split())
-    return f"{target.function}: {message}" if len(targets) > 1 else message
 
 
 def _run(model: Any, target: Target, records: list[dict[str, Any]], batch_size: int) -> list[Any]:
@@ -200,13 +204,18 @@ def cmd_predict(args: argparse.Namespace) -> int:
         raise InputError(f"--batch-size must be at least 1, got {args.batch_size}")
     if args.json and not args.output:
         raise InputError("--json prints a summary on stdout; pass --output FILE for the predictions")
+    show = not args.quiet and not args.json and sys.stderr.isatty()
+    if not show:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # its weight-loading bar too
     started = time.perf_counter()
     registry = Registry(args.db)
     model = registry.compose(*args.refs, base=args.base, device=args.device, dtype=args.dtype)
     functions = list(dict.fromkeys(args.function or model.functions))
     if not functions:
-        raise InputError("no function tag among the references; add one, e.g. "
-                         "tagregistry predict SMILES QED --input molecules.csv")
+        raise InputError("no function tag among the references; add one after its domain tags "
+                         "(`tagregistry list --kind function` shows them)")
     for name in functions:
         model.binding(name)
     tally = Tally()
@@ -214,7 +223,6 @@ def cmd_predict(args: argparse.Namespace) -> int:
         targets = plan_targets(model, functions, source.columns, mapping, source.name)
         columns = [*source.columns, *(t.output_column for t in targets), ERROR_COLUMN]
         writer = RowWriter(args.output, columns)
-        show = not args.quiet and not args.json and sys.stderr.isatty()
         try:
             with tqdm(unit="row", desc="predict", disable=not show, file=sys.stderr) as bar:
                 for chunk in _chunks(source.rows, args.batch_size * CHUNK_BATCHES):

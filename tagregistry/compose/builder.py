@@ -57,7 +57,9 @@ def compose(
         options: passed to :func:`load_base` (a named base's loader options).
     """
     if not refs:
-        raise InputError("compose needs at least one tag, e.g. compose('SMILES', 'QED')")
+        raise InputError("compose needs at least one tag: the domain and function tags to "
+                         "combine, e.g. compose('<Domain>', '<Function>'); `tagregistry list` "
+                         "shows the registered ones")
     names = [parse_ref(ref).name for ref in refs]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:

@@ -140,12 +140,13 @@ class PromptEncoder:
         """``value`` rendered by ``domain``'s tokenizer; errors name the slot."""
         if not isinstance(value, str):
             raise InputError(
-                f"slot {slot!r} expects a string ({domain}), got {type(value).__name__} {value!r}"
+                f"slot {slot!r} expects a string ({domain}), got {type(value).__name__} "
+                f"{shown_value(value)}"
             )
         try:
             return self.domain_tokenizer(domain).render(value)
         except (InputError, ValueError, TypeError) as exc:
-            raise InputError(f"slot {slot!r} ({domain}) rejected {value!r}: {exc}") from exc
+            raise InputError(f"slot {slot!r} ({domain}) rejected {shown_value(value)}: {exc}") from exc
 
     def encode(
         self,
@@ -201,6 +202,18 @@ class PromptEncoder:
                 f"{self.max_length}; shorten the input values"
             )
         return prompt
+
+
+SHOWN_CHARS = 60
+
+
+def shown_value(value: Any) -> str:
+    """``repr(value)``, cut to :data:`SHOWN_CHARS` characters with the full length noted."""
+    text = repr(value)
+    if len(text) <= SHOWN_CHARS:
+        return text
+    size = f" ({len(value)} characters)" if isinstance(value, str) else ""
+    return text[: SHOWN_CHARS - 3] + "..." + size
 
 
 def _check_slots(wanted: list[str], values: Mapping[str, Any]) -> None:

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 def resolve_records(registry: Registry, refs: list[str], base: BaseArg = None) -> list[TagRecord]:
     """The records behind ``refs`` (duplicates dropped); all must share one base model."""
     if isinstance(refs, str) or not refs:
-        raise PackError("name at least one tag to pack, e.g. ['SMILES', 'QED@2']")
+        raise PackError("name at least one tag to pack, as a list of references such as "
+                        "['<Domain>', '<Function>@2']")
     records: dict[str, TagRecord] = {}
     for ref in refs:
         record = registry.get(ref, base)

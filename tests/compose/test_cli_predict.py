@@ -95,17 +95,19 @@ def test_jsonl_with_map_several_functions_and_json_summary(setup, tmp_path, regi
     source = tmp_path / "in.jsonl"
     lines = [json.dumps({"compound": m, "n": i}) for i, m in enumerate(["CCO", "CCN", "c1ccccc1"])]
     lines.insert(1, "{not json")
+    lines.append(json.dumps({"compound": "", "n": 3}))
     source.write_text("\n".join(lines) + "\n")
     out = tmp_path / "out.jsonl"
     result = setup("predict", "--base", "tiny-gpt2", "TestMol", "TestScore", "TestClass", "--input", str(source),
                    "--output", str(out), "--map", "compound=mol", "--json")
     assert result.returncode == 1
     summary = json.loads(result.stdout)
-    assert summary["rows"] == 4 and summary["failed"] == 1 and summary["predicted"] == 3
+    assert summary["rows"] == 5 and summary["failed"] == 2 and summary["predicted"] == 3
     assert summary["functions"] == {"TestScore": "TestScore@1", "TestClass": "TestClass@1"}
     assert "line 2 is not valid JSON" in summary["errors"][0]
     written = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [w.get("n") for w in written] == [0, None, 1, 2]
+    assert [w.get("n") for w in written] == [0, None, 1, 2, 3]
+    assert written[-1]["error"] == "no value in column 'compound'"  # both functions: one reason
     model = registry.compose("TestMol", "TestScore", "TestClass", base="tiny-gpt2", catalog=catalog)
     records = [{"mol": m} for m in ["CCO", "CCN", "c1ccccc1"]]
     scores = model.predict_batch(records, "TestScore")

@@ -54,17 +54,21 @@ class EvaluationResult:
 
 
 def discover(catalog: Catalog, base_name: str, functions: Sequence[str] | None = None) -> list[Evaluation]:
-    """Evaluations of every scalar function tag in the packs shipped for ``base_name``."""
+    """Evaluations of every scalar function tag in the packs shipped for ``base_name``.
+
+    A function's slots are filled by the domain tags of any of those packs (all of them are
+    installed), the function's own listed domains first.
+    """
     from tagregistry.compose.builder import assign_slots
     from tagregistry.hub.manifest import MANIFEST_FILE, parse_manifest
 
+    packs = sorted((p for p in catalog.packs.values() if p.base == base_name), key=lambda p: p.name)
+    manifests = {p.name: parse_manifest((Path(p.path) / MANIFEST_FILE).read_bytes(), p.path)
+                 for p in packs}
+    # every pack for the base is installed, so a slot may take a domain tag from another pack
+    domains = {t.name: None for m in manifests.values() for t in m.tags if t.kind == "domain"}
     found: list[Evaluation] = []
-    for pack in sorted(catalog.packs.values(), key=lambda p: p.name):
-        if pack.base != base_name:
-            continue
-        folder = Path(pack.path)
-        manifest = parse_manifest((folder / MANIFEST_FILE).read_bytes(), str(folder))
-        domains = {t.name: None for t in manifest.tags if t.kind == "domain"}
+    for pack_name, manifest in manifests.items():
         for tag in manifest.tags:
             spec = catalog.functions.get(tag.name)
             if tag.kind != "function" or spec is None or functions and tag.name not in functions:
@@ -74,8 +78,8 @@ def discover(catalog: Catalog, base_name: str, functions: Sequence[str] | None =
             try:
                 slots = assign_slots(spec, domains, catalog, {})
             except InputError:
-                continue  # the pack lacks a domain for one of its slots
-            found.append(Evaluation(pack.name, tag.name, tuple(dict.fromkeys(slots.values())),
+                continue  # no shipped domain tag fills one of its slots
+            found.append(Evaluation(pack_name, tag.name, tuple(dict.fromkeys(slots.values())),
                                     spec.dataset))
     return found
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
+from huggingface_hub import hf_hub_download  # at collection: before any test sets HF_HUB_OFFLINE
 from support.cli import run_cli
 
 from tagregistry.errors import InvalidNameError, PluginError
@@ -96,8 +97,6 @@ def test_folder_pack_names_plugins_and_says_load_pack(tagged, tmp_path):
 
 
 def test_pushed_pack_says_pull(hub, tagged, repo_id, tmp_path):
-    from huggingface_hub import hf_hub_download
-
     tagged.push(["SMILES", "QED"], repo_id)
     card = Path(hf_hub_download(repo_id, "README.md"))
     assert f"tagregistry pull {repo_id}" in card.read_text().split("## Use", 1)[1]

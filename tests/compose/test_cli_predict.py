@@ -163,6 +163,7 @@ def test_sdf_molecules_fill_the_smiles_slot(setup, tmp_path, registry, catalog):
         (["--batch-size", "0"], "--batch-size must be at least 1"),
         (["--json"], "pass --output FILE"),
         (["--output", "out.parquet"], "cannot tell the format of output file"),
+        (["--dtype", "fp64"], "unknown dtype 'fp64'"),
     ],
 )
 def test_usage_mistakes_are_one_line_errors(setup, tmp_path, args, message):

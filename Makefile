@@ -37,7 +37,7 @@ install: $(STAMP_RUN)
 install-dev: $(STAMP_DEV)
 
 demo: $(STAMP_RUN)
-	$(BIN)/python -m tagregistry.demo
+	$(BIN)/tagregistry demo
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .

@@ -225,11 +225,18 @@ class Registry:
 
         return pull_pack(self, repo, revision=revision)
 
-    def save_pack(self, refs: list[str], directory: str | Path, base: BaseArg = None) -> Path:
-        """Write a tag pack folder (manifest, safetensors files, model card)."""
+    def save_pack(
+        self, refs: list[str], directory: str | Path, base: BaseArg = None, *,
+        name: str | None = None, shipped_by: str | None = None,
+    ) -> Path:
+        """Write a tag pack folder (manifest, safetensors files, model card).
+
+        ``name`` is the pack's name (default: the folder's name). ``shipped_by`` names the
+        plugin distribution that will ship the folder (the card then says ``install-pack``).
+        """
         from tagregistry.hub.pack import save_pack
 
-        return save_pack(self, refs, directory, base=base)
+        return save_pack(self, refs, directory, base=base, name=name, shipped_by=shipped_by)
 
     def install_pack(self, name: str) -> list[TagRecord]:
         """Verify and register a tag pack shipped by an installed plugin (``tagregistry_packs``)."""

@@ -204,6 +204,20 @@ def test_console_script_exit_codes(db: str, tmp_path: Path) -> None:
     assert done.returncode == 0 and done.stdout.startswith("tagregistry ")
 
 
+def test_closed_stdout_pipe_is_quiet(db: str) -> None:
+    """``tagregistry show QED --json | head``: the reader is gone before the output is written."""
+    import subprocess
+
+    from support.cli import TAGREGISTRY
+
+    process = subprocess.Popen([str(TAGREGISTRY), "--db", db, "show", "QED", "--json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # like `head` exiting: every write now fails with EPIPE
+    err = process.stderr.read()
+    assert process.wait(timeout=60) == 141
+    assert err == ""
+
+
 def test_console_script_uses_tagregistry_home(tmp_path: Path, base_record) -> None:
     home = tmp_path / "home"
     with Registry(f"sqlite:///{home / 'registry.db'}") as reg:

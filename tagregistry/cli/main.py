@@ -22,6 +22,8 @@ COMMAND_MODULES = (
     "tagregistry.cli.registry_commands",
     "tagregistry.cli.hub_commands",
     "tagregistry.cli.train_commands",
+    "tagregistry.cli.predict_command",
+    "tagregistry.cli.demo_command",
 )
 
 

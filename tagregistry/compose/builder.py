@@ -60,7 +60,9 @@ def compose(
             base's loader options. Unknown keywords are an InputError.
     """
     if not refs:
-        raise InputError("compose needs at least one tag, e.g. compose('SMILES', 'QED')")
+        raise InputError("compose needs at least one tag: the domain and function tags to "
+                         "combine, e.g. compose('<Domain>', '<Function>'); `tagregistry list` "
+                         "shows the registered ones")
     slot_domains = _check_slot_domains(slot_domains)
     names = [parse_ref(ref).name for ref in refs]
     repeated = sorted({n for n in names if names.count(n) > 1})
@@ -71,6 +73,10 @@ def compose(
     registry.register_base(loaded.record)
     records = [resolve_bound(registry, ref, loaded.record) for ref in refs]
     domains = {r.name: r for r in records if r.kind == "domain"}
+    for record in domains.values():
+        if record.name not in catalog.domains and record.source.get("pack", {}).get("requires"):
+            raise PluginError(f"domain tag {record.ref} needs its domain spec (how values are "
+                              f"rendered), which no installed plugin declares; {_install_advice(record)}")
     bindings: dict[str, FunctionBinding] = {}
     for record in records:
         if record.kind == "function":
@@ -206,7 +212,7 @@ def _bind_function(
     if spec is None:
         raise PluginError(
             f"function tag {record.ref} has no installed function spec (template, slots, head); "
-            "install the plugin that declares it (pip install tagregistry-<domain>)"
+            f"{_install_advice(record)}"
         )
     mapping = assign_slots(spec, domains, catalog, explicit)
     trained = set(trained_domains(record, spec))
@@ -227,6 +233,18 @@ def _bind_function(
             "needs; register it again with head=HeadPayload(...)"
         )
     return binding
+
+
+def _install_advice(record: TagRecord) -> str:
+    """Which distribution to install, from the pack the tag came from (else the convention)."""
+    from tagregistry.hub.requirements import install_hint
+
+    recorded = record.source.get("pack", {}).get("requires")
+    if isinstance(recorded, list) and recorded and all(isinstance(r, dict) for r in recorded):
+        names = ", ".join(str(r.get("distribution")) for r in recorded)
+        return (f"its pack names the distribution that declares it: {names}; "
+                f"install it ({install_hint(recorded)})")
+    return "install the plugin that declares it (pip install tagregistry-<domain>)"
 
 
 def _metadata(base: BaseModelRecord, records: list[TagRecord],

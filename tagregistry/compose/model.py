@@ -114,7 +114,8 @@ class TaggedModel:
             if len(self.bindings) == 1:
                 return next(iter(self.bindings.values()))
             if not self.bindings:
-                raise InputError("no function tag was composed; add one, e.g. compose('SMILES', 'QED')")
+                raise InputError("no function tag was composed; add one to compose(...) next to "
+                                 "its domain tags (`tagregistry list --kind function`)")
             raise InputError(f"several functions are composed ({', '.join(self.bindings)}); "
                              "pass function='Name'")
         if not isinstance(function, str):

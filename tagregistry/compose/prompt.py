@@ -233,7 +233,7 @@ def _check_slots(wanted: list[str], values: Mapping[str, Any]) -> None:
         raise InputError(f"{'; '.join(parts)}: this prompt takes {expected}")
 
 
-def preview(value: Any, limit: int = 80) -> str:
+def preview(value: Any, limit: int = 60) -> str:
     """``repr(value)`` cut to about ``limit`` characters, so long inputs keep errors readable."""
     if isinstance(value, str) and len(value) > limit:
         return f"{value[:limit]!r}... ({len(value):,} characters)"

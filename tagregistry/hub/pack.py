@@ -8,18 +8,20 @@ from typing import TYPE_CHECKING, Any
 from tagregistry import tensors
 from tagregistry._version import __version__
 from tagregistry.errors import BaseModelMismatchError, NotFoundError
-from tagregistry.hub.card import render_card
+from tagregistry.hub.card import write_card
 from tagregistry.hub.errors import PackError
 from tagregistry.hub.manifest import (
-    CARD_FILE,
     FORMAT_VERSION,
     MANIFEST_FILE,
     PackHead,
     PackManifest,
+    PackRequirement,
     PackTag,
+    check_pack_name,
     head_file_name,
     tag_file_name,
 )
+from tagregistry.hub.requirements import pack_requirements
 from tagregistry.hub.verify import FLOAT_DTYPES, VerifiedTag, verify_pack
 from tagregistry.specs import BaseModelRecord, TagRecord
 from tagregistry.store.tag_store import BaseArg, HeadPayload
@@ -31,7 +33,8 @@ if TYPE_CHECKING:
 def resolve_records(registry: Registry, refs: list[str], base: BaseArg = None) -> list[TagRecord]:
     """The records behind ``refs`` (duplicates dropped); all must share one base model."""
     if isinstance(refs, str) or not refs:
-        raise PackError("name at least one tag to pack, e.g. ['SMILES', 'QED@2']")
+        raise PackError("name at least one tag to pack, as a list of references such as "
+                        "['<Domain>', '<Function>@2']")
     records: dict[str, TagRecord] = {}
     for ref in refs:
         record = registry.get(ref, base)
@@ -80,6 +83,7 @@ def build_manifest(
         format_version=FORMAT_VERSION, name=name,
         library={"name": "tagregistry", "version": __version__},
         base_model=records[0].base, tags=entries,
+        requires=pack_requirements(records, registry.catalog),
     )
     return manifest, files
 
@@ -92,17 +96,25 @@ def save_pack(
     *,
     name: str | None = None,
     repo_id: str | None = None,
+    shipped_by: str | None = None,
 ) -> Path:
-    """Write ``refs`` as a pack into ``directory`` (new or empty): manifest, files, model card."""
+    """Write ``refs`` as a pack into ``directory`` (new or empty): manifest, files, model card.
+
+    ``name`` defaults to the folder's name. The card's "Use" section says how consumers get
+    the pack: ``pull`` from ``repo_id``, ``install-pack`` when a plugin distribution
+    (``shipped_by``) ships it, else loading the folder.
+    """
     folder = Path(directory)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise PackError(f"{folder} exists and is not an empty folder; choose a new folder")
+    pack_name = name or folder.resolve().name or "tagpack"
+    check_pack_name(pack_name)
     records = resolve_records(registry, refs, base)
-    manifest, files = build_manifest(registry, records, name or folder.name or "tagpack")
+    manifest, files = build_manifest(registry, records, pack_name)
     folder.mkdir(parents=True, exist_ok=True)
     for file_name, data in files.items():
         (folder / file_name).write_bytes(data)
-    (folder / CARD_FILE).write_text(render_card(manifest, repo_id), encoding="utf-8")
+    write_card(folder, manifest, repo_id=repo_id, shipped_by=shipped_by)
     (folder / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
     return folder
 
@@ -129,7 +141,8 @@ def load_pack(
         existing = _already_registered(registry, base, item)
         results.append(existing)
         if existing is None:
-            items.append(_registration(item, base, {**origin, "name": manifest.name}))
+            items.append(_registration(item, base, {**origin, "name": manifest.name},
+                                       manifest.requires))
     created = iter(registry.store.register_many(items, bases=[base]) if items else [])
     return [r if r is not None else next(created) for r in results]
 
@@ -164,10 +177,15 @@ def _already_registered(
     return None
 
 
-def _registration(item: VerifiedTag, base: BaseModelRecord, origin: dict[str, Any]) -> dict[str, Any]:
+def _registration(item: VerifiedTag, base: BaseModelRecord, origin: dict[str, Any],
+                  requirements: list[PackRequirement]) -> dict[str, Any]:
     entry = item.entry
     source = dict(entry.source)
     source["pack"] = {**origin, "version": entry.version}
+    requires = [{"distribution": r.distribution, "version": r.version}
+                for r in requirements if entry.name in r.provides]
+    if requires:
+        source["pack"]["requires"] = requires
     head = None
     if entry.head is not None:
         head = HeadPayload(spec=entry.head.spec, tensors=item.head, config=entry.head.config)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tagregistry.specs import TagRecord
+from tagregistry.specs import FunctionSpec, TagRecord
 from tagregistry.training.recipe import Recipe, load_recipe
 
 
@@ -252,9 +252,19 @@ def _register(registry: Any, recipe: Recipe, setup: Any, loaded: Any, result: Tr
         records.append(register_result(
             registry, name, result.tensors[name], kind=kind, base=loaded.record,
             source={**source, **extra}, data_hash=result.data_hash, metrics=result.metrics,
-            description=recipe.description, license=license, head=head,
+            description=_description(recipe, catalog, name, kind), license=license, head=head,
         ))
     return records
+
+
+def _description(recipe: Recipe, catalog: Any, name: str, kind: str) -> str:
+    """The recipe's description, else that of the spec the tag was trained for."""
+    if recipe.description:
+        return recipe.description
+    if kind == "function" and isinstance(recipe.function, FunctionSpec):
+        return recipe.function.description
+    spec = (catalog.functions if kind == "function" else catalog.domains).get(name)
+    return spec.description if spec is not None else ""
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -30,6 +30,7 @@ def test_install_pack_registers_verified_tags_once(tmp_path: Path) -> None:
         assert record.base.model_id == "HuggingFaceTB/SmolLM2-135M-Instruct"
         assert record.base.hidden_size == 576
         assert record.source["pack"]["plugin"] == "tagregistry-chem"
+        assert [r["distribution"] for r in record.source["pack"]["requires"]] == ["tagregistry-chem"]
         assert record.n_vectors == 10
     for name in names - {"SMILES"}:
         function = next(r for r in records if r.name == name)

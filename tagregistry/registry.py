@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from tagregistry.errors import InvalidNameError
 from tagregistry.specs import BaseModelRecord, TagKind, TagRecord
-from tagregistry.store.engine import default_url, sqlite_path
+from tagregistry.store.engine import default_url, read_only_default, sqlite_path
 from tagregistry.store.tag_store import BaseArg, HeadPayload, TagStore
 
 if TYPE_CHECKING:
@@ -22,11 +22,14 @@ class Registry:
     Args:
         url: any SQLAlchemy URL; default ``$TAGREGISTRY_DB_URL`` or the SQLite file
             ``$TAGREGISTRY_HOME/registry.db``.
+        read_only: open without writing anything (a SQLite file in a read-only folder,
+            say); default ``$TAGREGISTRY_READ_ONLY``. Writes then raise ``StoreError``.
     """
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, read_only: bool | None = None) -> None:
         self.url = url or default_url()
-        self.store = TagStore(self.url)
+        self.read_only = read_only_default() if read_only is None else read_only
+        self.store = TagStore(self.url, read_only=self.read_only)
 
     def __repr__(self) -> str:
         return f"Registry({self.url!r})"

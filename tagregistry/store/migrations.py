@@ -21,6 +21,7 @@ from tagregistry.store.schema import (
     TagRow,
     VersionCounterRow,
 )
+from tagregistry.store.transactions import run_write
 
 #: key of the PostgreSQL advisory lock that serialises concurrent migrations
 _PG_MIGRATION_LOCK = 0x7461677265670001
@@ -75,30 +76,40 @@ def check_not_newer(applied: list[str], where: str) -> None:
         )
 
 
-def migrate(engine: Engine, where: str) -> list[str]:
-    """Apply pending migrations; return the names applied now."""
+def migrate(engine: Engine, where: str, *, read_only: bool = False) -> list[str]:
+    """Apply pending migrations; return the names applied now.
+
+    A ``read_only`` open applies nothing: pending migrations are an error there.
+    """
     applied = applied_migrations(engine)
     check_not_newer(applied, where)
     pending = [(name, step) for name, step in MIGRATIONS if name not in applied]
     if not pending:
         return []
-    done: list[str] = []
-    with engine.connect().execution_options(write=True) as connection:
-        with connection.begin():
-            if connection.dialect.name == "postgresql":
-                # DDL is transactional there but not serialised: take a lock (SQLite's
-                # BEGIN IMMEDIATE already is one).
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
-            Base.metadata.create_all(connection, tables=[MigrationRow.__table__])
-            # Another process may have migrated while we waited for the write lock.
-            recorded = set(connection.scalars(select(MigrationRow.name)))
-            check_not_newer(sorted(recorded), where)
-            for name, step in pending:
-                if name in recorded:
-                    continue
-                step(connection)
-                connection.execute(
-                    MigrationRow.__table__.insert().values(name=name, applied_at=datetime.now(UTC))
-                )
-                done.append(name)
-    return done
+    if read_only:
+        raise SchemaVersionError(
+            f"the registry at {where} needs schema migrations {[n for n, _ in pending]} but is "
+            "open read-only; open it once with write access to upgrade it"
+        )
+
+    def apply(connection: Connection) -> list[str]:
+        done: list[str] = []
+        if connection.dialect.name == "postgresql":
+            # DDL is transactional there but not serialised: take a lock (SQLite's
+            # BEGIN IMMEDIATE already is one).
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+        Base.metadata.create_all(connection, tables=[MigrationRow.__table__])
+        # Another process may have migrated while we waited for the write lock.
+        recorded = set(connection.scalars(select(MigrationRow.name)))
+        check_not_newer(sorted(recorded), where)
+        for name, step in pending:
+            if name in recorded:
+                continue
+            step(connection)
+            connection.execute(
+                MigrationRow.__table__.insert().values(name=name, applied_at=datetime.now(UTC))
+            )
+            done.append(name)
+        return done
+
+    return run_write(engine, apply, where)

@@ -19,12 +19,13 @@ from tagregistry.names import TagRef, parse_ref, validate_name
 from tagregistry.specs import BaseModelRecord, TagKind, TagRecord
 from tagregistry.store.bases import BaseArg, bases_by_id, ensure_base, find_base
 from tagregistry.store.engine import make_engine, sqlite_path
+from tagregistry.store.faults import translated
 from tagregistry.store.migrations import migrate
 from tagregistry.store.queries import BASE_COLUMNS, HEAD_DATA, TAG_DATA, list_query
 from tagregistry.store.reads import history_rows, not_found, resolve_row
 from tagregistry.store.records import base_record, gc_paused, tag_record
 from tagregistry.store.schema import BaseModelRow
-from tagregistry.store.transactions import reading, write
+from tagregistry.store.transactions import Database
 from tagregistry.store.writes import HeadPayload, delete_work, tag_work
 
 __all__ = ["BaseArg", "HeadPayload", "TagStore"]
@@ -33,15 +34,20 @@ __all__ = ["BaseArg", "HeadPayload", "TagStore"]
 class TagStore:
     """Versioned storage of tags bound to base models. Thread- and process-safe writes."""
 
-    def __init__(self, url: str, engine: Engine | None = None) -> None:
+    def __init__(self, url: str, engine: Engine | None = None, *, read_only: bool = False) -> None:
         self.url = url
-        self.engine = engine or make_engine(url)
-        where = str(sqlite_path(url) or self.engine.url.render_as_string(hide_password=True))
+        self.read_only = read_only
+        path = sqlite_path(url)
+        self.engine = engine or make_engine(url, read_only=read_only)
+        where = str(path or self.engine.url.render_as_string(hide_password=True))
+        self.db = Database(self.engine, where, path, read_only)
         try:
-            migrate(self.engine, where)
+            with translated(where, path, read_only):
+                migrate(self.engine, where, read_only=read_only)
         except BaseException:
             self.engine.dispose()
             raise
+        self.db.pin_file()
 
     def close(self) -> None:
         """Release database connections."""
@@ -50,11 +56,11 @@ class TagStore:
     # -- base models ----------------------------------------------------------------------
     def register_base(self, record: BaseModelRecord) -> BaseModelRecord:
         """Record a base model (idempotent); a changed fingerprint for the same id is refused."""
-        return write(self.engine, lambda session: ensure_base(session, record))
+        return self.db.write(lambda session: ensure_base(session, record))
 
     def list_bases(self) -> list[BaseModelRecord]:
         """All registered base models."""
-        with reading(self.engine) as connection:
+        with self.db.read() as connection:
             query = select(*BASE_COLUMNS).order_by(BaseModelRow.id)
             return [base_record(r) for r in connection.execute(query)]
 
@@ -74,7 +80,7 @@ class TagStore:
         head: HeadPayload | None = None,
     ) -> TagRecord:
         """Store a new immutable version of ``name`` in one transaction and return its record."""
-        return write(self.engine, tag_work(
+        return self.db.write(tag_work(
             name, tensor, kind=kind, base=base, description=description, source=source,
             data_hash=data_hash, metrics=metrics, license=license, head=head,
         ))
@@ -94,18 +100,18 @@ class TagStore:
             session.flush()
             return [tag(session) for tag in works]
 
-        return write(self.engine, work)
+        return self.db.write(work)
 
     def resolve(self, ref: str | TagRef, base: BaseArg = None) -> TagRecord:
         """The record for ``"Name"`` (newest version) or ``"Name@v"``."""
-        with reading(self.engine) as connection:
+        with self.db.read() as connection:
             row = resolve_row(connection, ref, base)
             return tag_record(row, bases_by_id(connection))
 
     def versions(self, name: str, base: BaseArg = None) -> list[TagRecord]:
         """All versions of ``name``, oldest first."""
         validate_name(name)
-        with reading(self.engine) as connection:
+        with self.db.read() as connection:
             with gc_paused():
                 rows = history_rows(connection, name, base)
                 bases = bases_by_id(connection)
@@ -118,7 +124,7 @@ class TagStore:
         self, kind: TagKind | None = None, base: BaseArg = None, all_versions: bool = False
     ) -> list[TagRecord]:
         """Tags ordered by name then version; newest version of each unless ``all_versions``."""
-        with reading(self.engine) as connection:
+        with self.db.read() as connection:
             base_row = find_base(connection, base)
             query = list_query(kind is not None, base_row is not None, all_versions)
             params = {"kind": kind, "base_id": base_row.id if base_row is not None else None}
@@ -130,7 +136,7 @@ class TagStore:
         self, record: TagRecord, *, tag: bool, head: bool
     ) -> tuple[bytes | None, bytes | None]:
         """Checksum-verified tag and/or head bytes of one stored version (``None`` if absent)."""
-        with reading(self.engine) as connection:
+        with self.db.read() as connection:
             row = resolve_row(connection, TagRef(record.name, record.version), record.base)
             tag_data = connection.scalar(TAG_DATA, {"id": row.id}) if tag else None
             head_data = None
@@ -166,4 +172,4 @@ class TagStore:
             raise InvalidNameError(
                 f"delete needs a pinned version, e.g. {parsed.name}@1: versions are never removed implicitly"
             )
-        return write(self.engine, delete_work(parsed, base))
+        return self.db.write(delete_work(parsed, base))

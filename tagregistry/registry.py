@@ -56,9 +56,22 @@ class Registry:
         """Record a base model so that tags can be bound to it (idempotent)."""
         return self.store.register_base(record)
 
-    def bases(self) -> list[BaseModelRecord]:
-        """Registered base models."""
+    def bases(self, *, unused: bool = False) -> list[BaseModelRecord]:
+        """Registered base models; with ``unused``, only those no tag version is bound to."""
+        if unused:
+            return [base for base, n in self.store.base_usage() if n == 0]
         return self.store.list_bases()
+
+    def base_usage(self) -> list[tuple[BaseModelRecord, int]]:
+        """Every registered base model with the number of tag versions bound to it."""
+        return self.store.base_usage()
+
+    def delete_base(self, base: str | BaseModelRecord) -> BaseModelRecord:
+        """Delete a base model (``"id"`` or ``"id@revision"``) that no tag is bound to.
+
+        Its version counters go with it: registering tags on it again starts at version 1.
+        """
+        return self.store.delete_base(base)
 
     # -- tags -----------------------------------------------------------------------------
     def register(
@@ -79,8 +92,6 @@ class Registry:
 
         ``kind`` defaults to what the installed plugins declare for ``name``.
         """
-        if isinstance(base, BaseModelRecord):
-            self.store.register_base(base)
         return self.store.register_tag(
             name, tensor, kind=kind or self._infer_kind(name), base=base, head=head,
             description=description, source=source, data_hash=data_hash, metrics=metrics,
@@ -138,7 +149,6 @@ class Registry:
         from tagregistry.exchange import read_export
 
         record, tag, head = read_export(path)
-        self.store.register_base(record.base)
         head_payload = None
         if record.head is not None:
             head_payload = HeadPayload(spec=record.head.spec, tensors=head, config=record.head.config)

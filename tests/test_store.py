@@ -199,6 +199,8 @@ def test_register_validates_its_input(db_registry, base_record) -> None:
         reg.register("QED", vectors(0), base=base_record, kind="task")  # type: ignore[arg-type]
     with pytest.raises(BaseModelMismatchError, match="hidden size 8"):
         reg.register("QED", np.zeros((2, 5), np.float32), base=base_record, kind="function")
+    assert reg.bases() == []  # failed registers leave no base model behind
+    reg.register_base(base_record)
     with pytest.raises(NotFoundError, match="tiny-test"):
         reg.register("QED", vectors(0), base="tiny-tset", kind="function")
     assert counts(reg)["tags"] == 0

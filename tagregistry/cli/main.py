@@ -16,6 +16,7 @@ from tagregistry._version import __version__
 
 COMMAND_MODULES = (
     "tagregistry.cli.registry_commands",
+    "tagregistry.cli.base_commands",
     "tagregistry.cli.hub_commands",
     "tagregistry.cli.train_commands",
 )

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, delete, func, select
 from sqlalchemy.orm import Session
 
-from tagregistry.errors import AmbiguousReferenceError, BaseModelMismatchError, NotFoundError
+from tagregistry.errors import (
+    AmbiguousReferenceError,
+    BaseModelMismatchError,
+    InvalidNameError,
+    NotFoundError,
+)
 from tagregistry.names import did_you_mean
 from tagregistry.specs import BaseModelRecord
-from tagregistry.store.queries import ALL_BASES, base_query
+from tagregistry.store.queries import ALL_BASES, BASE_COLUMNS, base_query
 from tagregistry.store.records import base_record, now
-from tagregistry.store.schema import BaseModelRow
+from tagregistry.store.schema import BaseModelRow, TagRow, VersionCounterRow
 
 BaseArg = BaseModelRecord | str | None
 
@@ -70,3 +76,39 @@ def find_base(session: Session | Connection, base: BaseArg) -> Row[Any] | None:
             f"but the registry knows it as {row.fingerprint[:12]}: the weights differ"
         )
     return row
+
+
+def base_usage(session: Session | Connection) -> list[tuple[BaseModelRecord, int]]:
+    """Every base model with the number of tag versions bound to it, in registration order."""
+    counts = (
+        select(TagRow.base_model_id, func.count().label("n"))
+        .group_by(TagRow.base_model_id)
+        .subquery()
+    )
+    query = (
+        select(*BASE_COLUMNS, func.coalesce(counts.c.n, 0).label("n"))
+        .outerjoin(counts, counts.c.base_model_id == BaseModelRow.id)
+        .order_by(BaseModelRow.id)
+    )
+    return [(base_record(row), int(row.n)) for row in session.execute(query)]
+
+
+def delete_base_work(base: str | BaseModelRecord) -> Callable[[Session], BaseModelRecord]:
+    """The work that deletes one base model that no tag version is bound to."""
+
+    def work(session: Session) -> BaseModelRecord:
+        row = find_base(session, base)
+        assert row is not None
+        used = session.scalar(select(func.count()).where(TagRow.base_model_id == row.id)) or 0
+        record = base_record(row)
+        if used:
+            raise InvalidNameError(
+                f"base model {record.model_id}@{record.revision} is used by {used} tag "
+                "version(s); delete those first (tagregistry list --all-versions --base "
+                f"{record.model_id}) — nothing was deleted"
+            )
+        session.execute(delete(VersionCounterRow).where(VersionCounterRow.base_model_id == row.id))
+        session.execute(delete(BaseModelRow).where(BaseModelRow.id == row.id))
+        return record
+
+    return work

@@ -17,7 +17,14 @@ from tagregistry import tensors
 from tagregistry.errors import InvalidNameError
 from tagregistry.names import TagRef, parse_ref, validate_name
 from tagregistry.specs import BaseModelRecord, TagKind, TagRecord
-from tagregistry.store.bases import BaseArg, bases_by_id, ensure_base, find_base
+from tagregistry.store.bases import (
+    BaseArg,
+    base_usage,
+    bases_by_id,
+    delete_base_work,
+    ensure_base,
+    find_base,
+)
 from tagregistry.store.engine import make_engine, sqlite_path
 from tagregistry.store.faults import translated
 from tagregistry.store.migrations import migrate
@@ -63,6 +70,15 @@ class TagStore:
         with self.db.read() as connection:
             query = select(*BASE_COLUMNS).order_by(BaseModelRow.id)
             return [base_record(r) for r in connection.execute(query)]
+
+    def base_usage(self) -> list[tuple[BaseModelRecord, int]]:
+        """Every base model with the number of tag versions bound to it."""
+        with self.db.read() as connection:
+            return base_usage(connection)
+
+    def delete_base(self, base: str | BaseModelRecord) -> BaseModelRecord:
+        """Delete a base model that no tag version is bound to; returns its record."""
+        return self.db.write(delete_base_work(base))
 
     # -- tags -----------------------------------------------------------------------------
     def register_tag(

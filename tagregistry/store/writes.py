@@ -14,7 +14,7 @@ from tagregistry._version import __version__
 from tagregistry.errors import BaseModelMismatchError, InvalidNameError
 from tagregistry.names import TagRef, validate_name
 from tagregistry.specs import BaseModelRecord, HeadRecord, HeadSpec, TagKind, TagRecord
-from tagregistry.store.bases import BaseArg, bases_by_id, find_base
+from tagregistry.store.bases import BaseArg, bases_by_id, ensure_base, find_base
 from tagregistry.store.reads import resolve_row
 from tagregistry.store.records import base_record, now, tag_record, utc
 from tagregistry.store.schema import HeadRow, TagRow, VersionCounterRow
@@ -58,6 +58,9 @@ def tag_work(
     payload = tensors.encode({tensors.TAG_KEY: tensor})
 
     def work(session: Session) -> TagRecord:
+        if isinstance(base, BaseModelRecord):  # registered in the same transaction as the tag
+            ensure_base(session, base)
+            session.flush()
         base_row = find_base(session, base)
         assert base_row is not None
         if shape[1] != base_row.hidden_size:

@@ -48,8 +48,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--base", help="base model id, when the name exists on several")
     p.set_defaults(handler=cmd_export)
 
-    p = sub.add_parser("import", help="register the tag in an exported .safetensors file")
-    p.add_argument("file", metavar="FILE")
+    p = sub.add_parser("import", help="register the tags in exported .safetensors files")
+    p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_import)
 
@@ -162,23 +162,33 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    record = _registry(args).import_file(args.file)
+    from tagregistry.cli.output import print_json
+
+    records = _registry(args).import_files(args.files)
     if args.json:
-        _print_record(record, True)
-    else:
-        print(f"registered {record.name}@{record.version} ({record.base.model_id})")
+        rows = [{**r.model_dump(mode="json"), "status": _status(records, r)} for r in records]
+        print_json(rows[0] if len(rows) == 1 else rows)
+        return 0
+    for record in records:
+        prefix = "registered" if records.is_new(record) else "already registered as"
+        print(f"{prefix} {record.name}@{record.version} ({record.base.model_id})")
     return 0
 
 
 def cmd_install_pack(args: argparse.Namespace) -> int:
     from tagregistry.cli.output import print_json, print_table
 
-    rows = [r.summary() for r in _registry(args).install_pack(args.name)]
+    records = _registry(args).install_pack(args.name)
+    rows = [{**r.summary(), "status": _status(records, r)} for r in records]
     if args.json:
         print_json(rows)
     else:
-        print_table(rows, ["name", "version", "kind", "base", "n_vectors", "head"])
+        print_table(rows, ["name", "version", "kind", "base", "n_vectors", "head", "status"])
     return 0
+
+
+def _status(records: Any, record: Any) -> str:
+    return "registered" if records.is_new(record) else "already registered"
 
 
 def cmd_db_path(args: argparse.Namespace) -> int:

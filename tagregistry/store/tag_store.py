@@ -33,9 +33,9 @@ from tagregistry.store.reads import history_rows, not_found, resolve_row
 from tagregistry.store.records import base_record, gc_paused, tag_record
 from tagregistry.store.schema import BaseModelRow
 from tagregistry.store.transactions import Database
-from tagregistry.store.writes import HeadPayload, delete_work, tag_work
+from tagregistry.store.writes import HeadPayload, RegisteredTags, TagWrite, delete_work
 
-__all__ = ["BaseArg", "HeadPayload", "TagStore"]
+__all__ = ["BaseArg", "HeadPayload", "RegisteredTags", "TagStore"]
 
 
 class TagStore:
@@ -96,7 +96,7 @@ class TagStore:
         head: HeadPayload | None = None,
     ) -> TagRecord:
         """Store a new immutable version of ``name`` in one transaction and return its record."""
-        return self.db.write(tag_work(
+        return self.db.write(TagWrite(
             name, tensor, kind=kind, base=base, description=description, source=source,
             data_hash=data_hash, metrics=metrics, license=license, head=head,
         ))
@@ -108,13 +108,35 @@ class TagStore:
 
         Each item of ``tags`` holds the keyword arguments of :meth:`register_tag`.
         """
-        works = [tag_work(**item) for item in tags]
+        return list(self.register_new(tags, bases=bases, skip_identical=False))
 
-        def work(session: Session) -> list[TagRecord]:
+    def register_new(
+        self,
+        tags: Sequence[dict[str, Any]],
+        *,
+        bases: Sequence[BaseModelRecord] = (),
+        skip_identical: bool = True,
+    ) -> RegisteredTags:
+        """:meth:`register_many`, except that a tag whose exact bytes (tag and head) the
+        registry already holds under the same name and base is not registered again.
+
+        The check runs inside the write transaction, so concurrent installs of the same
+        tags register them once. Existing records stand in for those tags, in order.
+        """
+        writes = [TagWrite(**item) for item in tags]
+
+        def work(session: Session) -> RegisteredTags:
             for base in bases:
                 ensure_base(session, base)
             session.flush()
-            return [tag(session) for tag in works]
+            records: list[TagRecord] = []
+            existing: list[TagRecord] = []
+            for tag in writes:
+                found = tag.existing(session) if skip_identical else None
+                if found is not None:
+                    existing.append(found)
+                records.append(found if found is not None else tag(session))
+            return RegisteredTags(records, existing)
 
         return self.db.write(work)
 

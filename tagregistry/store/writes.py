@@ -15,6 +15,7 @@ from tagregistry.errors import BaseModelMismatchError, InvalidNameError
 from tagregistry.names import TagRef, validate_name
 from tagregistry.specs import BaseModelRecord, HeadRecord, HeadSpec, TagKind, TagRecord
 from tagregistry.store.bases import BaseArg, bases_by_id, ensure_base, find_base
+from tagregistry.store.queries import base_query, history_query
 from tagregistry.store.reads import resolve_row
 from tagregistry.store.records import base_record, now, tag_record, utc
 from tagregistry.store.schema import HeadRow, TagRow, VersionCounterRow
@@ -31,78 +32,131 @@ class HeadPayload:
     config: dict[str, Any] = field(default_factory=dict)
 
 
-def tag_work(
-    name: str,
-    tensor: Any,
-    *,
-    kind: TagKind,
-    base: BaseModelRecord | str,
-    description: str = "",
-    source: dict[str, Any] | None = None,
-    data_hash: str | None = None,
-    metrics: dict[str, float] | None = None,
-    license: str | None = None,
-    head: HeadPayload | None = None,
-) -> Callable[[Session], TagRecord]:
-    """Validate the input now; return the work that stores it as a new version."""
-    validate_name(name)
-    if kind not in ("domain", "function"):
-        raise InvalidNameError(f"kind must be 'domain' or 'function', got {kind!r}")
-    shape = tensors.shape_of(tensor)
-    if len(shape) != 2 or shape[0] < 1:
-        raise InvalidNameError(
-            f"tag {name!r} must be a 2-D tensor (n_vectors, hidden_size), got shape {shape}"
-        )
-    if head is not None and kind != "function":
-        raise InvalidNameError(f"only function tags own heads; {name!r} is a {kind} tag")
-    payload = tensors.encode({tensors.TAG_KEY: tensor})
+class TagWrite:
+    """One new tag version: the input is validated on construction, stored by calling it.
 
-    def work(session: Session) -> TagRecord:
-        if isinstance(base, BaseModelRecord):  # registered in the same transaction as the tag
-            ensure_base(session, base)
-            session.flush()
-        base_row = find_base(session, base)
-        assert base_row is not None
-        if shape[1] != base_row.hidden_size:
-            raise BaseModelMismatchError(
-                f"tag {name!r} has dimension {shape[1]} but base model {base_row.model_id} "
-                f"has hidden size {base_row.hidden_size}"
+    Calling it inside a write transaction stores the tag (and registers a base model given
+    as a record, in the same transaction) and returns the new record.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        tensor: Any,
+        *,
+        kind: TagKind,
+        base: BaseModelRecord | str,
+        description: str = "",
+        source: dict[str, Any] | None = None,
+        data_hash: str | None = None,
+        metrics: dict[str, float] | None = None,
+        license: str | None = None,
+        head: HeadPayload | None = None,
+    ) -> None:
+        validate_name(name)
+        if kind not in ("domain", "function"):
+            raise InvalidNameError(f"kind must be 'domain' or 'function', got {kind!r}")
+        shape = tensors.shape_of(tensor)
+        if len(shape) != 2 or shape[0] < 1:
+            raise InvalidNameError(
+                f"tag {name!r} must be a 2-D tensor (n_vectors, hidden_size), got shape {shape}"
             )
-        version = next_version(session, name, base_row.id)
+        if head is not None and kind != "function":
+            raise InvalidNameError(f"only function tags own heads; {name!r} is a {kind} tag")
+        self.name, self.kind, self.base, self.head = name, kind, base, head
+        self.shape = shape
+        self.dtype = tensors.dtype_name(tensor)
+        self.payload = tensors.encode({tensors.TAG_KEY: tensor})
+        self.sha256 = tensors.sha256_hex(self.payload)
+        self.meta = {
+            "description": description, "source": source or {}, "data_hash": data_hash,
+            "metrics": {k: float(v) for k, v in (metrics or {}).items()}, "license": license,
+        }
+        self._head_bytes: bytes | None = None
+
+    def head_bytes(self) -> bytes | None:
+        """The head's safetensors bytes (encoded once, on first use)."""
+        if self.head is not None and self._head_bytes is None:
+            self._head_bytes = tensors.encode(self.head.tensors)
+        return self._head_bytes
+
+    def existing(self, session: Session) -> TagRecord | None:
+        """The newest stored version of this name on this base with the same tag and head bytes.
+
+        The name's version counter is locked first, so that on PostgreSQL a concurrent writer
+        of the same name waits here and then sees what the other committed.
+        """
+        if isinstance(self.base, BaseModelRecord):
+            params = {"model_id": self.base.model_id, "revision": self.base.revision}
+            base_row = session.execute(base_query(True, True), params).first()
+            if base_row is None:
+                return None
+        else:
+            base_row = find_base(session, self.base)
+            assert base_row is not None
+        session.get(VersionCounterRow, (self.name, base_row.id), with_for_update=True)
+        head_bytes = self.head_bytes()
+        head_sha = tensors.sha256_hex(head_bytes) if head_bytes is not None else None
+        rows = session.execute(history_query(True), {"name": self.name, "base_id": base_row.id})
+        for row in reversed(rows.all()):
+            if row.sha256 == self.sha256 and row.head_sha256 == head_sha:
+                return tag_record(row, bases_by_id(session))
+        return None
+
+    def __call__(self, session: Session) -> TagRecord:
+        if isinstance(self.base, BaseModelRecord):  # registered in the same transaction as the tag
+            ensure_base(session, self.base)
+            session.flush()
+        base_row = find_base(session, self.base)
+        assert base_row is not None
+        if self.shape[1] != base_row.hidden_size:
+            raise BaseModelMismatchError(
+                f"tag {self.name!r} has dimension {self.shape[1]} but base model "
+                f"{base_row.model_id} has hidden size {base_row.hidden_size}"
+            )
+        version = next_version(session, self.name, base_row.id)
         row = TagRow(
-            name=name, kind=kind, version=version, base_model_id=base_row.id,
-            n_vectors=shape[0], dim=shape[1], dtype=tensors.dtype_name(tensor),
-            sha256=tensors.sha256_hex(payload), data=payload, description=description,
-            created_at=now(), library_version=__version__, source=source or {},
-            data_hash=data_hash, metrics={k: float(v) for k, v in (metrics or {}).items()},
-            license=license,
+            name=self.name, kind=self.kind, version=version, base_model_id=base_row.id,
+            n_vectors=self.shape[0], dim=self.shape[1], dtype=self.dtype, sha256=self.sha256,
+            data=self.payload, created_at=now(), library_version=__version__, **self.meta,
         )
         session.add(row)
         session.flush()
         head_record = None
-        if head is not None:
-            head_bytes = tensors.encode(head.tensors)
+        if self.head is not None:
+            head_bytes = self.head_bytes()
+            assert head_bytes is not None
             head_row = HeadRow(
-                tag_id=row.id, spec=head.spec.model_dump(),
-                shapes={k: tensors.shape_of(v) for k, v in head.tensors.items()},
-                config=dict(head.config), sha256=tensors.sha256_hex(head_bytes),
+                tag_id=row.id, spec=self.head.spec.model_dump(),
+                shapes={k: tensors.shape_of(v) for k, v in self.head.tensors.items()},
+                config=dict(self.head.config), sha256=tensors.sha256_hex(head_bytes),
                 data=head_bytes,
             )
             session.add(head_row)
             session.flush()
             head_record = HeadRecord(
-                spec=head.spec, shapes=head_row.shapes, sha256=head_row.sha256,
+                spec=self.head.spec, shapes=head_row.shapes, sha256=head_row.sha256,
                 config=head_row.config,
             )
         return TagRecord(
-            name=name, kind=kind, version=version, base=base_record(base_row),
+            name=self.name, kind=self.kind, version=version, base=base_record(base_row),
             n_vectors=row.n_vectors, dim=row.dim, dtype=row.dtype, sha256=row.sha256,
-            description=description, created_at=utc(row.created_at),
-            library_version=__version__, source=row.source, data_hash=data_hash,
-            metrics=row.metrics, license=license, head=head_record,
+            description=row.description, created_at=utc(row.created_at),
+            library_version=__version__, source=row.source, data_hash=row.data_hash,
+            metrics=row.metrics, license=row.license, head=head_record,
         )
 
-    return work
+
+class RegisteredTags(list[TagRecord]):
+    """Records in the order asked for; :attr:`already_registered` holds those that existed."""
+
+    def __init__(self, records: list[TagRecord], already_registered: list[TagRecord]) -> None:
+        super().__init__(records)
+        self.already_registered = already_registered
+
+    def is_new(self, record: TagRecord) -> bool:
+        """Whether ``record`` was registered now (not found already registered)."""
+        return not any(r is record for r in self.already_registered)
 
 
 def next_version(session: Session, name: str, base_model_id: int) -> int:

@@ -15,6 +15,7 @@ from tagregistry.store.tag_store import BaseArg, HeadPayload, RegisteredTags, Ta
 
 if TYPE_CHECKING:
     from tagregistry.plugins.manager import Catalog
+    from tagregistry.store.health import CheckReport
 
 
 class Registry:
@@ -197,6 +198,12 @@ class Registry:
     def db_path(self) -> Path | None:
         """The SQLite file, or ``None`` for server databases."""
         return sqlite_path(self.url)
+
+    def check(self) -> CheckReport:
+        """Verify the database: SQLite's integrity check, then every record's metadata
+        checksum, every tag and head tensor's sha256 and layout. Never raises on damage:
+        the report lists it (``report.ok`` is False)."""
+        return self.store.check()
 
     def backup(self, path: str | Path) -> Path:
         """A consistent copy of a SQLite registry (online backup API)."""

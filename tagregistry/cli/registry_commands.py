@@ -58,7 +58,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_install_pack)
 
-    db = sub.add_parser("db", help="registry database: path, backup")
+    db = sub.add_parser("db", help="registry database: path, backup, check")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     p = db_sub.add_parser("path", help="print the database URL and file")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -66,6 +66,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = db_sub.add_parser("backup", help="copy a SQLite registry consistently to FILE")
     p.add_argument("file", metavar="FILE")
     p.set_defaults(handler=cmd_db_backup)
+    p = db_sub.add_parser("check", help="verify the database, every record and every tensor")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_db_check)
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
@@ -208,3 +211,22 @@ def cmd_db_backup(args: argparse.Namespace) -> int:
     path = _registry(args).backup(args.file)
     print(f"backed up to {path}")
     return 0
+
+
+def cmd_db_check(args: argparse.Namespace) -> int:
+    from tagregistry.cli.output import print_json
+    from tagregistry.store.engine import default_url, read_only_default
+    from tagregistry.store.health import check_url
+
+    report = check_url(args.db or default_url(), read_only=read_only_default())
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        for problem in report.problems:
+            print(f"DAMAGED  {problem}")
+        state = "ok" if report.ok else f"{len(report.problems)} problem(s) found"
+        print(f"{report.where}: {report.records} records and {report.heads} heads checked; {state}")
+        if not report.ok:
+            print("restore a backup (tagregistry db backup makes one), or delete the damaged "
+                  "versions and register, import or pull them again")
+    return 0 if report.ok else 1

@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, func, inspect, select, text
+from sqlalchemy import Connection, Engine, bindparam, func, inspect, select, text, update
 
 from tagregistry.errors import SchemaVersionError
+from tagregistry.store.checksums import row_digest
+from tagregistry.store.queries import ALL_BASES, records_query
+from tagregistry.store.records import base_record
 from tagregistry.store.schema import (
     Base,
     BaseModelRow,
@@ -50,9 +53,28 @@ def _version_counters(connection: Connection) -> None:
     )
 
 
+def _record_checksums(connection: Connection) -> None:
+    """A metadata checksum per tag version; existing rows get theirs computed now."""
+    if "record_sha256" not in {c["name"] for c in inspect(connection).get_columns("tags")}:
+        connection.execute(text("ALTER TABLE tags ADD COLUMN record_sha256 VARCHAR(64)"))
+    bases = {row.id: base_record(row) for row in connection.execute(ALL_BASES)}
+    digests = [
+        {"row_id": row.id, "digest": row_digest(row, bases[row.base_model_id])}
+        for row in connection.execute(records_query())
+    ]
+    if digests:
+        connection.execute(
+            update(TagRow.__table__)
+            .where(TagRow.__table__.c.id == bindparam("row_id"))
+            .values(record_sha256=bindparam("digest")),
+            digests,
+        )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_version_counters", _version_counters),
+    ("0003_record_checksums", _record_checksums),
 ]
 
 

@@ -27,7 +27,7 @@ RECORD_COLUMNS = (
     type_coerce(TagRow.metrics, String).label("metrics"), TagRow.license, TagRow.base_model_id,
     type_coerce(HeadRow.spec, String).label("head_spec"),
     type_coerce(HeadRow.shapes, String).label("head_shapes"), HeadRow.sha256.label("head_sha256"),
-    type_coerce(HeadRow.config, String).label("head_config"),
+    type_coerce(HeadRow.config, String).label("head_config"), TagRow.record_sha256,
 )
 
 ALL_BASES = select(*BASE_COLUMNS)

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy import Row
 
 from tagregistry.specs import BaseModelRecord, HeadRecord, HeadSpec, TagRecord
+from tagregistry.store.checksums import damaged, record_digest
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -73,14 +74,22 @@ def base_record(row: Any) -> BaseModelRecord:
 def tag_record(row: Row[Any], bases: dict[int, BaseModelRecord]) -> TagRecord:
     """A record from a row of :func:`queries.records_query`; ``bases`` maps base ids to records.
 
-    Hot path of listing (10,000 rows in well under 100 ms): the common cases (text
-    timestamps, empty JSON objects) are decoded inline.
+    The metadata checksum is verified first (IntegrityError when it fails). Hot path of
+    listing (10,000 rows under 100 ms): the common cases (text timestamps, empty JSON
+    objects) are decoded inline.
     """
     (
         _, name, kind, version, n_vectors, dim, dtype, sha256, description, created_at,
         library_version, source, data_hash, metrics, license_, base_id, head_spec, head_shapes,
-        head_sha256, head_config,
+        head_sha256, head_config, record_sha256,
     ) = row
+    base = bases[base_id]
+    if record_sha256 != record_digest(
+        base, name, kind, version, n_vectors, dim, dtype, sha256, description, created_at,
+        library_version, source, data_hash, metrics, license_, head_spec, head_shapes,
+        head_sha256, head_config,
+    ):
+        raise damaged(name, version)
     head = None
     if head_sha256 is not None:
         head = HeadRecord.model_construct(
@@ -88,7 +97,7 @@ def tag_record(row: Row[Any], bases: dict[int, BaseModelRecord]) -> TagRecord:
             sha256=head_sha256, config=stored_json(head_config),
         )
     return trusted(TagRecord, {
-        "name": name, "kind": kind, "version": version, "base": bases[base_id],
+        "name": name, "kind": kind, "version": version, "base": base,
         "n_vectors": n_vectors, "dim": dim, "dtype": dtype, "sha256": sha256,
         "description": description,
         "created_at": _fromiso(created_at + "+00:00") if created_at.__class__ is str

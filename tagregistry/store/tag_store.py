@@ -27,6 +27,7 @@ from tagregistry.store.bases import (
 )
 from tagregistry.store.engine import make_engine, sqlite_path
 from tagregistry.store.faults import translated
+from tagregistry.store.health import CheckReport, check_database
 from tagregistry.store.migrations import migrate
 from tagregistry.store.queries import BASE_COLUMNS, HEAD_DATA, TAG_DATA, list_query
 from tagregistry.store.reads import history_rows, not_found, resolve_row
@@ -202,6 +203,11 @@ class TagStore:
         data, head = self._payloads(record, tag=True, head=True)
         assert data is not None
         return data, head
+
+    def check(self) -> CheckReport:
+        """Verify the whole database: engine integrity check, every record, tensor and head."""
+        with self.db.read() as connection:
+            return check_database(connection, self.db.where)
 
     def delete(self, ref: str, base: BaseArg = None) -> TagRecord:
         """Delete one pinned version (``"Name@v"``); returns the deleted record."""

@@ -15,6 +15,7 @@ from tagregistry.errors import BaseModelMismatchError, InvalidNameError
 from tagregistry.names import TagRef, validate_name
 from tagregistry.specs import BaseModelRecord, HeadRecord, HeadSpec, TagKind, TagRecord
 from tagregistry.store.bases import BaseArg, bases_by_id, ensure_base, find_base
+from tagregistry.store.checksums import record_digest
 from tagregistry.store.queries import base_query, history_query
 from tagregistry.store.reads import resolve_row
 from tagregistry.store.records import base_record, now, tag_record, utc
@@ -115,31 +116,40 @@ class TagWrite:
                 f"{base_row.model_id} has hidden size {base_row.hidden_size}"
             )
         version = next_version(session, self.name, base_row.id)
+        base = base_record(base_row)
+        created_at = now()
         row = TagRow(
             name=self.name, kind=self.kind, version=version, base_model_id=base_row.id,
             n_vectors=self.shape[0], dim=self.shape[1], dtype=self.dtype, sha256=self.sha256,
-            data=self.payload, created_at=now(), library_version=__version__, **self.meta,
+            data=self.payload, created_at=created_at, library_version=__version__, **self.meta,
         )
         session.add(row)
         session.flush()
         head_record = None
+        head_values: dict[str, Any] = {"spec": None, "shapes": None, "sha256": None, "config": None}
         if self.head is not None:
             head_bytes = self.head_bytes()
             assert head_bytes is not None
-            head_row = HeadRow(
-                tag_id=row.id, spec=self.head.spec.model_dump(),
-                shapes={k: tensors.shape_of(v) for k, v in self.head.tensors.items()},
-                config=dict(self.head.config), sha256=tensors.sha256_hex(head_bytes),
-                data=head_bytes,
-            )
-            session.add(head_row)
+            head_values = {
+                "spec": self.head.spec.model_dump(),
+                "shapes": {k: tensors.shape_of(v) for k, v in self.head.tensors.items()},
+                "sha256": tensors.sha256_hex(head_bytes), "config": dict(self.head.config),
+            }
+            session.add(HeadRow(tag_id=row.id, data=head_bytes, **head_values))
             session.flush()
             head_record = HeadRecord(
-                spec=self.head.spec, shapes=head_row.shapes, sha256=head_row.sha256,
-                config=head_row.config,
+                spec=self.head.spec, shapes=head_values["shapes"], sha256=head_values["sha256"],
+                config=head_values["config"],
             )
+        meta = self.meta
+        row.record_sha256 = record_digest(
+            base, self.name, self.kind, version, self.shape[0], self.shape[1], self.dtype,
+            self.sha256, meta["description"], created_at, __version__, meta["source"],
+            meta["data_hash"], meta["metrics"], meta["license"], head_values["spec"],
+            head_values["shapes"], head_values["sha256"], head_values["config"],
+        )
         return TagRecord(
-            name=self.name, kind=self.kind, version=version, base=base_record(base_row),
+            name=self.name, kind=self.kind, version=version, base=base,
             n_vectors=row.n_vectors, dim=row.dim, dtype=row.dtype, sha256=row.sha256,
             description=row.description, created_at=utc(row.created_at),
             library_version=__version__, source=row.source, data_hash=row.data_hash,

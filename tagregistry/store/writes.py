@@ -20,6 +20,7 @@ from tagregistry.store.queries import base_query, history_query
 from tagregistry.store.reads import resolve_row
 from tagregistry.store.records import base_record, now, tag_record, utc
 from tagregistry.store.schema import HeadRow, TagRow, VersionCounterRow
+from tagregistry.store.validation import check_head, check_tag
 
 Work = Callable[[Session], Any]
 
@@ -57,11 +58,7 @@ class TagWrite:
         validate_name(name)
         if kind not in ("domain", "function"):
             raise InvalidNameError(f"kind must be 'domain' or 'function', got {kind!r}")
-        shape = tensors.shape_of(tensor)
-        if len(shape) != 2 or shape[0] < 1:
-            raise InvalidNameError(
-                f"tag {name!r} must be a 2-D tensor (n_vectors, hidden_size), got shape {shape}"
-            )
+        shape = check_tag(name, tensor)
         if head is not None and kind != "function":
             raise InvalidNameError(f"only function tags own heads; {name!r} is a {kind} tag")
         self.name, self.kind, self.base, self.head = name, kind, base, head
@@ -78,6 +75,7 @@ class TagWrite:
     def head_bytes(self) -> bytes | None:
         """The head's safetensors bytes (encoded once, on first use)."""
         if self.head is not None and self._head_bytes is None:
+            check_head(self.name, self.head.tensors)
             self._head_bytes = tensors.encode(self.head.tensors)
         return self._head_bytes
 

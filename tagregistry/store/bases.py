@@ -23,14 +23,16 @@ from tagregistry.store.schema import BaseModelRow, TagRow, VersionCounterRow
 BaseArg = BaseModelRecord | str | None
 
 
-def ensure_base(session: Session, record: BaseModelRecord) -> BaseModelRecord:
-    """Add ``record`` unless present; a changed fingerprint for the same id is refused."""
-    row = session.scalar(
-        select(BaseModelRow).filter_by(model_id=record.model_id, revision=record.revision)
-    )
+def ensure_base(session: Session, record: BaseModelRecord) -> Row[Any]:
+    """The row of ``record``, added unless present; a changed fingerprint for the same id is refused."""
+    connection = session.connection()
+    params = {"model_id": record.model_id, "revision": record.revision}
+    row = connection.execute(base_query(True, True), params).first()
     if row is None:
-        session.add(BaseModelRow(**record.model_dump(), created_at=now()))
-        return record
+        connection.execute(BaseModelRow.__table__.insert().values(**record.model_dump(), created_at=now()))
+        row = connection.execute(base_query(True, True), params).first()
+        assert row is not None
+        return row
     existing = base_record(row)
     if existing != record:
         raise BaseModelMismatchError(
@@ -39,7 +41,7 @@ def ensure_base(session: Session, record: BaseModelRecord) -> BaseModelRecord:
             f"this one has {record.fingerprint[:12]} (hidden {record.hidden_size}); "
             "register the changed weights under another revision"
         )
-    return existing
+    return row
 
 
 def bases_by_id(session: Session | Connection) -> dict[int, BaseModelRecord]:

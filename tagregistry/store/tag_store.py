@@ -64,7 +64,7 @@ class TagStore:
     # -- base models ----------------------------------------------------------------------
     def register_base(self, record: BaseModelRecord) -> BaseModelRecord:
         """Record a base model (idempotent); a changed fingerprint for the same id is refused."""
-        return self.db.write(lambda session: ensure_base(session, record))
+        return self.db.write(lambda session: base_record(ensure_base(session, record)))
 
     def list_bases(self) -> list[BaseModelRecord]:
         """All registered base models."""
@@ -129,7 +129,6 @@ class TagStore:
         def work(session: Session) -> RegisteredTags:
             for base in bases:
                 ensure_base(session, base)
-            session.flush()
             records: list[TagRecord] = []
             existing: list[TagRecord] = []
             for tag in writes:

@@ -104,10 +104,10 @@ class TagWrite:
 
     def __call__(self, session: Session) -> TagRecord:
         if isinstance(self.base, BaseModelRecord):  # registered in the same transaction as the tag
-            ensure_base(session, self.base)
-            session.flush()
-        base_row = find_base(session, self.base)
-        assert base_row is not None
+            base_row = ensure_base(session, self.base)
+        else:
+            base_row = find_base(session.connection(), self.base)
+            assert base_row is not None
         if self.shape[1] != base_row.hidden_size:
             raise BaseModelMismatchError(
                 f"tag {self.name!r} has dimension {self.shape[1]} but base model "

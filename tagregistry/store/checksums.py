@@ -16,7 +16,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from tagregistry.errors import IntegrityError
+from tagregistry.errors import InputError, IntegrityError
 from tagregistry.specs import BaseModelRecord
 
 _SEP = "\x1f"
@@ -27,7 +27,15 @@ def json_text(value: Any) -> str:
     """A JSON column's stored text (SQLite returns it; other drivers return the value)."""
     if value is None:
         return _NONE
-    return value if isinstance(value, str) else json.dumps(value)
+    if isinstance(value, str):
+        return value
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError) as exc:
+        raise InputError(
+            f"cannot store {str(value)[:80]!r}: source, metrics and head config must be JSON "
+            f"values (str, int, float, bool, None, lists and dicts with str keys) ({exc})"
+        ) from exc
 
 
 def time_text(value: datetime | str) -> str:

@@ -116,36 +116,36 @@ class TagWrite:
         version = next_version(session, self.name, base_row.id)
         base = base_record(base_row)
         created_at = now()
-        row = TagRow(
-            name=self.name, kind=self.kind, version=version, base_model_id=base_row.id,
-            n_vectors=self.shape[0], dim=self.shape[1], dtype=self.dtype, sha256=self.sha256,
-            data=self.payload, created_at=created_at, library_version=__version__, **self.meta,
-        )
-        session.add(row)
-        session.flush()
-        head_record = None
         head_values: dict[str, Any] = {"spec": None, "shapes": None, "sha256": None, "config": None}
-        if self.head is not None:
-            head_bytes = self.head_bytes()
-            assert head_bytes is not None
+        head_bytes = self.head_bytes()
+        if self.head is not None and head_bytes is not None:
             head_values = {
                 "spec": self.head.spec.model_dump(),
                 "shapes": {k: tensors.shape_of(v) for k, v in self.head.tensors.items()},
                 "sha256": tensors.sha256_hex(head_bytes), "config": dict(self.head.config),
             }
-            session.add(HeadRow(tag_id=row.id, data=head_bytes, **head_values))
-            session.flush()
-            head_record = HeadRecord(
-                spec=self.head.spec, shapes=head_values["shapes"], sha256=head_values["sha256"],
-                config=head_values["config"],
-            )
         meta = self.meta
-        row.record_sha256 = record_digest(
+        digest = record_digest(
             base, self.name, self.kind, version, self.shape[0], self.shape[1], self.dtype,
             self.sha256, meta["description"], created_at, __version__, meta["source"],
             meta["data_hash"], meta["metrics"], meta["license"], head_values["spec"],
             head_values["shapes"], head_values["sha256"], head_values["config"],
         )
+        row = TagRow(
+            name=self.name, kind=self.kind, version=version, base_model_id=base_row.id,
+            n_vectors=self.shape[0], dim=self.shape[1], dtype=self.dtype, sha256=self.sha256,
+            data=self.payload, created_at=created_at, library_version=__version__,
+            record_sha256=digest, **meta,
+        )
+        head_record = None
+        if self.head is not None and head_bytes is not None:
+            row.head = HeadRow(data=head_bytes, **head_values)  # inserted with the tag row
+            head_record = HeadRecord(
+                spec=self.head.spec, shapes=head_values["shapes"], sha256=head_values["sha256"],
+                config=head_values["config"],
+            )
+        session.add(row)
+        session.flush()
         return TagRecord(
             name=self.name, kind=self.kind, version=version, base=base,
             n_vectors=row.n_vectors, dim=row.dim, dtype=row.dtype, sha256=row.sha256,

@@ -48,7 +48,8 @@ class TagStore:
         path = sqlite_path(url)
         self.engine = engine or make_engine(url, read_only=read_only)
         where = str(path or self.engine.url.render_as_string(hide_password=True))
-        self.db = Database(self.engine, where, path, read_only)
+        # the file is guarded by its absolute path: a later chdir must not look like a deletion
+        self.db = Database(self.engine, where, path.absolute() if path else None, read_only)
         try:
             with translated(where, path, read_only):
                 migrate(self.engine, where, read_only=read_only)

@@ -89,11 +89,16 @@ def cmd_pull(args: argparse.Namespace) -> int:
 
     records = _registry(args).pull(args.repo, revision=args.revision)
     if args.json:
-        print_json([r.model_dump(mode="json") for r in records])
+        print_json([{**r.model_dump(mode="json"), "status": _status(records, r)} for r in records])
         return 0
     rows = []
     for record in records:
         pack = record.source.get("pack", {})
-        rows.append({**record.summary(), "from": f"{pack.get('repo', '?')}@{str(pack.get('revision', '?'))[:12]}"})
-    print_table(rows, ["name", "version", "kind", "base", "n_vectors", "dim", "head", "from"])
+        origin = f"{pack['repo']}@{str(pack.get('revision', '?'))[:12]}" if "repo" in pack else None
+        rows.append({**record.summary(), "status": _status(records, record), "from": origin})
+    print_table(rows, ["name", "version", "kind", "base", "n_vectors", "dim", "head", "status", "from"])
     return 0
+
+
+def _status(records: Any, record: Any) -> str:
+    return "registered" if records.is_new(record) else "already registered"

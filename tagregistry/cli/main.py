@@ -20,6 +20,7 @@ SIGPIPE = 13  # signal.SIGPIPE's number, spelled out because Windows lacks it
 
 COMMAND_MODULES = (
     "tagregistry.cli.registry_commands",
+    "tagregistry.cli.base_commands",
     "tagregistry.cli.hub_commands",
     "tagregistry.cli.train_commands",
     "tagregistry.cli.predict_command",
@@ -38,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", metavar="URL", default=None,
         help="SQLAlchemy URL of the registry (default: $TAGREGISTRY_DB_URL or $TAGREGISTRY_HOME/registry.db)",
     )
+    parser.add_argument(
+        "--read-only", action="store_true",
+        help="open the registry without writing to it (same as TAGREGISTRY_READ_ONLY=1)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module_name in COMMAND_MODULES:
         try:
@@ -55,6 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     from tagregistry.cli.output import echo
+    if args.read_only:
+        import os
+
+        os.environ["TAGREGISTRY_READ_ONLY"] = "1"  # read by every Registry this process opens
     from tagregistry.errors import TagRegistryError
 
     try:

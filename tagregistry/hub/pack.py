@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from tagregistry import tensors
 from tagregistry._version import __version__
-from tagregistry.errors import BaseModelMismatchError, NotFoundError
+from tagregistry.errors import BaseModelMismatchError
 from tagregistry.hub.card import write_card
 from tagregistry.hub.errors import PackError
 from tagregistry.hub.manifest import (
@@ -23,8 +23,9 @@ from tagregistry.hub.manifest import (
 )
 from tagregistry.hub.requirements import pack_requirements
 from tagregistry.hub.verify import FLOAT_DTYPES, VerifiedTag, verify_pack
+from tagregistry.provenance import with_origin
 from tagregistry.specs import BaseModelRecord, TagRecord
-from tagregistry.store.tag_store import BaseArg, HeadPayload
+from tagregistry.store.tag_store import BaseArg, HeadPayload, RegisteredTags
 
 if TYPE_CHECKING:
     from tagregistry.registry import Registry
@@ -121,30 +122,25 @@ def save_pack(
 
 def load_pack(
     registry: Registry, directory: str | Path, *, source: dict[str, Any] | None = None
-) -> list[TagRecord]:
+) -> RegisteredTags:
     """Verify a pack folder, then register all its tags in one transaction.
 
     Each new record's ``source["pack"]`` holds ``source`` (default: the folder's path) plus
-    the pack name and the tag's version in the publishing registry. Tags whose exact bytes
-    the registry already holds on the same base are not registered again; their existing
-    records are returned in their place.
+    the pack name and the tag's version in the publishing registry; the publisher's own
+    origins move to ``source["upstream"]``. Tags whose exact bytes the registry already
+    holds on the same base are not registered again (checked inside the write transaction):
+    their existing records stand in their place and are listed in ``already_registered``.
     """
     manifest, verified = verify_pack(directory)
     base = manifest.base_model
     check_base(registry, base)
+    for item in verified:
+        registry.check_kind(item.entry.name, item.entry.kind)
     origin = dict(source) if source is not None else {"path": str(Path(directory).resolve())}
-    results: list[TagRecord | None] = []
-    items: list[dict[str, Any]] = []
     order = sorted(range(len(verified)), key=lambda i: (verified[i].entry.name, verified[i].entry.version))
-    for index in order:
-        item = verified[index]
-        existing = _already_registered(registry, base, item)
-        results.append(existing)
-        if existing is None:
-            items.append(_registration(item, base, {**origin, "name": manifest.name},
-                                       manifest.requires))
-    created = iter(registry.store.register_many(items, bases=[base]) if items else [])
-    return [r if r is not None else next(created) for r in results]
+    items = [_registration(verified[i], base, {**origin, "name": manifest.name},
+                           manifest.requires) for i in order]
+    return registry.store.register_new(items, bases=[base])
 
 
 def check_base(registry: Registry, base: BaseModelRecord) -> None:
@@ -162,26 +158,10 @@ def check_base(registry: Registry, base: BaseModelRecord) -> None:
             )
 
 
-def _already_registered(
-    registry: Registry, base: BaseModelRecord, item: VerifiedTag
-) -> TagRecord | None:
-    entry = item.entry
-    try:
-        versions = registry.store.versions(entry.name, base=base)
-    except NotFoundError:
-        return None
-    head_sha = entry.head.sha256 if entry.head else None
-    for record in versions:
-        if record.sha256 == entry.sha256 and (record.head.sha256 if record.head else None) == head_sha:
-            return record
-    return None
-
-
 def _registration(item: VerifiedTag, base: BaseModelRecord, origin: dict[str, Any],
                   requirements: list[PackRequirement]) -> dict[str, Any]:
     entry = item.entry
-    source = dict(entry.source)
-    source["pack"] = {**origin, "version": entry.version}
+    source = with_origin(entry.source, "pack", {**origin, "version": entry.version})
     requires = [{"distribution": r.distribution, "version": r.version}
                 for r in requirements if entry.name in r.provides]
     if requires:

@@ -215,7 +215,7 @@ def test_not_a_pack(tmp_path: Path, other_registry) -> None:
 
 
 def test_register_many_is_all_or_nothing(registry, base) -> None:
-    missing = base.model_copy(update={"model_id": "tiny/never-registered"})
+    missing = "tiny/never-registered"  # a base named, not given as a record: never registered
     items = [
         {"name": "A", "tensor": torch.zeros(1, 16), "kind": "domain", "base": base},
         {"name": "B", "tensor": torch.zeros(1, 16), "kind": "domain", "base": missing},

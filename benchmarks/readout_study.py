@@ -203,6 +203,8 @@ def cmd_train(args: argparse.Namespace) -> None:
         opt.step()
         sched.step()
         if step % args.eval_every == 0 or step == args.steps:
+            if args.refit:
+                refit_head(model, tag, sub, val, head, kind, layers, mean, std, (f_mean, f_std))
             v = evaluate(model, tag, head, val, kind, layers, mean, std, (f_mean, f_std))
             row = {"step": step, "train_loss": float(loss), "val_mse": v["mse"], "val_r": v["r"],
                    "seconds": round(time.perf_counter() - started)}
@@ -218,7 +220,8 @@ def cmd_train(args: argparse.Namespace) -> None:
               "readout_init": args.readout_init, "best_step": best[1][2], "val_mse": best[0],
               "test_mse": t["mse"], "test_r": t["r"], "log": log,
               "train_n": n, "test_n": len(test["label"])}
-    name = f"{args.task}-{args.readout.replace('+', '_').replace('@', '')}-p{args.p}-s{args.steps}-{args.readout_init}"
+    name = (f"{args.task}-{args.readout.replace('+', '_').replace('@', '')}-p{args.p}-s{args.steps}"
+            f"-{args.readout_init}{'-refit' if args.refit else ''}-lr{args.lr:g}")
     (out_dir / f"result-{name}.json").write_text(json.dumps(result, indent=1))
     torch.save({"tag": tag.detach(), "head": head.state_dict(), "mean": mean, "std": std},
                out_dir / f"weights-{name}.pt")
@@ -243,6 +246,33 @@ def evaluate(model: Any, tag: torch.Tensor, head: Any, data: dict[str, Any], kin
     pred = head(feats).squeeze(-1) * std + mean
     truth = torch.tensor(data["label"])
     return {"mse": float(((pred - truth) ** 2).mean()), "r": pearson(pred, truth)}
+
+
+@torch.no_grad()
+def refit_head(model: Any, tag: torch.Tensor, sub: dict[str, Any], val: dict[str, Any], head: Any,
+               kind: str, layers: list[int], mean: torch.Tensor, std: torch.Tensor,
+               norm: tuple[torch.Tensor, torch.Tensor]) -> None:
+    """Replace the head by the closed-form ridge fit on the current tag's features.
+
+    The ridge strength is picked on validation from a small grid."""
+    x = ((all_features(model, tag, sub, kind, layers) - norm[0]) / norm[1]).double()
+    xv = ((all_features(model, tag, val, kind, layers) - norm[0]) / norm[1]).double()
+    t = ((torch.tensor(sub["label"]) - mean) / std).double()
+    mu = x.mean(0)
+    xc = x - mu
+    gram, rhs = xc.T @ xc, xc.T @ t
+    truth = torch.tensor(val["label"]).double()
+    best = None
+    for rel in (1e-4, 1e-3, 1e-2, 1e-1, 1.0):
+        alpha = rel * gram.diagonal().mean()
+        w = torch.linalg.solve(gram + alpha * torch.eye(gram.shape[0], dtype=gram.dtype), rhs)
+        pred = ((xv - mu) @ w) * std + mean
+        mse = float(((pred - truth) ** 2).mean())
+        if best is None or mse < best[0]:
+            best = (mse, w)
+    w = best[1]
+    head.weight.copy_(w.float().unsqueeze(0))
+    head.bias.copy_((-(mu @ w)).float())
 
 
 def fit_ridge_head(feats: torch.Tensor, sub: dict[str, Any], head: Any, mean: torch.Tensor,
@@ -361,6 +391,7 @@ def main() -> None:
     tr.add_argument("--ridge-n", type=int, default=2000)
     tr.add_argument("--ridge-alpha", type=float, default=1e-3)
     tr.add_argument("--no-standardize", action="store_true")
+    tr.add_argument("--refit", action="store_true", help="ridge-refit the head at each evaluation")
     args = parser.parse_args()
     {"prefix": cmd_prefix, "train": cmd_train, "probe": cmd_probe,
      "initprobe": cmd_initprobe}[args.command](args)

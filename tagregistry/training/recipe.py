@@ -92,6 +92,11 @@ class HyperParameters(_Model):
         None, description="standardise head inputs during training (default: on when the "
         "readout reads intermediate layers); folded into the stored head"
     )
+    head_refit: Literal["none", "ridge"] = Field(
+        "none", description="after training, replace a linear regression head by the ridge fit "
+        "on the trained tags' features (strength chosen on validation)"
+    )
+    refit_examples: int = Field(4096, ge=2, description="training examples the refit reads")
     enrich: bool = Field(False, description="stage 2: keep training domain tags (stage-1 loss)")
     enrich_weight: float = Field(1.0, ge=0)
 

@@ -159,6 +159,7 @@ def run_setup(recipe: Recipe, setup: Any, loaded: Any, accelerator: Any, *, outp
     from tagregistry.training.loop import run_loop
     from tagregistry.training.model import TagTrainer
 
+    _check_refit(setup, recipe)
     table = TagTable(setup.tags, trainable=setup.trainable)
     trainer = TagTrainer(loaded.model, table, setup.head, setup.task, recipe.hyper.loss_scale,
                          readout=recipe.hyper.head_readout())
@@ -197,6 +198,8 @@ def run_setup(recipe: Recipe, setup: Any, loaded: Any, accelerator: Any, *, outp
     metrics: dict[str, float] = {}
     if loop.history:
         metrics["train_loss"] = float(loop.history[-1]["loss"])
+    if setup.head is not None and recipe.hyper.head_refit == "ridge":
+        metrics.update(_refit_head(trainer, setup, recipe, pad_id=pad_id, device=device))
     if accelerator.is_main_process:
         trainer.eval()
         for split in ("validation", "test"):
@@ -215,6 +218,41 @@ def run_setup(recipe: Recipe, setup: Any, loaded: Any, accelerator: Any, *, outp
         output_dir=output_dir, steps=loop.steps, seconds=loop.seconds,
         examples_per_second=loop.examples_per_second, resumed_from=loop.resumed_from,
     )
+
+
+def _check_refit(setup: Any, recipe: Recipe) -> None:
+    """Refuse ``head_refit: ridge`` before training where it cannot run."""
+    from tagregistry.training.stages import TrainingError
+
+    if recipe.hyper.head_refit != "ridge":
+        return
+    if setup.task != "regression":
+        raise TrainingError("hyper.head_refit: ridge refits regression heads; this recipe trains a "
+                            f"{setup.task} {'head' if setup.head is not None else 'objective'} "
+                            "(set head_refit: none)")
+    if not setup.validation:
+        raise TrainingError("hyper.head_refit: ridge picks its strength on the validation split, "
+                            "which is empty; give the data a validation split")
+
+
+def _refit_head(trainer: Any, setup: Any, recipe: Recipe, *, pad_id: int, device: Any) -> dict[str, float]:
+    """``hyper.head_refit: ridge``: the closed-form ridge head on the trained tags' features."""
+    import torch
+
+    from tagregistry.heads import scale_labels
+    from tagregistry.training.features import collect_features, refit_ridge_head
+    train = setup.train[: recipe.hyper.refit_examples]
+    trainer.eval()
+
+    def features(examples: list[Any]) -> torch.Tensor:
+        return collect_features(trainer, examples, pad_id=pad_id, device=device,
+                                batch_size=recipe.eval.batch_size, normalise=True)
+
+    targets = torch.tensor([e.target for e in train], dtype=torch.float64)
+    truth = torch.tensor(setup.truth["validation"], dtype=torch.float64)
+    found = refit_ridge_head(trainer.head, (features(train), targets),
+                             (features(setup.validation), scale_labels(truth, setup.scaling)))
+    return {f"train_{k}": v for k, v in found.items()}
 
 
 def _register(registry: Any, recipe: Recipe, setup: Any, loaded: Any, result: TrainResult,

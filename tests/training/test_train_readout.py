@@ -10,13 +10,13 @@ import torch
 from tagregistry.compose.prompt import PromptEncoder
 from tagregistry.compose.readout import Readout
 from tagregistry.compose.splice import TagTable
-from tagregistry.errors import InputError
+from tagregistry.errors import InputError, TagRegistryError
 from tagregistry.heads import RegressionHead
 from tagregistry.specs import HeadSpec
 from tagregistry.testing import tiny_base
 from tagregistry.training.data import random_split
 from tagregistry.training.examples import collate, encode_function_examples
-from tagregistry.training.features import fold_feature_norm
+from tagregistry.training.features import fold_feature_norm, refit_ridge_head
 from tagregistry.training.model import TagTrainer
 from tagregistry.training.recipe import RecipeError, SplitConfig, load_recipe
 
@@ -110,3 +110,38 @@ def test_trained_mean_readout_composes_to_the_same_test_metric(trained_domain, r
     assert mse == pytest.approx(record.metrics["test_mse"], rel=1e-4)
     many = model.predict_many(["TestScore"], mol=test[0]["mol"])
     assert many["TestScore"] == pytest.approx(preds[0], rel=1e-5)
+
+
+def test_ridge_refit_recovers_a_linear_target():
+    torch.manual_seed(0)
+    x = torch.randn(200, 5)
+    y = x @ torch.tensor([[1.0], [-2.0], [0.5], [0.0], [3.0]]) + 0.25
+    head = RegressionHead(5, HeadSpec(type="regression"))
+    found = refit_ridge_head(head, (x[:150], y[:150]), (x[150:], y[150:]))
+    assert found["ridge_validation_mse"] < 1e-4
+    assert torch.allclose(head(x[150:]), y[150:], atol=1e-2)
+
+
+def test_head_refit_after_training_is_what_composes(trained_domain, registry, catalog, base, mol_file,
+                                                   hyper, tmp_path):
+    recipe = {"stage": 2, "tag": "TestScore", "data": {"file": str(mol_file)},
+              "hyper": hyper(readout="mean", readout_layers=[1, -1], head_refit="ridge")}
+    record = registry.train(recipe, catalog=catalog, base=base, output_dir=tmp_path / "s2",
+                            progress=False).records[0]
+    assert record.metrics["train_ridge_alpha"] > 0
+    rows = [json.loads(line) for line in mol_file.read_text().splitlines()]
+    test = random_split(rows, SplitConfig(), seed=0).test
+    preds = registry.compose("TestMol", "TestScore", base=base, catalog=catalog).predict_batch(
+        [{"mol": r["mol"]} for r in test])
+    mse = sum((p - r["label"]) ** 2 for p, r in zip(preds, test, strict=True)) / len(test)
+    assert mse == pytest.approx(record.metrics["test_mse"], rel=1e-4)
+
+
+def test_head_refit_refuses_classification(trained_domain, registry, catalog, base, mol_file, hyper,
+                                           tmp_path):
+    recipe = {"stage": 2, "tag": "TestClass", "data": {"file": str(mol_file)},
+              "hyper": hyper(head_refit="ridge")}
+    recipe["data"]["label_field"] = "cls"
+    with pytest.raises(TagRegistryError, match="refits regression heads"):
+        registry.train(recipe, catalog=catalog, base=base, output_dir=tmp_path / "c", progress=False)
+    assert all(r.name != "TestClass" for r in registry.list())

@@ -24,16 +24,6 @@ def is_array(value: Any) -> bool:
                 or (numpy is not None and isinstance(value, numpy.ndarray)))
 
 
-def check_tensor(name: str, tensor: Any) -> None:
-    """Refuse anything but a torch tensor or numpy array for tag ``name``."""
-    if not is_array(tensor):
-        raise InputError(
-            f"the tensor for {name!r} must be a torch.Tensor or numpy array of shape "
-            f"(n_vectors, hidden_size), got {type(tensor).__name__}; convert it first, "
-            "e.g. torch.tensor(values)"
-        )
-
-
 def check_metrics(metrics: Any) -> dict[str, float]:
     """``{name: finite float}``; names must be strings and values real numbers."""
     if metrics is None:
@@ -121,7 +111,9 @@ def check_register(
     """Check the arguments of ``Registry.register``; returns ``(head, metrics, source)`` in
     the form the store keeps."""
     validate_name(name)
-    check_tensor(name, tensor)
+    from tagregistry.store.validation import check_tag
+
+    check_tag(name, tensor)  # the store's own check, shared with import and packs
     check_base(base, required=True)
     check_text("description", description)
     check_text("data_hash", data_hash, optional=True)

@@ -89,8 +89,8 @@ def test_newest_and_pinned_resolve_to_the_stored_tensors(db_registry, base_recor
 
 def test_unknown_name_lists_close_matches(db_registry, base_record) -> None:
     reg = db_registry
-    for name in ("QED", "LogP", "Protein"):
-        reg.register(name, vectors(0), base=base_record, kind="function")
+    for name, kind in (("QED", "function"), ("LogP", "function"), ("Protein", "domain")):
+        reg.register(name, vectors(0), base=base_record, kind=kind)
     with pytest.raises(NotFoundError) as info:
         reg.get("QDE")
     assert "'QDE'" in str(info.value) and "did you mean QED" in str(info.value)

@@ -177,7 +177,7 @@ _json = st.recursive(
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(description=_text, source=st.dictionaries(_text, _json, max_size=5),
-       metrics=st.dictionaries(_text, st.floats(allow_nan=False, allow_infinity=False), max_size=4),
+       metrics=st.dictionaries(_text.filter(str.strip), st.floats(allow_nan=False, allow_infinity=False), max_size=4),
        license=st.none() | _text.filter(bool), config=st.dictionaries(_text, _json, max_size=3))
 def test_any_registered_metadata_verifies(db_registry, base_record, description, source, metrics,
                                           license, config) -> None:

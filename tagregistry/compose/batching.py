@@ -37,7 +37,7 @@ class PromptBatch:
 
     def to(self, device: torch.device | str) -> PromptBatch:
         """A copy on ``device``."""
-        return PromptBatch(**{k: v.to(device) for k, v in self.__dict__.items()})
+        return PromptBatch(**{k: to_device(v, device) for k, v in self.__dict__.items()})
 
     def __len__(self) -> int:
         return int(self.input_ids.shape[0])
@@ -45,6 +45,12 @@ class PromptBatch:
     def lm_labels(self) -> torch.Tensor:
         """``input_ids`` on value tokens, ``-100`` elsewhere (HF causal-LM ``labels``)."""
         return torch.where(self.value_mask, self.input_ids, torch.full_like(self.input_ids, -100))
+
+
+def to_device(tensor: torch.Tensor, device: torch.device | str) -> torch.Tensor:
+    """``tensor`` on ``device``; copies from the host do not wait (the device stream orders
+    them before any use), copies back to the host do."""
+    return tensor.to(device, non_blocking=tensor.device.type == "cpu")
 
 
 def collate(

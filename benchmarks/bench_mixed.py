@@ -22,7 +22,7 @@ from typing import Any
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_setup import FUNCTIONS, SMILES, bench_model, interleaved, median, spread  # noqa: E402
+from bench_setup import FUNCTIONS, SMILES, bench_model, default_clock, interleaved, median, spread  # noqa: E402
 
 GOAL = 0.9
 
@@ -34,8 +34,10 @@ def mixed_records(count: int) -> list[dict[str, Any]]:
 
 
 def measure_mixed(model: Any, *, records: int = 64, batch_size: int = 64,
-                  repeats: int = 5) -> dict[str, Any]:
-    """Seconds per call and the throughput ratios (mixed vs one function vs separate calls)."""
+                  repeats: int = 5, clock: str | None = None) -> dict[str, Any]:
+    """Seconds per call and the throughput ratios (mixed vs one function vs separate calls);
+    ``clock``: see ``bench_setup.default_clock``."""
+    clock = clock or default_clock(model.base.device)
     mixed = mixed_records(records)
     single = [{"smiles": r["smiles"]} for r in mixed]
     groups = {f: [{"smiles": r["smiles"]} for r in mixed if r["function"] == f] for f in FUNCTIONS}
@@ -46,8 +48,9 @@ def measure_mixed(model: Any, *, records: int = 64, batch_size: int = 64,
         "separate_calls": lambda: [model.predict_batch(rows, f, batch_size=batch_size,
                                                        progress=False)
                                    for f, rows in groups.items()],
-    }, repeats)
-    out: dict[str, Any] = {"records": records, "batch_size": batch_size, "repeats": repeats}
+    }, repeats, clock)
+    out: dict[str, Any] = {"records": records, "batch_size": batch_size, "repeats": repeats,
+                           "clock": clock}
     for name, values in times.items():
         out[f"{name}_s"] = median(values)
         out[f"{name}_spread"] = spread(values)
@@ -65,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--tiny", action="store_true", help="2-layer random Llama (quick check)")
     parser.add_argument("--device", default=None)
+    parser.add_argument("--clock", choices=("wall", "cpu"), default=None,
+                        help="default: process CPU time for 1-thread CPU runs, else wall time")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
     base = None
@@ -74,14 +79,14 @@ def main(argv: list[str] | None = None) -> int:
         base = tiny_base("llama", hidden_size=64)
     with bench_model(base, device=args.device) as (model, loaded):
         result = measure_mixed(model, records=args.records, batch_size=args.batch_size,
-                               repeats=args.repeats)
+                               repeats=args.repeats, clock=args.clock)
         device = str(loaded.device)
         name = torch.cuda.get_device_name() if device.startswith("cuda") else "CPU"
         result.update(device=f"{device} ({name})", threads=torch.get_num_threads(),
                       base=str(loaded.record))
     print(f"device: {result['device']}, threads: {result['threads']}, base: {result['base']}")
     print(f"{args.records} records, batch_size {args.batch_size}, median of {args.repeats} "
-          "interleaved repeats (spread = (max - min) / median)")
+          f"interleaved repeats, {result['clock']} clock (spread = (max - min) / median)")
     for name in ("one_function", "mixed", "separate_calls"):
         print(f"{name + '_s':28s} {result[name + '_s']:9.4f}  spread {result[name + '_spread']:.2f}")
     ratio = result["mixed_vs_one_function_throughput"]

@@ -102,18 +102,31 @@ def timed(fn: Callable[[], object], repeats: int) -> float:
     return statistics.median(times)
 
 
-def interleaved(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, list[float]]:
-    """Wall times of several functions over ``repeats`` rounds, run alternately (one warm-up)."""
+def default_clock(device: Any) -> str:
+    """``"cpu"`` (process CPU time) for single-threaded CPU runs, else ``"wall"``.
+
+    On a shared CPU the scheduler takes the core away for tens of milliseconds at a time;
+    with one thread, process CPU time counts only the work done, so ratios stay honest.
+    GPU work is not in the process CPU time, so GPU runs use wall time.
+    """
+    return "cpu" if str(device).startswith("cpu") and torch.get_num_threads() == 1 else "wall"
+
+
+def interleaved(fns: dict[str, Callable[[], object]], repeats: int,
+                clock: str = "wall") -> dict[str, list[float]]:
+    """Seconds per call of several functions over ``repeats`` rounds, run alternately after
+    one warm-up each; ``clock`` is ``"wall"`` or ``"cpu"`` (see :func:`default_clock`)."""
+    now = time.process_time if clock == "cpu" else time.perf_counter
     for fn in fns.values():
         fn()
     times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(repeats):
         for name, fn in fns.items():
             synchronize()
-            start = time.perf_counter()
+            start = now()
             fn()
             synchronize()
-            times[name].append(time.perf_counter() - start)
+            times[name].append(now() - start)
     return times
 
 

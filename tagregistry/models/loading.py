@@ -174,6 +174,10 @@ def load_base(
         loaded = _load_pretrained(name, catalog, torch_dtype, revision, trust_remote_code)
     if device_name != "cpu":
         loaded.model.to(device_name)
+    else:
+        from tagregistry.models.threads import configure_cpu_threads
+
+        configure_cpu_threads()
     return loaded
 
 

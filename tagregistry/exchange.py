@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from tagregistry import tensors
 from tagregistry.errors import IntegrityError
 from tagregistry.names import validate_name
+from tagregistry.safe_json import parse_json
 from tagregistry.specs import TagRecord
 
 FORMAT = "tagregistry.tag/1"
@@ -46,7 +46,7 @@ def read_export(path: str | Path) -> tuple[TagRecord, Any, dict[str, Any]]:
             f"{source}: not a tagregistry tag export (format {meta.get('format')!r}, expected {FORMAT!r})"
         )
     try:
-        record = TagRecord.model_validate(json.loads(meta["record"]))
+        record = TagRecord.model_validate(parse_json(meta["record"]))
     except (KeyError, ValueError) as exc:
         raise IntegrityError(f"{source}: unreadable tag record in the header ({exc})") from exc
     validate_name(record.name)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from tagregistry.errors import InvalidNameError
 
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}\Z")  # \Z: no trailing newline
+MAX_VERSION = 2**31 - 1  # the largest value of the 32-bit integer version columns
 _NAME_RULE = "a letter followed by up to 63 letters, digits, '_' or '-'"
 
 
@@ -42,9 +43,11 @@ def parse_ref(ref: str) -> TagRef:
     validate_name(name)
     if not sep:
         return TagRef(name)
-    if not (version_text.isascii() and version_text.isdigit()) or int(version_text) < 1:
+    digits = version_text.isascii() and version_text.isdigit() and len(version_text) <= 10
+    if not digits or not 1 <= int(version_text) <= MAX_VERSION:
         raise InvalidNameError(
-            f"invalid version in {ref!r}: write Name@N with N a positive integer, e.g. {name}@1"
+            f"invalid version in {ref!r}: write Name@N with N a positive integer (at most "
+            f"{MAX_VERSION}), e.g. {name}@1"
         )
     return TagRef(name, int(version_text))
 

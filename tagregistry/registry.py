@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Sequence
 from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tagregistry.errors import InvalidNameError
 from tagregistry.specs import BaseModelRecord, TagKind, TagRecord
-from tagregistry.store.engine import default_url, sqlite_path
-from tagregistry.store.tag_store import BaseArg, HeadPayload, TagStore
+from tagregistry.store.engine import default_url, read_only_default, sqlite_path
+from tagregistry.store.tag_store import BaseArg, HeadPayload, RegisteredTags, TagStore
 
 if TYPE_CHECKING:
     from tagregistry.plugins.manager import Catalog
+    from tagregistry.store.health import CheckReport
 
 
 class Registry:
@@ -22,11 +24,14 @@ class Registry:
     Args:
         url: any SQLAlchemy URL; default ``$TAGREGISTRY_DB_URL`` or the SQLite file
             ``$TAGREGISTRY_HOME/registry.db``.
+        read_only: open without writing anything (a SQLite file in a read-only folder,
+            say); default ``$TAGREGISTRY_READ_ONLY``. Writes then raise ``StoreError``.
     """
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, *, read_only: bool | None = None) -> None:
         self.url = url or default_url()
-        self.store = TagStore(self.url)
+        self.read_only = read_only_default() if read_only is None else read_only
+        self.store = TagStore(self.url, read_only=self.read_only)
 
     def __repr__(self) -> str:
         return f"Registry({self.url!r})"
@@ -53,9 +58,22 @@ class Registry:
         """Record a base model so that tags can be bound to it (idempotent)."""
         return self.store.register_base(record)
 
-    def bases(self) -> list[BaseModelRecord]:
-        """Registered base models."""
+    def bases(self, *, unused: bool = False) -> list[BaseModelRecord]:
+        """Registered base models; with ``unused``, only those no tag version is bound to."""
+        if unused:
+            return [base for base, n in self.store.base_usage() if n == 0]
         return self.store.list_bases()
+
+    def base_usage(self) -> list[tuple[BaseModelRecord, int]]:
+        """Every registered base model with the number of tag versions bound to it."""
+        return self.store.base_usage()
+
+    def delete_base(self, base: str | BaseModelRecord) -> BaseModelRecord:
+        """Delete a base model (``"id"`` or ``"id@revision"``) that no tag is bound to.
+
+        Its version counters go with it: registering tags on it again starts at version 1.
+        """
+        return self.store.delete_base(base)
 
     # -- tags -----------------------------------------------------------------------------
     def register(
@@ -76,36 +94,62 @@ class Registry:
 
         ``kind`` defaults to what the installed plugins declare for ``name``.
         """
-        if isinstance(base, BaseModelRecord):
-            self.store.register_base(base)
+        from tagregistry.arguments import check_register
+
+        head, metrics, source = check_register(
+            name, tensor, base, head, description, source, data_hash, metrics, license)
+        declared = self.declared_kind(name)
+        if kind is None and declared is None:
+            raise InvalidNameError(
+                f"no installed plugin declares {name!r}: pass kind='domain' or kind='function'"
+            )
+        self.check_kind(name, kind or declared)  # type: ignore[arg-type]
         return self.store.register_tag(
-            name, tensor, kind=kind or self._infer_kind(name), base=base, head=head,
+            name, tensor, kind=kind or declared, base=base, head=head,  # type: ignore[arg-type]
             description=description, source=source, data_hash=data_hash, metrics=metrics,
             license=license,
         )
 
-    def _infer_kind(self, name: str) -> TagKind:
+    def declared_kind(self, name: str) -> TagKind | None:
+        """What the installed plugins declare ``name`` to be (``None``: nothing declares it)."""
         catalog = self.catalog
         if name in catalog.domains:
             return "domain"
         if name in catalog.functions:
             return "function"
-        raise InvalidNameError(
-            f"no installed plugin declares {name!r}: pass kind='domain' or kind='function'"
-        )
+        return None
+
+    def check_kind(self, name: str, kind: TagKind) -> None:
+        """Refuse a kind that contradicts what an installed plugin declares for ``name``."""
+        declared = self.declared_kind(name)
+        if declared is not None and declared != kind:
+            kinds = "domains" if declared == "domain" else "functions"
+            owner = self.catalog.owner(kinds, name)
+            raise InvalidNameError(
+                f"{name!r} is declared a {declared} by the installed plugin {owner.name!r} "
+                f"({owner.distribution}), so it cannot be registered as a {kind} tag: compose "
+                f"would misuse it; register it as kind={declared!r} or choose another name"
+            )
 
     def get(self, ref: str, base: BaseArg = None) -> TagRecord:
         """The record for ``"Name"`` (newest) or ``"Name@v"``; errors list close matches."""
+        _check_lookup(ref, base)
         return self.store.resolve(ref, base)
 
     def versions(self, name: str, base: BaseArg = None) -> list[TagRecord]:
         """All versions of a tag, oldest first."""
+        _check_lookup(name, base)
         return self.store.versions(name, base)
 
     def list(
         self, kind: TagKind | None = None, base: BaseArg = None, all_versions: bool = False
     ) -> list[TagRecord]:
         """Registered tags (newest version of each unless ``all_versions``)."""
+        if kind not in (None, "domain", "function"):
+            raise InvalidNameError(f"kind must be 'domain', 'function' or None, got {kind!r}")
+        from tagregistry.arguments import check_base
+
+        check_base(base)
         return self.store.list_tags(kind=kind, base=base, all_versions=all_versions)
 
     def load(self, ref: str | TagRecord, base: BaseArg = None) -> Any:
@@ -120,6 +164,7 @@ class Registry:
 
     def delete(self, ref: str, base: BaseArg = None) -> TagRecord:
         """Delete one pinned version, e.g. ``"QED@2"``."""
+        _check_lookup(ref, base)
         return self.store.delete(ref, base)
 
     # -- exchange -------------------------------------------------------------------------
@@ -131,27 +176,46 @@ class Registry:
         return export_tag(record, self.store.load_tensor(record), self.store.load_head(record), path)
 
     def import_file(self, path: str | Path) -> TagRecord:
-        """Register the tag in an exported file as a new version (provenance kept)."""
-        from tagregistry.exchange import read_export
+        """Register the tag in an exported file (provenance kept); see :meth:`import_files`."""
+        return self.import_files([path])[0]
 
-        record, tag, head = read_export(path)
-        self.store.register_base(record.base)
-        head_payload = None
-        if record.head is not None:
-            head_payload = HeadPayload(spec=record.head.spec, tensors=head, config=record.head.config)
-        source = dict(record.source)
-        source["imported_from"] = {"file": str(Path(path).name), "version": record.version}
-        return self.store.register_tag(
-            record.name, tag, kind=record.kind, base=record.base, head=head_payload,
-            description=record.description, source=source, data_hash=record.data_hash,
-            metrics=record.metrics, license=record.license,
-        )
+    def import_files(self, paths: Sequence[str | Path]) -> RegisteredTags:
+        """Register the tags of exported files in one transaction, as new versions.
+
+        Like :meth:`load_pack`, a tag whose exact bytes (tag and head) the registry already
+        holds under the same name and base is not registered again: its existing record
+        stands in its place and is listed in ``already_registered``.
+        """
+        from tagregistry.exchange import read_export
+        from tagregistry.provenance import with_origin
+
+        items = []
+        for path in paths:
+            record, tag, head = read_export(path)
+            self.check_kind(record.name, record.kind)
+            head_payload = None
+            if record.head is not None:
+                head_payload = HeadPayload(spec=record.head.spec, tensors=head, config=record.head.config)
+            origin = {"file": str(Path(path).name), "version": record.version}
+            items.append({
+                "name": record.name, "tensor": tag, "kind": record.kind, "base": record.base,
+                "head": head_payload, "description": record.description,
+                "source": with_origin(record.source, "imported_from", origin),
+                "data_hash": record.data_hash, "metrics": record.metrics, "license": record.license,
+            })
+        return self.store.register_new(items)
 
     # -- database -------------------------------------------------------------------------
     @property
     def db_path(self) -> Path | None:
         """The SQLite file, or ``None`` for server databases."""
         return sqlite_path(self.url)
+
+    def check(self) -> CheckReport:
+        """Verify the database: SQLite's integrity check, then every record's metadata
+        checksum, every tag and head tensor's sha256 and layout. Never raises on damage:
+        the report lists it (``report.ok`` is False)."""
+        return self.store.check()
 
     def backup(self, path: str | Path) -> Path:
         """A consistent copy of a SQLite registry (online backup API)."""
@@ -207,26 +271,42 @@ class Registry:
             commit_message=commit_message, base=base,
         )
 
-    def pull(self, repo: str, *, revision: str | None = None) -> list[TagRecord]:
+    def pull(self, repo: str, *, revision: str | None = None) -> RegisteredTags:
         """Download, verify and register a tag pack (``"org/name"`` or ``"org/name@rev"``)."""
         from tagregistry.hub.pull import pull_pack
 
         return pull_pack(self, repo, revision=revision)
 
-    def save_pack(self, refs: list[str], directory: str | Path, base: BaseArg = None) -> Path:
-        """Write a tag pack folder (manifest, safetensors files, model card)."""
+    def save_pack(
+        self, refs: list[str], directory: str | Path, base: BaseArg = None, *,
+        name: str | None = None, shipped_by: str | None = None,
+    ) -> Path:
+        """Write a tag pack folder (manifest, safetensors files, model card).
+
+        ``name`` is the pack's name (default: the folder's name). ``shipped_by`` names the
+        plugin distribution that will ship the folder (the card then says ``install-pack``).
+        """
         from tagregistry.hub.pack import save_pack
 
-        return save_pack(self, refs, directory, base=base)
+        return save_pack(self, refs, directory, base=base, name=name, shipped_by=shipped_by)
 
-    def install_pack(self, name: str) -> list[TagRecord]:
+    def install_pack(self, name: str) -> RegisteredTags:
         """Verify and register a tag pack shipped by an installed plugin (``tagregistry_packs``)."""
         spec = self.catalog.get("packs", name)
         owner = self.catalog.owner("packs", name)
         return self.load_pack(spec.path, source={"plugin": owner.distribution, "pack_name": name})
 
-    def load_pack(self, directory: str | Path, *, source: dict[str, Any] | None = None) -> list[TagRecord]:
+    def load_pack(self, directory: str | Path, *, source: dict[str, Any] | None = None) -> RegisteredTags:
         """Verify a tag pack folder and register its tags as new versions."""
         from tagregistry.hub.pack import load_pack
 
         return load_pack(self, directory, source=source)
+
+
+def _check_lookup(ref: str, base: BaseArg) -> None:
+    """InvalidNameError/InputError for a reference or base argument of the wrong type."""
+    from tagregistry.arguments import check_base, check_ref
+
+    check_ref(ref)
+    check_base(base)
+

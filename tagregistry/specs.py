@@ -82,12 +82,12 @@ class FunctionSpec(_Spec):
     """
 
     name: str
-    description: str = ""
+    description: str = Field("", description="also the description of tags trained for it")
     slots: list[SlotSpec] = Field(default_factory=list)
     template: str
     head: HeadSpec | None = None
     output: OutputKind = "scalar"
-    metric: str = "mse"
+    metric: str = Field("mse", description="held-out metric: mse, rmse, mae, r2, pearson or accuracy")
     dataset: str | None = Field(None, description="default dataset name for training")
 
     @field_validator("name")
@@ -117,7 +117,8 @@ class FunctionSpec(_Spec):
 
 
 class TokenizerSpec(_Spec):
-    """A domain tokenizer: ``factory(**options)`` returns an object with ``render(value)``."""
+    """A domain tokenizer: ``factory()`` (called with no arguments) returns an object with
+    ``units(value)`` and ``render(value)`` (the ``DomainTokenizer`` protocol)."""
 
     name: str
     factory: str

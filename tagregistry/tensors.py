@@ -67,8 +67,9 @@ def decode(data: bytes, what: str) -> dict[str, Any]:
 
 def read_header(data: bytes, what: str) -> dict[str, Any]:
     """The JSON header of a safetensors payload, without decoding tensors."""
-    import json
     import struct
+
+    from tagregistry.safe_json import parse_json
 
     if len(data) < 8:
         raise IntegrityError(f"{what}: truncated safetensors payload ({len(data)} bytes)")
@@ -76,7 +77,7 @@ def read_header(data: bytes, what: str) -> dict[str, Any]:
     if size > min(len(data) - 8, 100_000_000):
         raise IntegrityError(f"{what}: safetensors header length {size} exceeds the payload")
     try:
-        header = json.loads(data[8 : 8 + size])
+        header = parse_json(data[8 : 8 + size])
     except ValueError as exc:
         raise IntegrityError(f"{what}: unreadable safetensors header ({exc})") from exc
     if not isinstance(header, dict):

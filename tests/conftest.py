@@ -24,6 +24,12 @@ if not os.environ.get("TAGREGISTRY_HOME"):
     _SESSION_HOME = tempfile.mkdtemp(prefix="tagregistry-test-home-")
     os.environ["TAGREGISTRY_HOME"] = _SESSION_HOME
     atexit.register(shutil.rmtree, _SESSION_HOME, ignore_errors=True)
+# Nor the user's model cache: one throwaway cache per session unless the runner chose one
+# (set TAGREGISTRY_MODEL_CACHE to reuse a converted default base across sessions).
+if not os.environ.get("TAGREGISTRY_MODEL_CACHE"):
+    _SESSION_MODELS = tempfile.mkdtemp(prefix="tagregistry-test-models-")
+    os.environ["TAGREGISTRY_MODEL_CACHE"] = _SESSION_MODELS
+    atexit.register(shutil.rmtree, _SESSION_MODELS, ignore_errors=True)
 os.environ.pop("TAGREGISTRY_DB_URL", None)
 os.environ.pop("TAGREGISTRY_STRICT_PLUGINS", None)
 os.environ.pop("TAGREGISTRY_DISABLE_PLUGINS", None)

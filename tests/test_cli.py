@@ -139,9 +139,15 @@ def test_delete(cli: Cli) -> None:
 def test_export_and_import(cli: Cli, tmp_path: Path) -> None:
     target = tmp_path / "qed.safetensors"
     assert cli("export", "QED", str(target)) == (0, f"wrote {target}\n", "")
-    assert cli("import", str(target)) == (0, "registered QED@4 (tiny-test)\n", "")
+    # identical bytes: already registered, as with packs
+    assert cli("import", str(target)) == (0, "already registered as QED@3 (tiny-test)\n", "")
     record = cli.json("import", str(target))
-    assert record["version"] == 5
+    assert (record["version"], record["status"]) == (3, "already registered")
+    cli("delete", "QED@3")
+    assert cli("import", str(target)) == (0, "registered QED@4 (tiny-test)\n", "")
+    record = cli.json("versions", "QED")[-1]
+    assert record["version"] == 4
+    record = cli.json("show", "QED@4")
     assert record["source"]["imported_from"] == {"file": "qed.safetensors", "version": 3}
     assert record["head"]["config"] == {"mean": 0.6}
 
@@ -153,7 +159,7 @@ def test_export_and_import(cli: Cli, tmp_path: Path) -> None:
     not_export.write_text("hello, this is not a tensor file at all")
     assert "notes.txt" in cli.fails("import", str(not_export))
     assert "no such file" in cli.fails("import", str(tmp_path / "missing.safetensors"))
-    assert [r["version"] for r in cli.json("versions", "QED")] == [1, 2, 3, 4, 5]
+    assert [r["version"] for r in cli.json("versions", "QED")] == [1, 2, 4]
 
 
 def test_db_path(cli: Cli, db: str, tmp_path: Path, capsys, monkeypatch) -> None:
@@ -202,6 +208,20 @@ def test_console_script_exit_codes(db: str, tmp_path: Path) -> None:
 
     done = run_cli("--version", env=env)
     assert done.returncode == 0 and done.stdout.startswith("tagregistry ")
+
+
+def test_closed_stdout_pipe_is_quiet(db: str) -> None:
+    """``tagregistry show QED --json | head``: the reader is gone before the output is written."""
+    import subprocess
+
+    from support.cli import TAGREGISTRY
+
+    process = subprocess.Popen([str(TAGREGISTRY), "--db", db, "show", "QED", "--json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # like `head` exiting: every write now fails with EPIPE
+    err = process.stderr.read()
+    assert process.wait(timeout=60) == 141
+    assert err == ""
 
 
 def test_console_script_uses_tagregistry_home(tmp_path: Path, base_record) -> None:

@@ -51,32 +51,42 @@ def test_export_import_round_trip(populated: Registry, tmp_path: Path) -> None:
     assert path.is_file() and not list(path.parent.glob("*.partial"))
     original = populated.get("QED@3")
 
-    # into the same registry: a new version with provenance
-    imported = populated.import_file(path)
-    assert imported.version == 4
-    _same_record_content(imported, original)
-    assert imported.source == {"dataset": "nci",
-                               "imported_from": {"file": "qed.safetensors", "version": 3}}
-    assert torch.equal(populated.load("QED@4"), populated.load("QED@3"))
-    heads = populated.load_head("QED@4"), populated.load_head("QED@3")
-    assert heads[0].keys() == heads[1].keys() == {"linear.weight", "linear.bias"}
-    assert all(torch.equal(heads[0][k], heads[1][k]) for k in heads[0])
+    # into the same registry: identical bytes are already registered (as load_pack does)
+    again = populated.import_files([path])
+    assert again == [original] and again.already_registered == [original]
+    assert [r.version for r in populated.versions("QED")] == [1, 2, 3]
 
-    # into a fresh registry: version 1, base model registered on the way
+    # into a fresh registry: version 1 with provenance, base model registered on the way
     with Registry(f"sqlite:///{tmp_path / 'other.db'}") as other:
         fresh = other.import_file(path)
         assert fresh.version == 1
         _same_record_content(fresh, original)
+        assert fresh.source == {"dataset": "nci",
+                                "imported_from": {"file": "qed.safetensors", "version": 3}}
         assert other.bases() == [original.base]
         assert torch.equal(other.load("QED"), populated.load("QED@3"))
+        heads = other.load_head("QED"), populated.load_head("QED@3")
+        assert heads[0].keys() == heads[1].keys() == {"linear.weight", "linear.bias"}
+        assert all(torch.equal(heads[0][k], heads[1][k]) for k in heads[0])
+        relayed = other.export("QED", tmp_path / "relayed.safetensors")
+
+    # a third registry keeps the relaying registry's origin beside its own
+    with Registry(f"sqlite:///{tmp_path / 'third.db'}") as third:
+        record = third.import_file(relayed)
+        assert record.source == {
+            "dataset": "nci",
+            "upstream": [{"imported_from": {"file": "qed.safetensors", "version": 3}}],
+            "imported_from": {"file": "relayed.safetensors", "version": 1},
+        }
 
 
 def test_bfloat16_tags_round_trip(populated: Registry, tmp_path: Path) -> None:
     path = populated.export("SMILES", tmp_path / "smiles.safetensors")
-    record = populated.import_file(path)
-    assert (record.version, record.dtype) == (2, "bfloat16")
-    assert populated.load("SMILES@2").dtype == torch.bfloat16
-    assert torch.equal(populated.load("SMILES@2"), populated.load("SMILES@1"))
+    with Registry(f"sqlite:///{tmp_path / 'other.db'}") as other:
+        record = other.import_file(path)
+        assert (record.version, record.dtype) == (1, "bfloat16")
+        assert other.load("SMILES@1").dtype == torch.bfloat16
+        assert torch.equal(other.load("SMILES@1"), populated.load("SMILES@1"))
 
 
 def _count(reg: Registry) -> int:

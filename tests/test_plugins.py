@@ -21,7 +21,7 @@ from support.plugin_dists import (
     make_plugin_dist,
 )
 
-from tagregistry.errors import PluginError
+from tagregistry.errors import InvalidNameError, PluginError
 from tagregistry.plugins.manager import Catalog, PluginWarning, get_catalog, load_object
 
 _IDS = itertools.count()
@@ -240,3 +240,19 @@ def test_cli_reports_clashing_plugins(tmp_path: Path) -> None:
     assert len(lines) == 1
     assert "tagregistry-dup-a" in lines[0] and "tagregistry-dup-b" in lines[0]
     assert "'Twice'" in lines[0]
+
+
+def test_register_refuses_a_kind_that_contradicts_the_plugins(registry, base_record) -> None:
+    """SMILES is a domain in tagregistry-chem: registering it as a function would break compose."""
+    import numpy as np
+
+    if "SMILES" not in get_catalog(refresh=True).domains:
+        pytest.skip("tagregistry-chem is not installed")
+    tensor = np.zeros((1, 8), np.float32)
+    with pytest.raises(InvalidNameError, match=r"declared a domain by the installed plugin 'chem'"):
+        registry.register("SMILES", tensor, base=base_record, kind="function")
+    with pytest.raises(InvalidNameError, match="declared a function"):
+        registry.register("QED", tensor, base=base_record, kind="domain")
+    assert registry.list() == [] and registry.bases() == []
+    assert registry.register("SMILES", tensor, base=base_record).kind == "domain"  # inferred
+    assert registry.register("MyTag", tensor, base=base_record, kind="function").kind == "function"

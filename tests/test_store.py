@@ -199,6 +199,8 @@ def test_register_validates_its_input(db_registry, base_record) -> None:
         reg.register("QED", vectors(0), base=base_record, kind="task")  # type: ignore[arg-type]
     with pytest.raises(BaseModelMismatchError, match="hidden size 8"):
         reg.register("QED", np.zeros((2, 5), np.float32), base=base_record, kind="function")
+    assert reg.bases() == []  # failed registers leave no base model behind
+    reg.register_base(base_record)
     with pytest.raises(NotFoundError, match="tiny-test"):
         reg.register("QED", vectors(0), base="tiny-tset", kind="function")
     assert counts(reg)["tags"] == 0
@@ -233,15 +235,19 @@ def test_failed_register_leaves_the_store_unchanged(db_registry, base_record) ->
 
     event.listen(reg.store.engine, "before_cursor_execute", record)
     try:
+        # the store itself: Registry.register would refuse this before any transaction
         broken = HeadPayload(spec=HeadSpec(type="regression"), tensors={"w": object()})
         with pytest.raises(InputError, match="cannot store tensors"):
-            reg.register("QED", vectors(3), base=base_record, kind="function", head=broken)
+            reg.store.register_tag("QED", vectors(3), base=base_record, kind="function", head=broken)
+        with pytest.raises(InputError, match="JSON values"):
+            reg.register("QED", vectors(3), base=base_record, kind="function",
+                         source={"when": datetime.now(UTC)})
     finally:
         event.remove(reg.store.engine, "before_cursor_execute", record)
-    # the failure came after the new tag row (and its version number) had been written...
-    assert any(s.startswith("INSERT INTO TAGS") for s in statements)
-    assert any(s.startswith(("UPDATE TAG_COUNTERS", "INSERT INTO TAG_COUNTERS")) for s in statements)
-    # ...and all of it was rolled back
+    # both failed inside the write transaction, after the version counter had been read...
+    assert any("FROM TAG_COUNTERS" in s for s in statements)
+    # ...before any tag row was written, and all of it was rolled back
+    assert not any(s.startswith("INSERT INTO TAGS") for s in statements)
     assert counts(reg) == before
     assert [r.version for r in reg.versions("QED")] == [1, 2]
     assert reg.register("QED", vectors(3), base=base_record, kind="function").version == 3

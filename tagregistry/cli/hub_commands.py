@@ -1,9 +1,11 @@
-"""Hub commands: push tags as a pack, pull a pack into the registry."""
+"""Pack commands: save tags as a pack folder, push a pack to the Hub, pull one back."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
+
+from tagregistry.cli.output import echo
 
 
 def _registry(args: argparse.Namespace) -> Any:
@@ -24,6 +26,16 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_push)
 
+    p = sub.add_parser("save-pack", help="write tags as a tag pack folder (manifest, files, card)")
+    p.add_argument("refs", nargs="+", metavar="NAME[@V]", help="tags to pack")
+    p.add_argument("directory", metavar="DIR", help="a new or empty folder")
+    p.add_argument("--name", metavar="NAME", help="pack name (default: the folder's name)")
+    p.add_argument("--base", metavar="ID", help="base model id, when a name exists on several")
+    p.add_argument("--shipped-by", metavar="DIST",
+                   help="plugin distribution that will ship the folder (card says install-pack)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_save_pack)
+
     p = sub.add_parser("pull", help="download, verify and register a tag pack from the Hub")
     p.add_argument("repo", metavar="ORG/NAME[@REV]", help="repo, optionally pinned to a branch, tag or commit")
     p.add_argument("--revision", metavar="REV", help="branch, tag or commit sha (default: main)")
@@ -41,12 +53,34 @@ def cmd_push(args: argparse.Namespace) -> int:
     if args.json:
         print_json(result.as_dict())
     elif result.committed:
-        print(f"pushed {', '.join(args.refs)} to {result.repo_id}@{result.revision}: "
+        echo(f"pushed {', '.join(args.refs)} to {result.repo_id}@{result.revision}: "
               f"commit {result.commit_sha[:12]} ({len(result.files)} files changed)")
-        print(result.url)
+        echo(result.url)
     else:
-        print(f"{result.repo_id}@{result.revision} already holds these tags "
+        echo(f"{result.repo_id}@{result.revision} already holds these tags "
               f"(commit {result.commit_sha[:12]}); nothing to push")
+    return 0
+
+
+def cmd_save_pack(args: argparse.Namespace) -> int:
+    from tagregistry.cli.output import print_json
+    from tagregistry.hub.manifest import MANIFEST_FILE, parse_manifest
+
+    folder = _registry(args).save_pack(args.refs, args.directory, base=args.base, name=args.name,
+                                       shipped_by=args.shipped_by)
+    manifest = parse_manifest((folder / MANIFEST_FILE).read_bytes(), str(folder))
+    summary = {
+        "path": str(folder), "name": manifest.name, "base": manifest.base_model.model_id,
+        "tags": [t.ref for t in manifest.tags],
+        "requires": [r.model_dump() for r in manifest.requires],
+        "files": sorted(p.name for p in folder.iterdir()),
+    }
+    if args.json:
+        print_json(summary)
+        return 0
+    echo(f"wrote pack {manifest.name!r} ({', '.join(summary['tags'])}) to {folder}")
+    for r in manifest.requires:
+        echo(f"  needs {r.distribution} {r.version or ''} for {', '.join(r.provides)}".rstrip())
     return 0
 
 
@@ -55,11 +89,16 @@ def cmd_pull(args: argparse.Namespace) -> int:
 
     records = _registry(args).pull(args.repo, revision=args.revision)
     if args.json:
-        print_json([r.model_dump(mode="json") for r in records])
+        print_json([{**r.model_dump(mode="json"), "status": _status(records, r)} for r in records])
         return 0
     rows = []
     for record in records:
         pack = record.source.get("pack", {})
-        rows.append({**record.summary(), "from": f"{pack.get('repo', '?')}@{str(pack.get('revision', '?'))[:12]}"})
-    print_table(rows, ["name", "version", "kind", "base", "n_vectors", "dim", "head", "from"])
+        origin = f"{pack['repo']}@{str(pack.get('revision', '?'))[:12]}" if "repo" in pack else None
+        rows.append({**record.summary(), "status": _status(records, record), "from": origin})
+    print_table(rows, ["name", "version", "kind", "base", "n_vectors", "dim", "head", "status", "from"])
     return 0
+
+
+def _status(records: Any, record: Any) -> str:
+    return "registered" if records.is_new(record) else "already registered"

@@ -1,6 +1,7 @@
 """Entry point: ``tagregistry [--db URL] COMMAND ...``.
 
-Exit codes: 0 success, 1 a user error (one-line message on stderr), 2 usage error.
+Exit codes: 0 success, 1 a user error (one-line message on stderr), 2 usage error, 141
+when the reader of stdout closed the pipe early (as for a process ended by SIGPIPE).
 Each command group lives in its own module exposing ``add_commands(subparsers)``; handlers
 import the library lazily so that ``--help`` stays fast.
 """
@@ -9,15 +10,21 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from tagregistry._version import __version__
 
+SIGPIPE = 13  # signal.SIGPIPE's number, spelled out because Windows lacks it
+
 COMMAND_MODULES = (
     "tagregistry.cli.registry_commands",
+    "tagregistry.cli.base_commands",
     "tagregistry.cli.hub_commands",
     "tagregistry.cli.train_commands",
+    "tagregistry.cli.predict_command",
+    "tagregistry.cli.demo_command",
 )
 
 
@@ -31,6 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--db", metavar="URL", default=None,
         help="SQLAlchemy URL of the registry (default: $TAGREGISTRY_DB_URL or $TAGREGISTRY_HOME/registry.db)",
+    )
+    parser.add_argument(
+        "--read-only", action="store_true",
+        help="open the registry without writing to it (same as TAGREGISTRY_READ_ONLY=1)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module_name in COMMAND_MODULES:
@@ -48,16 +59,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    from tagregistry.cli.output import echo
+    if args.read_only:
+        import os
+
+        os.environ["TAGREGISTRY_READ_ONLY"] = "1"  # read by every Registry this process opens
     from tagregistry.errors import TagRegistryError
 
     try:
-        return int(args.handler(args) or 0)
+        code = int(args.handler(args) or 0)
+        sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+        return code
+    except BrokenPipeError:
+        return _reader_went_away()
     except (TagRegistryError, OSError) as exc:
-        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        echo(f"error: {_one_line(exc)}", err=True)
         return 1
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        echo("interrupted", err=True)
         return 130
+
+
+def _reader_went_away() -> int:
+    """stdout's reader closed the pipe (``tagregistry show --json | head -1``): stop quietly.
+
+    What is still buffered goes to /dev/null so the interpreter's final flush cannot fail;
+    the exit code is the shell's for a process ended by SIGPIPE.
+    """
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout without a file descriptor (in-process callers)
+        pass
+    return 128 + SIGPIPE
 
 
 def _one_line(exc: BaseException) -> str:

@@ -1,4 +1,10 @@
-"""Printing helpers for the CLI: aligned tables and JSON."""
+"""Printing helpers for the CLI: aligned tables, JSON, and terminal-safe text.
+
+Record fields (descriptions, sources, names of bases and repos) can come from imported
+files or pulled packs, so everything printed for humans goes through :func:`safe`, which
+shows control characters as escapes instead of letting them drive the terminal. JSON
+output is exact JSON (``json`` escapes control characters itself).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,23 @@ import json
 import sys
 from collections.abc import Sequence
 from typing import Any
+
+#: Unicode bidirectional controls: they reorder what a terminal shows ("Trojan Source").
+_BIDI = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+_ESCAPES = {
+    **{code: f"\\x{code:02x}" for code in [*range(0x20), *range(0x7F, 0xA0)]},
+    **{code: f"\\u{code:04x}" for code in _BIDI},
+}
+
+
+def safe(value: Any) -> str:
+    """``str(value)`` with control characters (ESC, CR, newlines, C1, bidi) shown as escapes."""
+    return str(value).translate(_ESCAPES)
+
+
+def echo(text: Any = "", *, err: bool = False) -> None:
+    """Print one line of human output, terminal-safe (see :func:`safe`)."""
+    print(safe(text), file=sys.stderr if err else sys.stdout)
 
 
 def print_json(data: Any) -> None:
@@ -17,13 +40,13 @@ def print_json(data: Any) -> None:
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], empty: str = "(none)") -> None:
     """Print ``rows`` as an aligned table with ``columns`` as headers."""
     if not rows:
-        print(empty)
+        echo(empty)
         return
     cells = [[_cell(row.get(c)) for c in columns] for row in rows]
     widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    print("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
+    echo("  ".join(c.upper().ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip())
     for r in cells:
-        print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
+        echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip())
 
 
 def _cell(value: Any) -> str:
@@ -32,5 +55,5 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, list | tuple):
-        return ",".join(map(str, value))
-    return str(value)
+        return safe(",".join(map(str, value)))
+    return safe(value)

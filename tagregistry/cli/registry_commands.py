@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from tagregistry.cli.output import echo
+
 
 def _registry(args: argparse.Namespace) -> Any:
     from tagregistry.registry import Registry
@@ -48,8 +50,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--base", help="base model id, when the name exists on several")
     p.set_defaults(handler=cmd_export)
 
-    p = sub.add_parser("import", help="register the tag in an exported .safetensors file")
-    p.add_argument("file", metavar="FILE")
+    p = sub.add_parser("import", help="register the tags in exported .safetensors files")
+    p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_import)
 
@@ -58,7 +60,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_install_pack)
 
-    db = sub.add_parser("db", help="registry database: path, backup")
+    db = sub.add_parser("db", help="registry database: path, backup, check")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     p = db_sub.add_parser("path", help="print the database URL and file")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -66,6 +68,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p = db_sub.add_parser("backup", help="copy a SQLite registry consistently to FILE")
     p.add_argument("file", metavar="FILE")
     p.set_defaults(handler=cmd_db_backup)
+    p = db_sub.add_parser("check", help="verify the database, every record and every tensor")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_db_check)
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
@@ -113,24 +118,24 @@ def _print_record(record: Any, as_json: bool) -> None:
     if as_json:
         print_json(data)
         return
-    print(f"{record.name}@{record.version}  ({record.kind} tag)")
-    print(f"  base model:   {record.base}")
-    print(f"  vectors:      {record.n_vectors} x {record.dim} {record.dtype}")
-    print(f"  sha256:       {record.sha256}")
+    echo(f"{record.name}@{record.version}  ({record.kind} tag)")
+    echo(f"  base model:   {record.base}")
+    echo(f"  vectors:      {record.n_vectors} x {record.dim} {record.dtype}")
+    echo(f"  sha256:       {record.sha256}")
     if record.head:
-        print(f"  head:         {record.head.spec.type} -> {record.head.spec.output_dim} {record.head.shapes}")
-    print(f"  created:      {record.created_at.isoformat(timespec='seconds')} (tagregistry {record.library_version})")
+        echo(f"  head:         {record.head.spec.type} -> {record.head.spec.output_dim} {record.head.shapes}")
+    echo(f"  created:      {record.created_at.isoformat(timespec='seconds')} (tagregistry {record.library_version})")
     for key in ("description", "license", "data_hash"):
         if getattr(record, key):
-            print(f"  {key + ':':<13} {getattr(record, key)}")
+            echo(f"  {key + ':':<13} {getattr(record, key)}")
     if record.metrics:
-        print("  metrics:      " + ", ".join(f"{k}={v:.4g}" for k, v in record.metrics.items()))
+        echo("  metrics:      " + ", ".join(f"{k}={v:.4g}" for k, v in record.metrics.items()))
     if record.source:
-        print("  source:")
+        echo("  source:")
         for key, value in record.source.items():
             if key == "recipe":
                 value = "(full recipe: use --json)"
-            print(f"    {key + ':':<17} {value}")
+            echo(f"    {key + ':':<17} {value}")
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -151,34 +156,44 @@ def cmd_versions(args: argparse.Namespace) -> int:
 
 def cmd_delete(args: argparse.Namespace) -> int:
     record = _registry(args).delete(args.ref, base=args.base)
-    print(f"deleted {record.name}@{record.version} ({record.base.model_id})")
+    echo(f"deleted {record.name}@{record.version} ({record.base.model_id})")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     path = _registry(args).export(args.ref, args.file, base=args.base)
-    print(f"wrote {path}")
+    echo(f"wrote {path}")
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    record = _registry(args).import_file(args.file)
+    from tagregistry.cli.output import print_json
+
+    records = _registry(args).import_files(args.files)
     if args.json:
-        _print_record(record, True)
-    else:
-        print(f"registered {record.name}@{record.version} ({record.base.model_id})")
+        rows = [{**r.model_dump(mode="json"), "status": _status(records, r)} for r in records]
+        print_json(rows[0] if len(rows) == 1 else rows)
+        return 0
+    for record in records:
+        prefix = "registered" if records.is_new(record) else "already registered as"
+        echo(f"{prefix} {record.name}@{record.version} ({record.base.model_id})")
     return 0
 
 
 def cmd_install_pack(args: argparse.Namespace) -> int:
     from tagregistry.cli.output import print_json, print_table
 
-    rows = [r.summary() for r in _registry(args).install_pack(args.name)]
+    records = _registry(args).install_pack(args.name)
+    rows = [{**r.summary(), "status": _status(records, r)} for r in records]
     if args.json:
         print_json(rows)
     else:
-        print_table(rows, ["name", "version", "kind", "base", "n_vectors", "head"])
+        print_table(rows, ["name", "version", "kind", "base", "n_vectors", "head", "status"])
     return 0
+
+
+def _status(records: Any, record: Any) -> str:
+    return "registered" if records.is_new(record) else "already registered"
 
 
 def cmd_db_path(args: argparse.Namespace) -> int:
@@ -190,11 +205,30 @@ def cmd_db_path(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"url": url, "path": str(path) if path else None})
     else:
-        print(path if path else url)
+        echo(path if path else url)
     return 0
 
 
 def cmd_db_backup(args: argparse.Namespace) -> int:
     path = _registry(args).backup(args.file)
-    print(f"backed up to {path}")
+    echo(f"backed up to {path}")
     return 0
+
+
+def cmd_db_check(args: argparse.Namespace) -> int:
+    from tagregistry.cli.output import print_json
+    from tagregistry.store.engine import default_url, read_only_default
+    from tagregistry.store.health import check_url
+
+    report = check_url(args.db or default_url(), read_only=read_only_default())
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        for problem in report.problems:
+            print(f"DAMAGED  {problem}")
+        state = "ok" if report.ok else f"{len(report.problems)} problem(s) found"
+        print(f"{report.where}: {report.records} records and {report.heads} heads checked; {state}")
+        if not report.ok:
+            print("restore a backup (tagregistry db backup makes one), or delete the damaged "
+                  "versions and register, import or pull them again")
+    return 0 if report.ok else 1

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from tagregistry.cli.output import echo
+
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register this group's subcommands."""
@@ -39,9 +41,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         print_json(result.summary())
         return 0
     for record in result.records:
-        print(f"registered {record.ref} ({record.kind} tag on {record.base.model_id})")
+        echo(f"registered {record.ref} ({record.kind} tag on {record.base.model_id})")
     if result.resumed_from is not None:
-        print(f"  resumed from step {result.resumed_from}")
-    print("  " + ", ".join(f"{k}={v:.4g}" for k, v in result.metrics.items()))
-    print(f"  {result.steps} steps in {result.seconds:.1f}s; checkpoints in {result.output_dir}")
+        echo(f"  resumed from step {result.resumed_from}")
+    echo("  " + ", ".join(f"{k}={v:.4g}" for k, v in result.metrics.items()))
+    echo(f"  {result.steps} steps in {result.seconds:.1f}s; checkpoints in {result.output_dir}")
     return 0

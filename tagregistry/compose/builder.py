@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tagregistry.compose.heads import build_head
 from tagregistry.compose.model import RESERVED_KEYWORDS, FunctionBinding, TaggedModel
 from tagregistry.compose.prompt import PromptEncoder
+from tagregistry.compose.readout import Readout
 from tagregistry.compose.splice import TagTable
 from tagregistry.errors import (
     BaseModelMismatchError,
@@ -54,10 +55,15 @@ def compose(
         dtype: passed to :func:`load_base`.
         device: passed to :func:`load_base`.
         revision: passed to :func:`load_base`.
-        options: passed to :func:`load_base` (a named base's loader options).
+        options: passed to :func:`load_base`: ``use_safetensors=False`` to accept pickle
+            weights of a Hub id or folder you trust, ``trust_remote_code``, or a named
+            base's loader options. Unknown keywords are an InputError.
     """
     if not refs:
-        raise InputError("compose needs at least one tag, e.g. compose('SMILES', 'QED')")
+        raise InputError("compose needs at least one tag: the domain and function tags to "
+                         "combine, e.g. compose('<Domain>', '<Function>'); `tagregistry list` "
+                         "shows the registered ones")
+    slot_domains = _check_slot_domains(slot_domains)
     names = [parse_ref(ref).name for ref in refs]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
@@ -67,11 +73,16 @@ def compose(
     registry.register_base(loaded.record)
     records = [resolve_bound(registry, ref, loaded.record) for ref in refs]
     domains = {r.name: r for r in records if r.kind == "domain"}
+    for record in domains.values():
+        if record.name not in catalog.domains and record.source.get("pack", {}).get("requires"):
+            raise PluginError(f"domain tag {record.ref} needs its domain spec (how values are "
+                              f"rendered), which no installed plugin declares; {_install_advice(record)}")
     bindings: dict[str, FunctionBinding] = {}
     for record in records:
         if record.kind == "function":
             bindings[record.name] = _bind_function(registry, catalog, record, domains, loaded,
-                                                   slot_domains or {})
+                                                   slot_domains)
+    _check_slots_exist(slot_domains, bindings)
     used = {d for b in bindings.values() for d in b.slot_domains.values()}
     unused = [d for d in domains if d not in used]
     if bindings and unused:
@@ -82,6 +93,33 @@ def compose(
     table = TagTable({r.name: registry.load(r).float() for r in records})
     encoder = PromptEncoder(loaded.tokenizer, catalog, max_length=loaded.max_length)
     return TaggedModel(loaded, table, domains, bindings, encoder, _metadata(loaded.record, records, bindings))
+
+
+def _check_slot_domains(slot_domains: Any) -> dict[str, str]:
+    """``slot_domains`` as a ``{slot: domain}`` dict of strings (InputError otherwise)."""
+    if slot_domains is None:
+        return {}
+    if not isinstance(slot_domains, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in slot_domains.items()
+    ):
+        raise InputError(
+            f"slot_domains must map slot names to domain tags, e.g. {{'smiles': 'SMILES'}}, "
+            f"got {slot_domains!r:.80}"
+        )
+    return dict(slot_domains)
+
+
+def _check_slots_exist(slot_domains: Mapping[str, str], bindings: Mapping[str, FunctionBinding]) -> None:
+    """Every key of ``slot_domains`` must be a slot of a composed function."""
+    slots = sorted({slot for b in bindings.values() for slot in b.slots})
+    unknown = sorted(set(slot_domains) - set(slots))
+    if unknown:
+        functions = ", ".join(bindings) or "no function"
+        raise InputError(
+            f"slot_domains names slot(s) {', '.join(map(repr, unknown))}, but the composed "
+            f"functions ({functions}) have {', '.join(map(repr, slots)) or 'no slots'}; "
+            "fix the slot name or compose the function that has it"
+        )
 
 
 def resolve_bound(registry: Registry, ref: str, base: BaseModelRecord) -> TagRecord:
@@ -174,7 +212,7 @@ def _bind_function(
     if spec is None:
         raise PluginError(
             f"function tag {record.ref} has no installed function spec (template, slots, head); "
-            "install the plugin that declares it (pip install tagregistry-<domain>)"
+            f"{_install_advice(record)}"
         )
     mapping = assign_slots(spec, domains, catalog, explicit)
     trained = set(trained_domains(record, spec))
@@ -185,14 +223,28 @@ def _bind_function(
     if record.head is not None:
         binding.head_spec = record.head.spec
         binding.head_config = dict(record.head.config)
-        binding.head = build_head(catalog, record.head.spec, loaded.hidden_size,
-                                  registry.load_head(record))
+        binding.readout = Readout.from_config(binding.head_config).check(
+            int(getattr(loaded.model.config, "num_hidden_layers", 0) or 0) or 10**6)
+        binding.head = build_head(catalog, record.head.spec,
+                                  binding.readout.width(loaded.hidden_size), registry.load_head(record))
     elif spec.head is not None:
         raise IntegrityError(
             f"function tag {record.ref} was stored without the {spec.head.type} head its spec "
             "needs; register it again with head=HeadPayload(...)"
         )
     return binding
+
+
+def _install_advice(record: TagRecord) -> str:
+    """Which distribution to install, from the pack the tag came from (else the convention)."""
+    from tagregistry.hub.requirements import install_hint
+
+    recorded = record.source.get("pack", {}).get("requires")
+    if isinstance(recorded, list) and recorded and all(isinstance(r, dict) for r in recorded):
+        names = ", ".join(str(r.get("distribution")) for r in recorded)
+        return (f"its pack names the distribution that declares it: {names}; "
+                f"install it ({install_hint(recorded)})")
+    return "install the plugin that declares it (pip install tagregistry-<domain>)"
 
 
 def _metadata(base: BaseModelRecord, records: list[TagRecord],

@@ -20,11 +20,13 @@ from tagregistry.compose.splice import TagTable, splice_embeddings
 
 @dataclass
 class ForwardOutput:
-    """``hidden``: last hidden states ``(B, L, H)``; ``logits`` when asked; ``cache`` if used."""
+    """``hidden``: last hidden states ``(B, L, H)``; ``logits`` when asked; ``cache`` if used;
+    ``states``: every layer's hidden states (HF ``hidden_states``) when asked."""
 
     hidden: torch.Tensor | None
     logits: torch.Tensor | None = None
     cache: Any = None
+    states: tuple[torch.Tensor, ...] | None = None
 
 
 @lru_cache(maxsize=64)
@@ -59,6 +61,7 @@ def run_base(
     logits: bool = False,
     hidden: bool = True,
     logits_to_keep: int = 0,
+    all_layers: bool = False,
 ) -> ForwardOutput:
     """One forward pass.
 
@@ -72,6 +75,7 @@ def run_base(
         logits: compute LM logits (via the model's own head, so scaling/soft-capping apply).
         hidden: return the last hidden states.
         logits_to_keep: with ``logits``, only the last ``n`` positions (0 = all).
+        all_layers: also return every layer's hidden states (for intermediate readouts).
     """
     kwargs: dict[str, Any] = {
         "inputs_embeds": inputs_embeds, "attention_mask": attention_mask,
@@ -83,11 +87,15 @@ def run_base(
         body = model.base_model
         if cache is not None and cache_argument(body) != cache_argument(model):
             kwargs[cache_argument(body)] = kwargs.pop(cache_argument(model))
+        if all_layers:
+            kwargs["output_hidden_states"] = True
         out = body(**kwargs)
-        return ForwardOutput(hidden=out.last_hidden_state, cache=_returned_cache(out, use_cache))
-    out = model(**kwargs, output_hidden_states=hidden, logits_to_keep=logits_to_keep)
+        return ForwardOutput(hidden=out.last_hidden_state, cache=_returned_cache(out, use_cache),
+                             states=out.hidden_states if all_layers else None)
+    out = model(**kwargs, output_hidden_states=hidden or all_layers, logits_to_keep=logits_to_keep)
     states = out.hidden_states[-1] if hidden else None
-    return ForwardOutput(hidden=states, logits=out.logits, cache=_returned_cache(out, use_cache))
+    return ForwardOutput(hidden=states, logits=out.logits, cache=_returned_cache(out, use_cache),
+                         states=out.hidden_states if all_layers else None)
 
 
 def forward_batch(

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from tagregistry.compose.batching import collate
-from tagregistry.compose.forward import readout, run_base
+from tagregistry.compose.forward import ForwardOutput, run_base
 from tagregistry.compose.heads import head_values
 from tagregistry.compose.prompt import EncodedPrompt
 from tagregistry.compose.splice import splice_embeddings
@@ -85,18 +85,32 @@ def binding_values(binding: FunctionBinding, hidden: torch.Tensor, output: str) 
                        scalar=binding.spec.output == "scalar")
 
 
-def apply_heads(bindings: Sequence[FunctionBinding], hidden: torch.Tensor, output: str) -> list[Any]:
-    """Row ``i`` of ``hidden`` through ``bindings[i]``'s head; each head runs once on its rows."""
+def head_features(binding: FunctionBinding, out: ForwardOutput, start: torch.Tensor,
+                  end: torch.Tensor) -> torch.Tensor:
+    """What ``binding``'s head reads (its stored :class:`Readout`) for every row of ``out``;
+    ``start``/``end`` are each row's function-tag positions."""
+    return binding.readout.features(binding.readout.select(out.hidden, out.states), start, end)
+
+
+def reads_all_layers(bindings: Sequence[FunctionBinding]) -> bool:
+    """Whether any of these heads reads an intermediate layer."""
+    return any(b.readout.intermediate for b in bindings)
+
+
+def apply_heads(bindings: Sequence[FunctionBinding], out: ForwardOutput, start: torch.Tensor,
+                end: torch.Tensor, output: str) -> list[Any]:
+    """Row ``i`` of ``out`` through ``bindings[i]``'s head; each head runs once on its rows."""
     groups: dict[str, list[int]] = {}
     for row, binding in enumerate(bindings):
         groups.setdefault(binding.name, []).append(row)
     if len(groups) == 1:
-        return binding_values(bindings[0], hidden, output)
+        return binding_values(bindings[0], head_features(bindings[0], out, start, end), output)
     values: list[Any] = [None] * len(bindings)
     for rows in groups.values():
-        index = torch.tensor(rows, device=hidden.device)
-        for row, value in zip(rows, binding_values(bindings[rows[0]], hidden[index], output),
-                              strict=True):
+        binding = bindings[rows[0]]
+        index = torch.tensor(rows, device=out.hidden.device)
+        feats = head_features(binding, out, start, end)[index]
+        for row, value in zip(rows, binding_values(binding, feats, output), strict=True):
             values[row] = value
     return values
 
@@ -132,9 +146,10 @@ def predict_prompts(
         for chunk in chunks:
             batch = collate([prompts[i] for i in chunk], layout, model.pad_id).to(device)
             embeds = splice_embeddings(model.model, batch.input_ids, batch.tag_rows, model.table)
-            out = run_base(model.model, embeds, batch.attention_mask, batch.position_ids)
-            hidden = readout(out.hidden, batch.readout)
-            values = apply_heads([bindings[i] for i in chunk], hidden, output)
+            rows = [bindings[i] for i in chunk]
+            out = run_base(model.model, embeds, batch.attention_mask, batch.position_ids,
+                           all_layers=reads_all_layers(rows))
+            values = apply_heads(rows, out, batch.function_start, batch.readout, output)
             for i, value in zip(chunk, values, strict=True):
                 results[i] = value
             if show:

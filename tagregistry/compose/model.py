@@ -13,6 +13,7 @@ from tagregistry.compose.batching import collate
 from tagregistry.compose.generation import GenerationConfig, generate_ids
 from tagregistry.compose.mixed import AUTO_PROGRESS_BATCHES, encode_requests, predict_prompts
 from tagregistry.compose.prompt import EncodedPrompt, PromptEncoder
+from tagregistry.compose.readout import Readout
 from tagregistry.compose.shared_prefix import shared_prefix_heads
 from tagregistry.compose.splice import TagTable, splice_embeddings
 from tagregistry.errors import InputError
@@ -35,6 +36,7 @@ class FunctionBinding:
     head: nn.Module | None = None
     head_spec: HeadSpec | None = None
     head_config: dict[str, Any] = field(default_factory=dict)
+    readout: Readout = field(default_factory=Readout)
     zero_shot_slots: list[str] = field(default_factory=list)
 
     @property
@@ -111,9 +113,12 @@ class TaggedModel:
             if len(self.bindings) == 1:
                 return next(iter(self.bindings.values()))
             if not self.bindings:
-                raise InputError("no function tag was composed; add one, e.g. compose('SMILES', 'QED')")
+                raise InputError("no function tag was composed; add one to compose(...) next to "
+                                 "its domain tags (`tagregistry list --kind function`)")
             raise InputError(f"several functions are composed ({', '.join(self.bindings)}); "
                              "pass function='Name'")
+        if not isinstance(function, str):
+            raise InputError(f"function must be a function name such as 'QED', got {type(function).__name__}")
         if function not in self.bindings:
             raise InputError(f"function {function!r} is not composed; composed: "
                              f"{', '.join(self.bindings) or 'none'}")
@@ -193,14 +198,20 @@ class TaggedModel:
                                progress=progress)
 
     def predict_many(
-        self, functions: Sequence[str] | None = None, *, output: str = "value", **slots: Any
+        self, functions: Sequence[str] | str | None = None, *, output: str = "value", **slots: Any
     ) -> dict[str, Any]:
         """Several functions on one input; the shared prefix runs once.
 
         Under causal attention the prompt before the first differing token does not depend
         on what follows, so it is computed once, cached, and every function's remaining
         tokens run as one batch on that cache. Functions without a head are generated.
+        ``functions`` is a list of composed function names (one name as a string is fine);
+        default: all of them.
         """
+        if isinstance(functions, str):
+            functions = [functions]
+        if functions is not None and not isinstance(functions, Sequence | set | frozenset):
+            raise InputError(f"functions must be a list of function names, got {type(functions).__name__}")
         names = list(functions) if functions is not None else self.functions
         if not names:
             raise InputError("predict_many needs at least one function")

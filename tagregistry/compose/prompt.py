@@ -147,17 +147,33 @@ class PromptEncoder:
                 self._template_cache.clear()
             ids = self._template_cache[text] = tuple(self.token_ids(text))
         return ids
+    def value_limit(self, domain: str) -> int | None:
+        """The most characters one value of ``domain`` may have (its spec's ``max_length``)."""
+        spec = self.catalog.domains.get(domain) if self.catalog is not None else None
+        return spec.max_length if spec is not None else None
 
     def render(self, domain: str, slot: str, value: Any) -> str:
-        """``value`` rendered by ``domain``'s tokenizer; errors name the slot."""
+        """``value`` rendered by ``domain``'s tokenizer; errors name the slot.
+
+        Values longer than the domain's ``max_length`` are refused before any plugin code
+        (tokenizer, validator) sees them.
+        """
         if not isinstance(value, str):
             raise InputError(
-                f"slot {slot!r} expects a string ({domain}), got {type(value).__name__} {value!r}"
+                f"slot {slot!r} expects a string ({domain}), got {type(value).__name__} "
+                f"{preview(value)}"
+            )
+        limit = self.value_limit(domain)
+        if limit is not None and len(value) > limit:
+            raise InputError(
+                f"slot {slot!r} ({domain}) got a value of {len(value):,} characters, over the "
+                f"{limit:,}-character limit of {domain} values (its DomainSpec.max_length); "
+                "pass a shorter value"
             )
         try:
             return self.domain_tokenizer(domain).render(value)
         except (InputError, ValueError, TypeError) as exc:
-            raise InputError(f"slot {slot!r} ({domain}) rejected {value!r}: {exc}") from exc
+            raise InputError(f"slot {slot!r} ({domain}) rejected {preview(value)}: {exc}") from exc
 
     def encode(
         self,
@@ -226,6 +242,14 @@ def _check_slots(wanted: list[str], values: Mapping[str, Any]) -> None:
             parts.append(f"unknown slot(s) {', '.join(map(repr, unknown))}")
         expected = ", ".join(f"{s}=..." for s in dict.fromkeys(wanted)) or "no slots"
         raise InputError(f"{'; '.join(parts)}: this prompt takes {expected}")
+
+
+def preview(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, so long inputs keep errors readable."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value):,} characters)"
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _placeholder_id(tokenizer: Any) -> int:

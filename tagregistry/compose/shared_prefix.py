@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from tagregistry.compose.forward import readout, run_base
-from tagregistry.compose.mixed import binding_values
+from tagregistry.compose.forward import run_base
+from tagregistry.compose.mixed import binding_values, head_features, reads_all_layers
 from tagregistry.compose.prompt import EncodedPrompt
 from tagregistry.compose.splice import splice_embeddings
 
@@ -26,9 +26,15 @@ def shared_length(prompts: Sequence[EncodedPrompt]) -> int:
     keys = [p.keys() for p in prompts]
     shared = 0
     limit = min(len(p) for p in prompts) - 1
+    limit = min(limit, *function_starts(prompts))  # heads may read every function-tag position
     while shared < limit and all(k[shared] == keys[0][shared] for k in keys):
         shared += 1
     return shared
+
+
+def function_starts(prompts: Sequence[EncodedPrompt]) -> list[int]:
+    """Where each prompt's function tag starts (its readout position when it has none)."""
+    return [p.function_start if p.function_start is not None else p.readout for p in prompts]
 
 
 def shared_prefix_heads(model: TaggedModel, bindings: Sequence[FunctionBinding],
@@ -55,6 +61,7 @@ def shared_prefix_heads(model: TaggedModel, bindings: Sequence[FunctionBinding],
         mask = torch.zeros(count, shared + width, dtype=torch.long)
         mask[:, :shared] = 1
         last = torch.empty(count, dtype=torch.long)
+        first = torch.tensor([start - shared for start in function_starts(prompts)], dtype=torch.long)
         for k, prompt in enumerate(prompts):  # right-padded: pads follow the real tokens
             n = len(prompt) - shared
             suffix_ids[k, :n] = ids[k][shared:]
@@ -65,9 +72,9 @@ def shared_prefix_heads(model: TaggedModel, bindings: Sequence[FunctionBinding],
                                    model.table)
         positions = (shared + torch.arange(width, device=device))[None].expand(count, -1)
         out = run_base(model.model, embeds, mask.to(device), positions, cache=cache,
-                       use_cache=cache is not None)
-        hidden = readout(out.hidden, last)
-        return [binding_values(b, hidden[k:k + 1], output)[0] for k, b in enumerate(bindings)]
+                       use_cache=cache is not None, all_layers=reads_all_layers(bindings))
+        return [binding_values(b, head_features(b, out, first, last)[k:k + 1], output)[0]
+                for k, b in enumerate(bindings)]
 
 
 def tag_rows(prompt: EncodedPrompt, layout: Mapping[str, tuple[int, int]]) -> list[int]:

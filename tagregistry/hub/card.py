@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from tagregistry.hub.manifest import FORMAT_VERSION, PackManifest
+from tagregistry.hub.licenses import LICENSE_FILE, license_file_text, license_metadata
+from tagregistry.hub.manifest import CARD_FILE, FORMAT_VERSION, PackManifest
+from tagregistry.hub.requirements import install_hint
+from tagregistry.models.loading import DEFAULT_BASE
 
 
 def front_matter(manifest: PackManifest) -> dict[str, Any]:
-    """Metadata for the Hub: library, base model, tags, metric names, licences."""
-    licences = sorted({t.license for t in manifest.tags if t.license})
+    """Metadata for the Hub: library, base model, tags, metric names, licence, requirements.
+
+    ``license`` is one of the Hub's listed ids, or ``other`` with ``license_name`` and
+    ``license_link`` (see :mod:`tagregistry.hub.licenses`).
+    """
     metric_names = sorted({m for t in manifest.tags for m in t.metrics})
     meta: dict[str, Any] = {
         "library_name": "tagregistry",
         "base_model": manifest.base_model.model_id,
         "tags": ["tagregistry", "tag-llm", *sorted({t.name for t in manifest.tags})],
+        **license_metadata(t.license for t in manifest.tags),
     }
-    if len(licences) == 1:
-        meta["license"] = licences[0]
-    elif licences:
-        meta["license"] = "other"
-        meta["license_name"] = "mixed: " + ", ".join(licences)
     if metric_names:
         meta["metrics"] = metric_names
     meta["tagregistry"] = {
@@ -35,17 +38,18 @@ def front_matter(manifest: PackManifest) -> dict[str, Any]:
             }
             for t in manifest.tags
         ],
+        **({"requires": [r.model_dump() for r in manifest.requires]} if manifest.requires else {}),
     }
     return meta
 
 
-def render_card(manifest: PackManifest, repo_id: str | None = None) -> str:
-    """The full ``README.md`` text."""
+def render_card(manifest: PackManifest, repo_id: str | None = None,
+                shipped_by: str | None = None) -> str:
+    """The full ``README.md`` text (see :func:`write_card` for ``repo_id`` and ``shipped_by``)."""
     import yaml
 
     meta = yaml.safe_dump(front_matter(manifest), sort_keys=False, allow_unicode=True)
     base = manifest.base_model
-    where = repo_id or manifest.name
     lines = [
         "---", meta.rstrip("\n"), "---", "",
         f"# {manifest.name}: Tag-LLM tags for {base.model_id}", "",
@@ -67,11 +71,73 @@ def render_card(manifest: PackManifest, repo_id: str | None = None) -> str:
     if described:
         lines += ["", "## Descriptions", ""]
         lines += [f"- `{t.name}`: {t.description}" for t in described]
-    lines += [
-        "", "## Use", "", "```bash", f"tagregistry pull {where}", "```", "", "```python",
-        "from tagregistry import Registry", "", "reg = Registry()", f'reg.pull("{where}")',
-        "```", "",
-        "Pull verifies every file's sha256, shape and dtype and the base model's fingerprint "
-        "before it registers anything. The weights are safetensors; the pack holds no pickle.", "",
-    ]
+    lines += _requirements_section(manifest)
+    lines += _use_section(manifest, repo_id, shipped_by)
     return "\n".join(lines)
+
+
+def _requirements_section(manifest: PackManifest) -> list[str]:
+    if not manifest.requires:
+        return []
+    lines = ["", "## Requirements", "",
+             "Composing these tags needs the plugins that declare their domains and functions:", ""]
+    for r in manifest.requires:
+        made = f" (the pack was made with {r.version})" if r.version else ""
+        lines.append(f"- `{r.distribution}`{made}: {', '.join(f'`{n}`' for n in r.provides)}")
+    return [*lines, "", "```bash", install_hint(manifest.requires), "```"]
+
+
+def _use_section(manifest: PackManifest, repo_id: str | None, shipped_by: str | None) -> list[str]:
+    """How a consumer registers this pack: pull (Hub), install-pack (plugin) or load_pack."""
+    names = [t.name for t in manifest.tags]
+    domains = [t.name for t in manifest.tags if t.kind == "domain"]
+    functions = [t.name for t in manifest.tags if t.kind == "function"]
+    lines = ["", "## Use", ""]
+    if repo_id:
+        shell, python = f"tagregistry pull {repo_id}", f'reg.pull("{repo_id}")'
+        intro = "Pull it from the Hub into your registry:"
+    elif shipped_by:
+        shell = f"tagregistry install-pack {manifest.name}"
+        python = f'reg.install_pack("{manifest.name}")'
+        intro = f"The pack ships inside the `{shipped_by}` distribution; install it into your registry:"
+    else:
+        shell = None
+        python = f'reg.load_pack("{manifest.name}")        # this folder'
+        intro = ("Load this folder into your registry (share it with `tagregistry push "
+                 f"{' '.join(names)} --repo ORG/NAME`; others then `tagregistry pull ORG/NAME`):")
+    lines += [intro, ""]
+    if shell:
+        lines += ["```bash", shell, "```", ""]
+    compose = ", ".join(f'"{n}"' for n in [*domains, *functions])
+    bases = {t.source.get("base_name") for t in manifest.tags}
+    named = bases.pop() if len(bases) == 1 else None
+    on_base = isinstance(named, str) and named and named != DEFAULT_BASE
+    compose += f', base="{named}"' if on_base else ""
+    lines += ["```python", "from tagregistry import Registry", "", "reg = Registry()", python]
+    if functions:
+        lines.append(f"model = reg.compose({compose})")
+    lines += ["```", ""]
+    if functions:
+        flag = f" --base {named}" if on_base else ""
+        lines += [f"Predict a file from the shell: `tagregistry predict {' '.join(names)}{flag} "
+                  "--input rows.csv` (one column per input slot).", ""]
+    lines += [
+        "Every file's sha256, shape and dtype and the base model's fingerprint are verified "
+        "before anything is registered. The weights are safetensors; the pack holds no pickle.", "",
+    ]
+    return lines
+
+
+def write_card(folder: Path, manifest: PackManifest, *, repo_id: str | None = None,
+               shipped_by: str | None = None) -> None:
+    """Write ``README.md`` (and ``LICENSE.md`` when the licence is ``other``) into ``folder``.
+
+    The "Use" section pulls from ``repo_id`` when given, installs through the plugin
+    distribution ``shipped_by`` when given, and loads the folder otherwise.
+    """
+    meta = license_metadata(t.license for t in manifest.tags)
+    (folder / CARD_FILE).write_text(render_card(manifest, repo_id, shipped_by), encoding="utf-8")
+    if meta.get("license") == "other":
+        licences = {t.ref: t.license for t in manifest.tags}
+        (folder / LICENSE_FILE).write_text(license_file_text(manifest.name, licences),
+                                           encoding="utf-8")

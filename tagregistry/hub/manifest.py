@@ -2,6 +2,7 @@
 
 The format version is ``MAJOR.MINOR``. Readers accept any minor version of the major they
 know (newer minors only add optional fields, which are ignored) and refuse other majors.
+1.1 added ``requires`` (the plugin distributions the tags need); 1.0 packs load unchanged.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tagregistry.errors import InvalidNameError
 from tagregistry.hub.errors import PackCheckError, PackFormatError
 from tagregistry.names import validate_name
+from tagregistry.safe_json import parse_json
 from tagregistry.specs import BaseModelRecord, HeadSpec, TagKind
 
 FORMAT_NAME = "tagregistry.pack"
 FORMAT_MAJOR = 1
-FORMAT_MINOR = 0
+FORMAT_MINOR = 1
 FORMAT_VERSION = f"{FORMAT_MAJOR}.{FORMAT_MINOR}"
 MANIFEST_FILE = "tagpack.json"
 CARD_FILE = "README.md"
@@ -74,6 +76,14 @@ class PackTag(_Entry):
         return f"{self.name}@{self.version}"
 
 
+class PackRequirement(_Entry):
+    """A plugin distribution that contributes specs (domains, functions...) the tags need."""
+
+    distribution: str
+    version: str | None = Field(None, description="the version that published the pack")
+    provides: list[str] = Field(default_factory=list, description="tag names it serves")
+
+
 class PackManifest(_Entry):
     """The whole manifest (``tagpack.json``)."""
 
@@ -83,10 +93,24 @@ class PackManifest(_Entry):
     library: dict[str, str]
     base_model: BaseModelRecord
     tags: list[PackTag] = Field(min_length=1, max_length=MAX_TAGS)
+    requires: list[PackRequirement] = Field(default_factory=list)
 
     def to_json(self) -> str:
         """Stable, human-readable JSON (sorted keys, so unchanged packs give identical bytes)."""
         return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True) + "\n"
+
+
+PACK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,95}$")
+
+
+def check_pack_name(name: str) -> str:
+    """Refuse pack names that are not short ``letters, digits, _ . -`` names."""
+    if not PACK_NAME.match(name):
+        raise InvalidNameError(
+            f"invalid pack name {name!r}: use up to 96 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit (e.g. chem-smollm2-135m)"
+        )
+    return name
 
 
 def tag_file_name(name: str, version: int) -> str:
@@ -123,7 +147,7 @@ def parse_manifest(data: bytes, where: str) -> PackManifest:
             f"{where}: {MANIFEST_FILE} is {len(data)} bytes, over the {MAX_MANIFEST_BYTES}-byte limit"
         )
     try:
-        raw = json.loads(data)
+        raw = parse_json(data)
     except ValueError as exc:
         raise PackFormatError(f"{where}: {MANIFEST_FILE} is not valid JSON ({exc})") from exc
     if not isinstance(raw, dict):

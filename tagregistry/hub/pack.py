@@ -7,22 +7,25 @@ from typing import TYPE_CHECKING, Any
 
 from tagregistry import tensors
 from tagregistry._version import __version__
-from tagregistry.errors import BaseModelMismatchError, NotFoundError
-from tagregistry.hub.card import render_card
+from tagregistry.errors import BaseModelMismatchError
+from tagregistry.hub.card import write_card
 from tagregistry.hub.errors import PackError
 from tagregistry.hub.manifest import (
-    CARD_FILE,
     FORMAT_VERSION,
     MANIFEST_FILE,
     PackHead,
     PackManifest,
+    PackRequirement,
     PackTag,
+    check_pack_name,
     head_file_name,
     tag_file_name,
 )
+from tagregistry.hub.requirements import pack_requirements
 from tagregistry.hub.verify import FLOAT_DTYPES, VerifiedTag, verify_pack
+from tagregistry.provenance import with_origin
 from tagregistry.specs import BaseModelRecord, TagRecord
-from tagregistry.store.tag_store import BaseArg, HeadPayload
+from tagregistry.store.tag_store import BaseArg, HeadPayload, RegisteredTags
 
 if TYPE_CHECKING:
     from tagregistry.registry import Registry
@@ -31,7 +34,8 @@ if TYPE_CHECKING:
 def resolve_records(registry: Registry, refs: list[str], base: BaseArg = None) -> list[TagRecord]:
     """The records behind ``refs`` (duplicates dropped); all must share one base model."""
     if isinstance(refs, str) or not refs:
-        raise PackError("name at least one tag to pack, e.g. ['SMILES', 'QED@2']")
+        raise PackError("name at least one tag to pack, as a list of references such as "
+                        "['<Domain>', '<Function>@2']")
     records: dict[str, TagRecord] = {}
     for ref in refs:
         record = registry.get(ref, base)
@@ -80,6 +84,7 @@ def build_manifest(
         format_version=FORMAT_VERSION, name=name,
         library={"name": "tagregistry", "version": __version__},
         base_model=records[0].base, tags=entries,
+        requires=pack_requirements(records, registry.catalog),
     )
     return manifest, files
 
@@ -92,46 +97,50 @@ def save_pack(
     *,
     name: str | None = None,
     repo_id: str | None = None,
+    shipped_by: str | None = None,
 ) -> Path:
-    """Write ``refs`` as a pack into ``directory`` (new or empty): manifest, files, model card."""
+    """Write ``refs`` as a pack into ``directory`` (new or empty): manifest, files, model card.
+
+    ``name`` defaults to the folder's name. The card's "Use" section says how consumers get
+    the pack: ``pull`` from ``repo_id``, ``install-pack`` when a plugin distribution
+    (``shipped_by``) ships it, else loading the folder.
+    """
     folder = Path(directory)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise PackError(f"{folder} exists and is not an empty folder; choose a new folder")
+    pack_name = name or folder.resolve().name or "tagpack"
+    check_pack_name(pack_name)
     records = resolve_records(registry, refs, base)
-    manifest, files = build_manifest(registry, records, name or folder.name or "tagpack")
+    manifest, files = build_manifest(registry, records, pack_name)
     folder.mkdir(parents=True, exist_ok=True)
     for file_name, data in files.items():
         (folder / file_name).write_bytes(data)
-    (folder / CARD_FILE).write_text(render_card(manifest, repo_id), encoding="utf-8")
+    write_card(folder, manifest, repo_id=repo_id, shipped_by=shipped_by)
     (folder / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
     return folder
 
 
 def load_pack(
     registry: Registry, directory: str | Path, *, source: dict[str, Any] | None = None
-) -> list[TagRecord]:
+) -> RegisteredTags:
     """Verify a pack folder, then register all its tags in one transaction.
 
     Each new record's ``source["pack"]`` holds ``source`` (default: the folder's path) plus
-    the pack name and the tag's version in the publishing registry. Tags whose exact bytes
-    the registry already holds on the same base are not registered again; their existing
-    records are returned in their place.
+    the pack name and the tag's version in the publishing registry; the publisher's own
+    origins move to ``source["upstream"]``. Tags whose exact bytes the registry already
+    holds on the same base are not registered again (checked inside the write transaction):
+    their existing records stand in their place and are listed in ``already_registered``.
     """
     manifest, verified = verify_pack(directory)
     base = manifest.base_model
     check_base(registry, base)
+    for item in verified:
+        registry.check_kind(item.entry.name, item.entry.kind)
     origin = dict(source) if source is not None else {"path": str(Path(directory).resolve())}
-    results: list[TagRecord | None] = []
-    items: list[dict[str, Any]] = []
     order = sorted(range(len(verified)), key=lambda i: (verified[i].entry.name, verified[i].entry.version))
-    for index in order:
-        item = verified[index]
-        existing = _already_registered(registry, base, item)
-        results.append(existing)
-        if existing is None:
-            items.append(_registration(item, base, {**origin, "name": manifest.name}))
-    created = iter(registry.store.register_many(items, bases=[base]) if items else [])
-    return [r if r is not None else next(created) for r in results]
+    items = [_registration(verified[i], base, {**origin, "name": manifest.name},
+                           manifest.requires) for i in order]
+    return registry.store.register_new(items, bases=[base])
 
 
 def check_base(registry: Registry, base: BaseModelRecord) -> None:
@@ -149,25 +158,14 @@ def check_base(registry: Registry, base: BaseModelRecord) -> None:
             )
 
 
-def _already_registered(
-    registry: Registry, base: BaseModelRecord, item: VerifiedTag
-) -> TagRecord | None:
+def _registration(item: VerifiedTag, base: BaseModelRecord, origin: dict[str, Any],
+                  requirements: list[PackRequirement]) -> dict[str, Any]:
     entry = item.entry
-    try:
-        versions = registry.store.versions(entry.name, base=base)
-    except NotFoundError:
-        return None
-    head_sha = entry.head.sha256 if entry.head else None
-    for record in versions:
-        if record.sha256 == entry.sha256 and (record.head.sha256 if record.head else None) == head_sha:
-            return record
-    return None
-
-
-def _registration(item: VerifiedTag, base: BaseModelRecord, origin: dict[str, Any]) -> dict[str, Any]:
-    entry = item.entry
-    source = dict(entry.source)
-    source["pack"] = {**origin, "version": entry.version}
+    source = with_origin(entry.source, "pack", {**origin, "version": entry.version})
+    requires = [{"distribution": r.distribution, "version": r.version}
+                for r in requirements if entry.name in r.provides]
+    if requires:
+        source["pack"]["requires"] = requires
     head = None
     if entry.head is not None:
         head = HeadPayload(spec=entry.head.spec, tensors=item.head, config=entry.head.config)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tagregistry.hub.errors import HubError
+from tagregistry.hub.licenses import LICENSE_FILE
 from tagregistry.hub.manifest import PACK_FILE_PATTERN
 from tagregistry.hub.pack import save_pack
 from tagregistry.hub.repo import check_repo_id, check_revision, hub_errors
@@ -85,7 +86,8 @@ def _commit(
         if isinstance(entry, RepoFile)
     }
     changed = [name for name, path in local.items() if not _same_content(path, remote.get(name))]
-    stale = sorted(p for p in remote if PACK_FILE_PATTERN.match(p) and p not in local)
+    stale = sorted(p for p in remote
+                   if (PACK_FILE_PATTERN.match(p) or p == LICENSE_FILE) and p not in local)
     if not changed and not stale:
         sha = api.repo_info(repo_id, revision=branch).sha
         if sha is None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from tagregistry import tensors
-from tagregistry.errors import IntegrityError
+from tagregistry.errors import InputError, IntegrityError, InvalidNameError
 from tagregistry.hub.errors import PackCheckError, PackFormatError
 from tagregistry.hub.manifest import (
     MANIFEST_FILE,
@@ -24,9 +24,8 @@ from tagregistry.hub.manifest import (
     PackTag,
     parse_manifest,
 )
+from tagregistry.store.validation import FLOAT_DTYPES, MAX_VECTORS, check_head, check_tag
 
-MAX_VECTORS = 4096
-FLOAT_DTYPES = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfloat16"}
 _SKIP_DIRS = {".git", ".cache"}
 
 
@@ -83,6 +82,7 @@ def _verify_tag(folder: Path, manifest: PackManifest, entry: PackTag) -> Verifie
     data = read_checked(folder, entry.file, entry.sha256, entry.size)
     _check_layout(data, entry.file, {tensors.TAG_KEY: (entry.dtype, shape)})
     tag = _decode(data, entry.file)[tensors.TAG_KEY]
+    _check_values(entry.file, check_tag, entry.name, tag)
     head: dict[str, Any] = {}
     if entry.head is not None:
         spec = entry.head
@@ -91,6 +91,7 @@ def _verify_tag(folder: Path, manifest: PackManifest, entry: PackTag) -> Verifie
         head_bytes = read_checked(folder, spec.file, spec.sha256, spec.size)
         _check_layout(head_bytes, spec.file, {k: (spec.dtypes[k], v) for k, v in spec.shapes.items()})
         head = _decode(head_bytes, spec.file)
+        _check_values(spec.file, check_head, entry.name, head)
     return VerifiedTag(entry=entry, tensor=tag, head=head)
 
 
@@ -145,3 +146,11 @@ def _decode(data: bytes, name: str) -> dict[str, Any]:
         return tensors.decode(data, name)
     except IntegrityError as exc:
         raise PackCheckError("tensor data", name, str(exc)) from exc
+
+
+def _check_values(name: str, check: Any, *args: Any) -> None:
+    """The store's own tensor validation, reported as a pack check."""
+    try:
+        check(*args)
+    except (InputError, InvalidNameError) as exc:
+        raise PackCheckError("tensor values", name, str(exc)) from exc

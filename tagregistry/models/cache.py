@@ -1,7 +1,9 @@
-"""Where converted base models and fingerprints are cached, and atomic directory writes.
+"""Where converted base models and fingerprints are cached, and safe concurrent writes.
 
-``$TAGREGISTRY_MODEL_CACHE`` (if set) replaces the default ``$TAGREGISTRY_HOME/models``;
-test suites point it at one directory per session so the default base converts once.
+One cache per user, shared by every registry: ``$TAGREGISTRY_MODEL_CACHE`` if set, else
+the platform's user cache folder for ``tagregistry`` (on Linux ``~/.cache/tagregistry/models``).
+Writers hold a file lock (:func:`cache_lock`) and publish through a temporary sibling and
+an atomic rename, so two processes filling the cache at once never leave it corrupt.
 """
 
 from __future__ import annotations
@@ -10,22 +12,95 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from tagregistry.errors import InputError
+
 MODEL_CACHE_ENV = "TAGREGISTRY_MODEL_CACHE"
 
 
+LOCK_TIMEOUT_S = 30 * 60
+
+
 def model_cache_dir() -> Path:
-    """``$TAGREGISTRY_MODEL_CACHE`` or ``$TAGREGISTRY_HOME/models``."""
+    """``$TAGREGISTRY_MODEL_CACHE``, or ``models`` in the user cache folder of ``tagregistry``."""
     env = os.environ.get(MODEL_CACHE_ENV)
     if env:
-        return Path(env).expanduser()
-    from tagregistry.store.engine import registry_home
+        return folder_setting(Path(env).expanduser(), MODEL_CACHE_ENV)
+    from platformdirs import user_cache_path
 
-    return registry_home() / "models"
+    return user_cache_path("tagregistry", appauthor=False) / "models"
+
+
+def folder_setting(path: Path, variable: str) -> Path:
+    """``path`` unless it (or a folder above it) exists as a file: then an InputError
+    naming ``variable``, instead of "[Errno 17] File exists" when it is first written."""
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            if not candidate.is_dir():
+                raise InputError(
+                    f"{variable}={path} cannot be used: {candidate} is a file, not a folder; "
+                    f"point {variable} at a folder (it is created if missing)"
+                )
+            break
+    return path
+
+
+@contextmanager
+def cache_lock(target: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[None]:
+    """Hold an inter-process lock on ``target`` (a ``.<name>.lock`` file beside it).
+
+    A second process asking for the same lock waits, then usually finds the work done.
+    """
+    from filelock import FileLock, Timeout
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(target.parent / f".{target.name}.lock"))
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout as exc:
+        raise OSError(
+            f"waited {timeout:.0f}s for another process writing {target}; if none is running, "
+            f"delete {lock.lock_file} and retry"
+        ) from exc
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def build_once(
+    target: Path,
+    valid: Callable[[Path], dict[str, Any] | None],
+    build: Callable[[Path], object],
+) -> dict[str, Any]:
+    """``valid(target)``, building ``target`` first (under :func:`cache_lock`) when it is not.
+
+    ``build(folder)`` fills a temporary folder that is renamed to ``target`` when it returns.
+    Processes that race here build once: the others wait for the lock, then find ``target``
+    valid. A stale ``target`` (``valid`` says no) is moved aside and replaced.
+    """
+    meta = valid(target)
+    if meta is not None:
+        return meta
+    with cache_lock(target):
+        meta = valid(target)  # another process may have finished while we waited
+        if meta is not None:
+            return meta
+        if target.exists():
+            stale = target.with_name(f".stale-{target.name}")
+            shutil.rmtree(stale, ignore_errors=True)
+            target.rename(stale)
+            shutil.rmtree(stale, ignore_errors=True)
+        with atomic_directory(target) as tmp:
+            build(tmp)
+    meta = valid(target)
+    if meta is None:
+        raise OSError(f"building {target} did not produce a usable cache; delete it and retry")
+    return meta
 
 
 @contextmanager

@@ -11,7 +11,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from tagregistry.models.cache import model_cache_dir, read_json, write_json_atomic
+from tagregistry.models.cache import cache_lock, model_cache_dir, read_json, write_json_atomic
 
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt")
 _memo: dict[str, str] = {}
@@ -63,11 +63,12 @@ def cached_fingerprint(model: Any, key: str | None) -> str:
     value = cache.get(key)
     if not isinstance(value, str):
         value = embedding_fingerprint(model)
-        cache = read_json(_cache_file())
-        cache[key] = value
         try:
-            write_json_atomic(_cache_file(), cache)
+            with cache_lock(_cache_file(), timeout=60):  # read-modify-write: keep others' keys
+                cache = read_json(_cache_file())
+                cache[key] = value
+                write_json_atomic(_cache_file(), cache)
         except OSError:
-            pass  # a read-only cache only costs a re-hash next time
+            pass  # a read-only or busy cache only costs a re-hash next time
     _memo[key] = value
     return value

@@ -3,12 +3,16 @@
 A named base comes from a plugin's ``BaseModelSpec`` (the built-in ``smollm2-135m`` is the
 default). Its loader returns ``(model, tokenizer)`` or ``(model, tokenizer, info)`` where
 ``info`` may give ``revision``, ``fingerprint`` and ``weights_key`` (a cache key for the
-fingerprint). Anything else is passed to ``transformers.AutoModelForCausalLM``; the usual
-Hugging Face environment (``HF_HUB_OFFLINE``, ``HF_HOME``) applies.
+fingerprint). Anything else is passed to ``transformers.AutoModelForCausalLM`` with
+``use_safetensors=True`` (no pickle) unless the caller opts out; the usual Hugging Face
+environment (``HF_HUB_OFFLINE``, ``HF_HOME``) applies.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -137,6 +141,7 @@ def load_base(
     revision: str | None = None,
     catalog: Catalog | None = None,
     trust_remote_code: bool = False,
+    use_safetensors: bool = True,
     **options: Any,
 ) -> LoadedBase:
     """Load a frozen base model.
@@ -150,14 +155,27 @@ def load_base(
         revision: Hub revision (branch, tag or commit) for Hub ids.
         catalog: plugin catalog for named bases (default: the process-wide one).
         trust_remote_code: passed to ``transformers`` for Hub ids and paths.
-        options: passed to a named base's loader.
+        use_safetensors: Hub ids and paths load safetensors weights only (never pickle);
+            ``False`` also accepts ``pytorch_model.bin`` files — only for weights you trust,
+            since unpickling can run code.
+        options: passed to a named base's loader (unknown names are an InputError).
     """
-    if isinstance(base, LoadedBase):
-        return base
-    if isinstance(base, tuple):
+    if isinstance(base, LoadedBase | tuple):
+        if options:
+            raise InputError(
+                f"unknown option(s) {', '.join(map(repr, sorted(options)))}: the base is an "
+                "already loaded model, and options only go to a named base's loader"
+            )
+        if isinstance(base, LoadedBase):
+            return base
         model, tokenizer = base
         return LoadedBase.from_model(model, tokenizer)
-    name = base or DEFAULT_BASE
+    if base is not None and not isinstance(base, str | Path):
+        raise InputError(
+            f"base must be a named base, a Hugging Face id, a local folder, a LoadedBase or a "
+            f"(model, tokenizer) pair, got {type(base).__name__}"
+        )
+    name = str(base) if base else DEFAULT_BASE
     device_name = resolve_device(device)
     torch_dtype = resolve_dtype(dtype, device_name)
     if catalog is None:
@@ -169,9 +187,12 @@ def load_base(
     else:
         if options:
             raise InputError(
-                f"options {sorted(options)} only apply to named base models; {name!r} is not one"
+                f"unknown option(s) {', '.join(map(repr, sorted(options)))} for base {name!r}: a "
+                "Hugging Face id or folder takes dtype, device, revision, use_safetensors and "
+                "trust_remote_code; other options only go to a named base's loader"
             )
-        loaded = _load_pretrained(name, catalog, torch_dtype, revision, trust_remote_code)
+        loaded = _load_pretrained(name, catalog, torch_dtype, revision, trust_remote_code,
+                                  use_safetensors)
     if device_name != "cpu":
         loaded.model.to(device_name)
     else:
@@ -187,6 +208,7 @@ def _load_named(name: str, catalog: Catalog, dtype: torch.dtype, **options: Any)
 
     spec = catalog.base_models[name]
     loader = load_object(spec.loader)
+    _check_loader_options(name, loader, options)
     result = loader(dtype=dtype, **options)
     if not isinstance(result, tuple) or len(result) not in (2, 3):
         raise PluginError(
@@ -204,28 +226,52 @@ def _load_named(name: str, catalog: Catalog, dtype: torch.dtype, **options: Any)
     return LoadedBase(name=name, model=model, tokenizer=tokenizer, record=record)
 
 
+def _check_loader_options(name: str, loader: Any, options: dict[str, Any]) -> None:
+    """Refuse keyword arguments that the named base's loader does not take."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(loader).parameters.values()
+    except (TypeError, ValueError):  # a builtin or C callable: let it decide
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return
+    keyword = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    accepted = [p.name for p in parameters if p.kind in keyword and p.name != "dtype"]
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise InputError(
+            f"unknown option(s) {', '.join(map(repr, unknown))} for base {name!r}: its loader "
+            f"takes {', '.join(accepted) or 'no options'} (besides dtype, device and revision)"
+        )
+
+
 def _load_pretrained(
-    name: str, catalog: Catalog, dtype: torch.dtype, revision: str | None, trust_remote_code: bool
+    name: str, catalog: Catalog, dtype: torch.dtype, revision: str | None, trust_remote_code: bool,
+    use_safetensors: bool = True,
 ) -> LoadedBase:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from tagregistry.models.fingerprint import cached_fingerprint, weights_key
 
     local = Path(name).expanduser()
+    if local.is_dir():
+        check_model_folder(local, use_safetensors)
+    elif looks_like_path(name):
+        what = "is a file, not a model folder" if local.exists() else "does not exist"
+        raise NotFoundError(f"cannot load base model {name!r}: {local} {what}")
     source = str(local.resolve()) if local.is_dir() else name
     kwargs: dict[str, Any] = {"trust_remote_code": trust_remote_code}
     if revision and not local.is_dir():
         kwargs["revision"] = revision
     try:
         tokenizer = AutoTokenizer.from_pretrained(source, **kwargs)
-        model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype, **kwargs)
+        with _no_conversion_requests():
+            # True: safetensors or an error; None: transformers' choice, pickle files included
+            model = AutoModelForCausalLM.from_pretrained(
+                source, dtype=dtype, use_safetensors=True if use_safetensors else None, **kwargs)
     except (OSError, ValueError) as exc:
-        known = ", ".join(sorted(catalog.base_models)) or "none"
-        raise NotFoundError(
-            f"cannot load base model {name!r}: it is not a named base ({known}), not a local "
-            f"directory, and loading it from the Hugging Face Hub failed ({exc}). Check the id, "
-            "or download it first if HF_HUB_OFFLINE is set"
-        ) from exc
+        raise _load_error(name, local, catalog, use_safetensors, exc) from exc
     freeze(model)
     commit = getattr(model.config, "_commit_hash", None)
     if local.is_dir():
@@ -239,3 +285,62 @@ def _load_pretrained(
         fingerprint=cached_fingerprint(model, key),
     )
     return LoadedBase(name=name, model=model, tokenizer=tokenizer, record=record)
+
+
+@contextmanager
+def _no_conversion_requests() -> Iterator[None]:
+    """Keep transformers from asking a Hugging Face Space to convert pickle weights.
+
+    For a repo without safetensors files, transformers would otherwise call the
+    safetensors-convert Space (with the user's token) and wait for a conversion PR; a
+    library that loads models must not start that on its own.
+    """
+    variable = "DISABLE_SAFETENSORS_CONVERSION"
+    before = os.environ.get(variable)
+    os.environ[variable] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(variable, None)
+        else:
+            os.environ[variable] = before
+
+
+def looks_like_path(name: str) -> bool:
+    """Whether ``name`` is written as a filesystem path rather than a Hub id ``org/name``."""
+    return name.startswith(("/", ".", "~", "\\")) or name.count("/") > 1 or Path(name).exists()
+
+
+def check_model_folder(folder: Path, use_safetensors: bool) -> None:
+    """NotFoundError unless ``folder`` holds a model config and weights tagregistry may load."""
+    if not (folder / "config.json").is_file():
+        raise NotFoundError(
+            f"cannot load base model from {folder}: the folder has no config.json, so it is not "
+            "a saved Hugging Face model; save one with model.save_pretrained(folder) and "
+            "tokenizer.save_pretrained(folder)"
+        )
+    if use_safetensors and not any(folder.glob("*.safetensors")):
+        pickled = sorted(p.name for p in folder.glob("*.bin")) or ["no weight files"]
+        raise NotFoundError(
+            f"cannot load base model from {folder}: it has no .safetensors weights (found "
+            f"{', '.join(pickled)}); tagregistry loads safetensors only, because pickle files "
+            "can run code. Convert them (save_pretrained writes safetensors), or pass "
+            "use_safetensors=False if you trust the file"
+        )
+
+
+def _load_error(name: str, local: Path, catalog: Catalog, use_safetensors: bool,
+                exc: Exception) -> NotFoundError:
+    if local.is_dir():
+        return NotFoundError(f"cannot load base model from the folder {local}: {exc}")
+    known = ", ".join(sorted(catalog.base_models)) or "none"
+    hint = ""
+    if use_safetensors and "safetensors" in str(exc):
+        hint = (" The repo may hold only pickle weights (pytorch_model.bin): pass "
+                "use_safetensors=False if you trust it.")
+    return NotFoundError(
+        f"cannot load base model {name!r}: it is not a named base ({known}) nor a local folder, "
+        f"and loading it from the Hugging Face Hub failed ({exc}).{hint} Check the id, or "
+        "download it first if HF_HUB_OFFLINE is set"
+    )

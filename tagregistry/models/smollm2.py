@@ -3,19 +3,19 @@
 transformers can read the GGUF file, but the de-quantised model it builds is still marked
 quantized and refuses ``save_pretrained``. So the first load rebuilds the model from its
 config without ``quantization_config``, copies the weights in and writes a safetensors
-cache (under :func:`~tagregistry.models.cache.model_cache_dir`, atomically). Later loads
-read the cache in about a second.
+cache in the per-user model cache (:func:`~tagregistry.models.cache.model_cache_dir`),
+under a file lock and through an atomic rename, so every registry shares one copy and two
+processes converting at once do the work once. Later loads read the cache in about a second.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import shutil
 from pathlib import Path
 from typing import Any
 
 from tagregistry.errors import NotFoundError
-from tagregistry.models.cache import atomic_directory, model_cache_dir, read_json, write_json_atomic
+from tagregistry.models.cache import build_once, model_cache_dir, read_json, write_json_atomic
 
 MODEL_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -57,7 +57,7 @@ def _valid(target: Path, stamp: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def convert(source: Path, target: Path, progress: bool = True) -> dict[str, Any]:
-    """De-quantise ``source`` (GGUF) into a safetensors model folder at ``target``."""
+    """De-quantise ``source`` (GGUF) into the safetensors model folder ``target`` (must be new)."""
     from tqdm.auto import tqdm
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
@@ -66,7 +66,7 @@ def convert(source: Path, target: Path, progress: bool = True) -> dict[str, Any]
     stamp = _source_stamp(source)
     steps = ["tokenizer", "de-quantise weights", "rebuild model", "write safetensors"]
     with tqdm(total=len(steps), desc=f"Converting {source.name} (once)", disable=not progress,
-              unit="step") as bar, atomic_directory(target) as tmp:
+              unit="step") as bar:
         bar.set_postfix_str(steps[0])
         tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
         bar.update()
@@ -92,32 +92,26 @@ def convert(source: Path, target: Path, progress: bool = True) -> dict[str, Any]
         model.tie_weights()
         bar.update()
         bar.set_postfix_str(steps[3])
-        model.save_pretrained(tmp)
-        tokenizer.save_pretrained(tmp)
+        model.save_pretrained(target)
+        tokenizer.save_pretrained(target)
         meta = {**stamp, "model_id": MODEL_ID, "revision": REVISION,
                 "fingerprint": embedding_fingerprint(model)}
-        write_json_atomic(tmp / META_FILE, meta)
+        write_json_atomic(target / META_FILE, meta)
         bar.update()
     return meta
 
 
 def ensure_converted(progress: bool = True) -> tuple[Path, dict[str, Any]]:
-    """The cache folder and its metadata, converting the GGUF file first if needed."""
+    """The cache folder and its metadata, converting the GGUF file first if needed.
+
+    Goes through :func:`~tagregistry.models.cache.build_once`: a process that finds another
+    one converting waits for it and uses its result instead of converting again.
+    """
     source = gguf_path()
     target = cache_path()
     stamp = _source_stamp(source)
-    meta = _valid(target, stamp)
-    if meta is not None:
-        return target, meta
-    if target.exists():  # stale or from another package version: set it aside, then replace
-        stale = target.with_name(f".stale-{target.name}")
-        shutil.rmtree(stale, ignore_errors=True)
-        target.rename(stale)
-        shutil.rmtree(stale, ignore_errors=True)
-    convert(source, target, progress=progress)
-    meta = _valid(target, stamp)
-    if meta is None:
-        raise NotFoundError(f"conversion of {source} did not produce a usable cache at {target}")
+    meta = build_once(target, lambda folder: _valid(folder, stamp),
+                      lambda folder: convert(source, folder, progress=progress))
     return target, meta
 
 

@@ -1,14 +1,24 @@
-"""Database URLs and engines: SQLite (WAL, busy timeout, immediate write locks) or any URL."""
+"""Database URLs and engines: SQLite (WAL, bounded lock waits, immediate write locks) or any URL."""
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from tagregistry.errors import StoreError
+from tagregistry.store.faults import cannot_open
+
+#: how long one SQLite statement waits for a lock (reads, commits)
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+#: how long one attempt to take the write lock waits; the caller retries up to its deadline
+LOCK_SLICE_MS = 500
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+_EXAMPLE_URLS = "sqlite:////abs/path/registry.db or postgresql+psycopg://user@host/dbname"
 
 
 def registry_home() -> Path:
@@ -29,29 +39,65 @@ def default_url() -> str:
     return f"sqlite:///{registry_home() / 'registry.db'}"
 
 
+def read_only_default() -> bool:
+    """``$TAGREGISTRY_READ_ONLY`` set to a true value (``1``, ``true``, ``yes``)."""
+    return os.environ.get("TAGREGISTRY_READ_ONLY", "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file behind a SQLite URL (``None`` for other databases and in-memory SQLite)."""
     from sqlalchemy.engine import make_url
 
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise bad_url(url, exc) from exc
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
     return Path(parsed.database)
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE`` for writes."""
+def bad_url(url: str, exc: BaseException) -> StoreError:
+    """The error for a URL that SQLAlchemy cannot use."""
+    return StoreError(
+        f"{url!r} is not a usable database URL ({exc}); write e.g. {_EXAMPLE_URLS} "
+        "(--db or TAGREGISTRY_DB_URL)"
+    )
+
+
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE`` for writes.
+
+    ``read_only`` opens a SQLite file with ``mode=ro`` (falling back to ``immutable=1`` when
+    its folder cannot hold the ``-shm`` file), so a registry in a read-only folder can be read.
+    """
     path = sqlite_path(url)
     if path is None:
-        return create_engine(url, pool_pre_ping=True)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        return _server_engine(url)
+    if path.is_dir():
+        raise cannot_open(path)
+    if read_only:
+        if not path.is_file():
+            raise StoreError(f"cannot open {path} read-only: there is no such file")
+        engine = create_engine(url, creator=lambda: _read_only_connection(path))
+    else:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as exc:
+            raise StoreError(
+                f"cannot create the registry {path}: {exc.filename} or a folder above it is a "
+                "file, not a folder; point TAGREGISTRY_HOME (or --db) at a folder"
+            ) from exc
+        except PermissionError as exc:
+            raise StoreError(f"cannot create the folder of the registry {path} ({exc})") from exc
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        if not read_only:
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -60,7 +106,47 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(connection) -> None:  # type: ignore[no-untyped-def]
-        immediate = connection.get_execution_options().get("write", False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not connection.get_execution_options().get("write", False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        # wait for the write lock in short slices, so the caller can report and give up
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={LOCK_SLICE_MS}")
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
     return engine
+
+
+def _read_only_connection(path: Path) -> sqlite3.Connection:
+    uri = f"file:{quote(str(path.resolve()))}"
+    timeout = SQLITE_BUSY_TIMEOUT_MS / 1000
+    try:
+        connection = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=timeout, check_same_thread=False)
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return connection
+    except sqlite3.OperationalError:
+        # a WAL database in a folder where the -shm file cannot be created
+        return sqlite3.connect(f"{uri}?immutable=1", uri=True, timeout=timeout, check_same_thread=False)
+
+
+def _server_engine(url: str) -> Engine:
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except ArgumentError as exc:
+        raise bad_url(url, exc) from exc
+    except NoSuchModuleError as exc:
+        raise StoreError(
+            f"{url!r} names a database dialect that is not installed ({exc}); write e.g. "
+            f"{_EXAMPLE_URLS}"
+        ) from exc
+    except ModuleNotFoundError as exc:
+        hint = ""
+        if url.startswith("postgresql"):
+            hint = ("; tagregistry tests and documents psycopg 3: write postgresql+psycopg://... "
+                    "and pip install 'psycopg[binary]'")
+        raise StoreError(
+            f"the database driver {exc.name!r} for {url.split(':', 1)[0]} URLs is not installed"
+            f"{hint}"
+        ) from exc

@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, func, inspect, select, text
+from sqlalchemy import Connection, Engine, bindparam, func, inspect, select, text, update
 
 from tagregistry.errors import SchemaVersionError
+from tagregistry.store.checksums import row_digest
+from tagregistry.store.queries import ALL_BASES, records_query
+from tagregistry.store.records import base_record
 from tagregistry.store.schema import (
     Base,
     BaseModelRow,
@@ -21,6 +24,7 @@ from tagregistry.store.schema import (
     TagRow,
     VersionCounterRow,
 )
+from tagregistry.store.transactions import run_write
 
 #: key of the PostgreSQL advisory lock that serialises concurrent migrations
 _PG_MIGRATION_LOCK = 0x7461677265670001
@@ -49,9 +53,28 @@ def _version_counters(connection: Connection) -> None:
     )
 
 
+def _record_checksums(connection: Connection) -> None:
+    """A metadata checksum per tag version; existing rows get theirs computed now."""
+    if "record_sha256" not in {c["name"] for c in inspect(connection).get_columns("tags")}:
+        connection.execute(text("ALTER TABLE tags ADD COLUMN record_sha256 VARCHAR(64)"))
+    bases = {row.id: base_record(row) for row in connection.execute(ALL_BASES)}
+    digests = [
+        {"row_id": row.id, "digest": row_digest(row, bases[row.base_model_id])}
+        for row in connection.execute(records_query())
+    ]
+    if digests:
+        connection.execute(
+            update(TagRow.__table__)
+            .where(TagRow.__table__.c.id == bindparam("row_id"))
+            .values(record_sha256=bindparam("digest")),
+            digests,
+        )
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_version_counters", _version_counters),
+    ("0003_record_checksums", _record_checksums),
 ]
 
 
@@ -75,30 +98,40 @@ def check_not_newer(applied: list[str], where: str) -> None:
         )
 
 
-def migrate(engine: Engine, where: str) -> list[str]:
-    """Apply pending migrations; return the names applied now."""
+def migrate(engine: Engine, where: str, *, read_only: bool = False) -> list[str]:
+    """Apply pending migrations; return the names applied now.
+
+    A ``read_only`` open applies nothing: pending migrations are an error there.
+    """
     applied = applied_migrations(engine)
     check_not_newer(applied, where)
     pending = [(name, step) for name, step in MIGRATIONS if name not in applied]
     if not pending:
         return []
-    done: list[str] = []
-    with engine.connect().execution_options(write=True) as connection:
-        with connection.begin():
-            if connection.dialect.name == "postgresql":
-                # DDL is transactional there but not serialised: take a lock (SQLite's
-                # BEGIN IMMEDIATE already is one).
-                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
-            Base.metadata.create_all(connection, tables=[MigrationRow.__table__])
-            # Another process may have migrated while we waited for the write lock.
-            recorded = set(connection.scalars(select(MigrationRow.name)))
-            check_not_newer(sorted(recorded), where)
-            for name, step in pending:
-                if name in recorded:
-                    continue
-                step(connection)
-                connection.execute(
-                    MigrationRow.__table__.insert().values(name=name, applied_at=datetime.now(UTC))
-                )
-                done.append(name)
-    return done
+    if read_only:
+        raise SchemaVersionError(
+            f"the registry at {where} needs schema migrations {[n for n, _ in pending]} but is "
+            "open read-only; open it once with write access to upgrade it"
+        )
+
+    def apply(connection: Connection) -> list[str]:
+        done: list[str] = []
+        if connection.dialect.name == "postgresql":
+            # DDL is transactional there but not serialised: take a lock (SQLite's
+            # BEGIN IMMEDIATE already is one).
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+        Base.metadata.create_all(connection, tables=[MigrationRow.__table__])
+        # Another process may have migrated while we waited for the write lock.
+        recorded = set(connection.scalars(select(MigrationRow.name)))
+        check_not_newer(sorted(recorded), where)
+        for name, step in pending:
+            if name in recorded:
+                continue
+            step(connection)
+            connection.execute(
+                MigrationRow.__table__.insert().values(name=name, applied_at=datetime.now(UTC))
+            )
+            done.append(name)
+        return done
+
+    return run_write(engine, apply, where)

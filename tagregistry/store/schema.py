@@ -56,6 +56,8 @@ class TagRow(Base):
     data_hash: Mapped[str | None] = mapped_column(String(128))
     metrics: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     license: Mapped[str | None] = mapped_column(String(128))
+    #: sha256 over the metadata (store/checksums.py); added by 0003_record_checksums
+    record_sha256: Mapped[str | None] = mapped_column(String(64))
     # last, so that reading the metadata columns never walks a large blob's overflow pages
     data: Mapped[bytes] = deferred(mapped_column(LargeBinary))
 

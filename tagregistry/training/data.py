@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tagregistry.errors import InputError, PluginError
+from tagregistry.safe_json import parse_json
 from tagregistry.training.recipe import DataSource, SplitConfig
 
 Record = dict[str, Any]
@@ -44,7 +45,7 @@ def read_file(path: str | Path) -> list[Record]:
             if not line.strip():
                 continue
             try:
-                item = json.loads(line)
+                item = parse_json(line)
             except ValueError as exc:
                 raise InputError(f"{file}:{number}: not valid JSON ({exc})") from exc
             if not isinstance(item, dict):

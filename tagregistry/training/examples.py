@@ -47,13 +47,24 @@ def encode_domain_text(
     """Stage 1: ``<Domain>`` + rendered string, LM targets on the string's tokens."""
     template = domain_template(domain, slot)
     out = []
-    for record in records:
-        prompt = encoder.encode(template, {slot: record[slot]}, {domain: p})
+    for index, record in enumerate(records):
+        prompt = _encode_record(encoder, template, {slot: record[slot]}, {domain: p}, index)
         if len(prompt.input_ids) > max_length:
             prompt = _truncate(prompt, max_length)
         spans = [(v.start, min(v.end, len(prompt.input_ids))) for v in prompt.values]
         out.append(Example(prompt=prompt, lm_spans=[s for s in spans if s[1] > s[0]]))
     return out
+
+
+def _encode_record(
+    encoder: PromptEncoder, template: str, values: Record, lengths: dict[str, int], index: int
+) -> EncodedPrompt:
+    """Encode one record; errors (a value over its domain's length limit, an invalid value)
+    name the record."""
+    try:
+        return encoder.encode(template, values, lengths)
+    except InputError as exc:
+        raise InputError(f"record {index}: {exc}") from exc
 
 
 def _truncate(prompt: EncodedPrompt, max_length: int) -> EncodedPrompt:
@@ -87,7 +98,7 @@ def encode_function_examples(
             raise InputError(
                 f"record {index} lacks slot field(s) {missing}; fields: {sorted(record)}"
             )
-        prompt = encoder.encode(template, {s: record[s] for s in slots}, lengths)
+        prompt = _encode_record(encoder, template, {s: record[s] for s in slots}, lengths, index)
         if prompt.function_start is None:
             raise InputError(f"template {template!r} must end with the function tag")
         if label_field not in record or record[label_field] in (None, ""):

@@ -18,7 +18,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from tagregistry.compose.batching import PromptBatch, to_device
-from tagregistry.compose.forward import run_base
+from tagregistry.compose.forward import ForwardOutput, run_base
+from tagregistry.compose.readout import Readout
 from tagregistry.compose.splice import TagTable, splice_embeddings
 
 IGNORE = -100
@@ -82,10 +83,12 @@ class TagTrainer(nn.Module):
         head: a head module (regression/classification) or ``None`` for LM objectives.
         task: ``"regression"``, ``"classification"`` or ``"lm"``.
         loss_scale: factor on the head loss (the paper multiplies MSE by 100).
+        readout: what the head reads (default: the paper's final layer, last position).
     """
 
     def __init__(self, model: nn.Module, table: TagTable, head: nn.Module | None = None,
-                 task: str = "regression", loss_scale: float = 1.0) -> None:
+                 task: str = "regression", loss_scale: float = 1.0,
+                 readout: Readout | None = None) -> None:
         super().__init__()
         if task not in TASKS:
             raise ValueError(f"task must be one of {TASKS}, got {task!r}")
@@ -97,6 +100,10 @@ class TagTrainer(nn.Module):
         self.head = head.to(device) if head is not None else None
         self.task = task
         self.loss_scale = loss_scale
+        self.readout = readout or Readout()
+        #: ``(mean, std)`` of the readout features, applied before the head when set
+        #: (:func:`tagregistry.training.features.fit_feature_norm`; folded into the head later).
+        self.feature_norm: tuple[torch.Tensor, torch.Tensor] | None = None
 
     def train(self, mode: bool = True) -> TagTrainer:
         """Only the head follows ``mode``; the frozen base stays in eval mode."""
@@ -128,7 +135,16 @@ class TagTrainer(nn.Module):
 
         Returns ``(hidden, offset)``; ``hidden[:, i]`` is sequence position ``offset + i``.
         """
+        out, offset = self.run(batch, fast=fast)
+        return out.hidden, offset
+
+    def run(self, batch: TagBatch, fast: bool = True) -> tuple[ForwardOutput, int]:
+        """The base's output on the suffix (fast path) or the whole sequence, and its offset.
+
+        Every layer's states are kept when the readout reads intermediate layers.
+        """
         p = batch.prompts
+        layers = self.head is not None and self.readout.intermediate
         split = batch.split
         length = p.input_ids.shape[1]
         if fast and 0 < split < length and not self.prefix_trainable(batch):
@@ -140,18 +156,25 @@ class TagTrainer(nn.Module):
             suffix = splice_embeddings(self.base, p.input_ids[:, split:], p.tag_rows[:, split:],
                                        self.table)
             out = run_base(self.base, suffix, p.attention_mask, p.position_ids[:, split:],
-                           cache=cache, use_cache=True)
-            return out.hidden, split
+                           cache=cache, use_cache=True, all_layers=layers)
+            return out, split
         embeds = splice_embeddings(self.base, p.input_ids, p.tag_rows, self.table)
-        out = run_base(self.base, embeds, p.attention_mask, p.position_ids)
-        return out.hidden, 0
+        return run_base(self.base, embeds, p.attention_mask, p.position_ids, all_layers=layers), 0
 
-    def head_output(self, hidden: torch.Tensor, batch: TagBatch, offset: int) -> torch.Tensor:
-        """The head on the readout (the function tag's last position), in float32."""
+    def features(self, out: ForwardOutput, batch: TagBatch, offset: int) -> torch.Tensor:
+        """The readout's float32 features (before any feature normalisation)."""
+        p = batch.prompts
+        states = self.readout.select(out.hidden, out.states)
+        return self.readout.features(states, p.function_start - offset, p.readout - offset).float()
+
+    def head_output(self, out: ForwardOutput, batch: TagBatch, offset: int) -> torch.Tensor:
+        """The head on the readout features, in float32."""
         assert self.head is not None, "this trainer has no head"
-        rows = torch.arange(hidden.shape[0], device=hidden.device)
-        states = hidden[rows, batch.prompts.readout.to(hidden.device) - offset]
-        return self.head(states.float())
+        feats = self.features(out, batch, offset)
+        if self.feature_norm is not None:
+            mean, std = self.feature_norm
+            feats = (feats - mean.to(feats.device)) / std.to(feats.device)
+        return self.head(feats)
 
     def lm_loss(self, hidden: torch.Tensor, offset: int, labels: torch.Tensor) -> torch.Tensor:
         """Mean next-token cross-entropy over labelled tokens (logits only where needed)."""
@@ -166,12 +189,13 @@ class TagTrainer(nn.Module):
 
     def forward(self, batch: TagBatch, fast: bool = True) -> torch.Tensor:
         """The training loss of ``batch``."""
-        hidden, offset = self.hidden_states(batch, fast=fast)
+        result, offset = self.run(batch, fast=fast)
+        hidden = result.hidden
         if self.task == "lm":
             if batch.lm_labels is None:
                 raise ValueError("an LM objective needs lm_labels in the batch")
             return self.lm_loss(hidden, offset, batch.lm_labels)
-        out = self.head_output(hidden, batch, offset)
+        out = self.head_output(result, batch, offset)
         if self.task == "regression":
             loss = self.loss_scale * F.mse_loss(out, batch.targets.to(out.dtype))
         else:
@@ -183,5 +207,5 @@ class TagTrainer(nn.Module):
     @torch.no_grad()
     def predict(self, batch: TagBatch) -> torch.Tensor:
         """Raw head outputs (scaled units for regression, logits for classification)."""
-        hidden, offset = self.hidden_states(batch, fast=True)
-        return self.head_output(hidden, batch, offset)
+        result, offset = self.run(batch, fast=True)
+        return self.head_output(result, batch, offset)

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from tagregistry.errors import TagRegistryError
+from tagregistry.errors import InputError, TagRegistryError
 from tagregistry.names import parse_ref, validate_name
 from tagregistry.specs import FunctionSpec
 
@@ -81,6 +81,22 @@ class HyperParameters(_Model):
     max_length: int = Field(512, ge=8, description="truncate domain strings beyond this")
     bucket_size: int = Field(64, ge=1, description="batches drawn from pools of similar length")
     fast_path: bool = Field(True, description="no-grad prefix + KV cache when domain tags are frozen")
+    readout: Literal["last", "mean"] = Field(
+        "last", description="head input: the function tag's last position or the mean of its p"
+    )
+    readout_layers: list[int] | None = Field(
+        None, description="hidden-state layers the head reads, concatenated (0 = embeddings, "
+        "k = after layer k, -1 = final output; default [-1])"
+    )
+    standardize_features: bool | None = Field(
+        None, description="standardise head inputs during training (default: on when the "
+        "readout reads intermediate layers); folded into the stored head"
+    )
+    head_refit: Literal["none", "ridge"] = Field(
+        "none", description="after training, replace a linear regression head by the ridge fit "
+        "on the trained tags' features (strength chosen on validation)"
+    )
+    refit_examples: int = Field(4096, ge=2, description="training examples the refit reads")
     enrich: bool = Field(False, description="stage 2: keep training domain tags (stage-1 loss)")
     enrich_weight: float = Field(1.0, ge=0)
 
@@ -88,7 +104,26 @@ class HyperParameters(_Model):
     def _phrase(self) -> HyperParameters:
         if self.init == "phrase" and not self.init_phrase:
             raise ValueError("init: phrase needs init_phrase (the text whose embeddings start the tag)")
+        if self.readout_layers is not None and not self.readout_layers:
+            raise ValueError("readout_layers needs at least one layer (or leave it out)")
+        self.head_readout()  # validates the layers
         return self
+
+    def head_readout(self) -> Any:
+        """The :class:`~tagregistry.compose.readout.Readout` these settings describe."""
+        from tagregistry.compose.readout import Readout
+
+        try:
+            return Readout.parse(self.readout, self.readout_layers)
+        except InputError as exc:  # -> pydantic's ValueError, reported with the field
+            raise ValueError(str(exc)) from exc
+
+    @property
+    def standardize(self) -> bool:
+        """Whether head inputs are standardised during training."""
+        if self.standardize_features is not None:
+            return self.standardize_features
+        return self.head_readout().intermediate
 
 
 class EvalConfig(_Model):

@@ -44,7 +44,6 @@ def register_result(
     head: HeadPayload | None = None,
 ) -> TagRecord:
     """Store one trained tag as a new immutable version bound to ``base``."""
-    registry.store.register_base(base)
     return registry.store.register_tag(
         name, tensor.detach().float().cpu().contiguous(), kind=kind, base=base, head=head,
         description=description, source=source, data_hash=data_hash,

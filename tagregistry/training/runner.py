@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tagregistry.specs import TagRecord
+from tagregistry.specs import FunctionSpec, TagRecord
 from tagregistry.training.recipe import Recipe, load_recipe
 
 
@@ -57,9 +57,11 @@ class TrainResult:
 
 def default_output_dir(recipe: Recipe) -> Path:
     """``$TAGREGISTRY_HOME/runs/<run name>-<recipe hash>``: one folder per distinct recipe."""
+    from tagregistry.models.cache import folder_setting
     from tagregistry.store.engine import registry_home
 
-    return registry_home() / "runs" / f"{recipe.run_name}-{recipe.fingerprint()[:12]}"
+    runs = folder_setting(registry_home(), "TAGREGISTRY_HOME") / "runs"
+    return runs / f"{recipe.run_name}-{recipe.fingerprint()[:12]}"
 
 
 def _clear_checkpoints(directory: Path) -> None:
@@ -157,11 +159,19 @@ def run_setup(recipe: Recipe, setup: Any, loaded: Any, accelerator: Any, *, outp
     from tagregistry.training.loop import run_loop
     from tagregistry.training.model import TagTrainer
 
+    _check_refit(setup, recipe)
     table = TagTable(setup.tags, trainable=setup.trainable)
-    trainer = TagTrainer(loaded.model, table, setup.head, setup.task, recipe.hyper.loss_scale)
+    trainer = TagTrainer(loaded.model, table, setup.head, setup.task, recipe.hyper.loss_scale,
+                         readout=recipe.hyper.head_readout())
     pad_id = pad_token_id(loaded.tokenizer)
     device = accelerator.device
     batch_size = recipe.eval.batch_size
+    if setup.head is not None and recipe.hyper.standardize:
+        from tagregistry.training.features import fit_feature_norm
+
+        trainer.to(device)
+        trainer.feature_norm = fit_feature_norm(trainer, setup.train, pad_id=pad_id, device=device,
+                                                batch_size=batch_size)
 
     def evaluate(split: str) -> dict[str, float]:
         examples = getattr(setup, split)
@@ -188,11 +198,18 @@ def run_setup(recipe: Recipe, setup: Any, loaded: Any, accelerator: Any, *, outp
     metrics: dict[str, float] = {}
     if loop.history:
         metrics["train_loss"] = float(loop.history[-1]["loss"])
+    if setup.head is not None and recipe.hyper.head_refit == "ridge":
+        metrics.update(_refit_head(trainer, setup, recipe, pad_id=pad_id, device=device))
     if accelerator.is_main_process:
         trainer.eval()
         for split in ("validation", "test"):
             if getattr(setup, split):
                 metrics.update({f"{split}_{k}": float(v) for k, v in evaluate(split).items()})
+    if trainer.feature_norm is not None:
+        from tagregistry.training.features import fold_feature_norm
+
+        fold_feature_norm(setup.head, *trainer.feature_norm)
+        trainer.feature_norm = None
     return TrainResult(
         recipe=recipe, metrics=metrics, history=loop.history,
         tensors={n: table.vectors[n].detach().float().cpu().clone() for n in setup.trainable},
@@ -201,6 +218,41 @@ def run_setup(recipe: Recipe, setup: Any, loaded: Any, accelerator: Any, *, outp
         output_dir=output_dir, steps=loop.steps, seconds=loop.seconds,
         examples_per_second=loop.examples_per_second, resumed_from=loop.resumed_from,
     )
+
+
+def _check_refit(setup: Any, recipe: Recipe) -> None:
+    """Refuse ``head_refit: ridge`` before training where it cannot run."""
+    from tagregistry.training.stages import TrainingError
+
+    if recipe.hyper.head_refit != "ridge":
+        return
+    if setup.task != "regression":
+        raise TrainingError("hyper.head_refit: ridge refits regression heads; this recipe trains a "
+                            f"{setup.task} {'head' if setup.head is not None else 'objective'} "
+                            "(set head_refit: none)")
+    if not setup.validation:
+        raise TrainingError("hyper.head_refit: ridge picks its strength on the validation split, "
+                            "which is empty; give the data a validation split")
+
+
+def _refit_head(trainer: Any, setup: Any, recipe: Recipe, *, pad_id: int, device: Any) -> dict[str, float]:
+    """``hyper.head_refit: ridge``: the closed-form ridge head on the trained tags' features."""
+    import torch
+
+    from tagregistry.heads import scale_labels
+    from tagregistry.training.features import collect_features, refit_ridge_head
+    train = setup.train[: recipe.hyper.refit_examples]
+    trainer.eval()
+
+    def features(examples: list[Any]) -> torch.Tensor:
+        return collect_features(trainer, examples, pad_id=pad_id, device=device,
+                                batch_size=recipe.eval.batch_size, normalise=True)
+
+    targets = torch.tensor([e.target for e in train], dtype=torch.float64)
+    truth = torch.tensor(setup.truth["validation"], dtype=torch.float64)
+    found = refit_ridge_head(trainer.head, (features(train), targets),
+                             (features(setup.validation), scale_labels(truth, setup.scaling)))
+    return {f"train_{k}": v for k, v in found.items()}
 
 
 def _register(registry: Any, recipe: Recipe, setup: Any, loaded: Any, result: TrainResult,
@@ -229,14 +281,28 @@ def _register(registry: Any, recipe: Recipe, setup: Any, loaded: Any, result: Tr
         kind = "function" if name == function_name else "domain"
         head = None
         if kind == "function" and setup.head is not None:
-            head = head_payload(setup.head, setup.head_spec, dict(setup.scaling))
+            config = dict(setup.scaling)
+            readout = recipe.hyper.head_readout()
+            if not readout.is_default:
+                config["readout"] = readout.to_config()
+            head = head_payload(setup.head, setup.head_spec, config)
         extra = {} if kind == "function" or recipe.stage == 1 else {"enriched_with": recipe.tag}
         records.append(register_result(
             registry, name, result.tensors[name], kind=kind, base=loaded.record,
             source={**source, **extra}, data_hash=result.data_hash, metrics=result.metrics,
-            description=recipe.description, license=license, head=head,
+            description=_description(recipe, catalog, name, kind), license=license, head=head,
         ))
     return records
+
+
+def _description(recipe: Recipe, catalog: Any, name: str, kind: str) -> str:
+    """The recipe's description, else that of the spec the tag was trained for."""
+    if recipe.description:
+        return recipe.description
+    if kind == "function" and isinstance(recipe.function, FunctionSpec):
+        return recipe.function.description
+    spec = (catalog.functions if kind == "function" else catalog.domains).get(name)
+    return spec.description if spec is not None else ""
 
 
 def _write_json(path: Path, data: Any) -> None:

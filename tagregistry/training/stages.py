@@ -161,7 +161,8 @@ def setup_function(
     scaling: dict[str, Any] = {}
     head = None
     if head_spec is not None:
-        head = build_head(catalog, head_spec, int(tags[spec.name].shape[1]))
+        readout = hyper.head_readout().check(int(model.config.num_hidden_layers))
+        head = build_head(catalog, head_spec, readout.width(int(tags[spec.name].shape[1])))
         head.requires_grad_(True)
         head.train()
         if task == "regression":

@@ -65,3 +65,15 @@ def test_encode_errors(catalog):
         encoder.encode(template, {"mol": "C"}, {"TestMol": 3})
     with pytest.raises(InputError, match="context is 12"):
         encoder.encode(template, {"mol": "CCCCCCCC"}, LENGTHS)
+
+
+def test_rejected_values_are_shown_cut_in_the_message(catalog):
+    encoder = PromptEncoder(tiny_tokenizer(), catalog)
+    long_value = "C" * 100 + "(("
+    with pytest.raises(InputError) as info:
+        encoder.render("SMILES", "smiles", long_value)  # the chem plugin's validator refuses it
+    message = str(info.value)
+    prefix = f"slot 'smiles' (SMILES) rejected '{'C' * 60}'... (102 characters): "
+    assert message.startswith(prefix), message
+    with pytest.raises(InputError, match=r"rejected 'CCO\(\(': "):
+        encoder.render("SMILES", "smiles", "CCO((")  # short values are shown whole

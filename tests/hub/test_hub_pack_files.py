@@ -30,8 +30,8 @@ def pack(tagged, tmp_path: Path) -> Path:
 
 def test_save_pack_layout_manifest_and_card(pack: Path, tagged, base) -> None:
     assert sorted(p.name for p in pack.iterdir()) == [
-        "QED.v1.head.safetensors", "QED.v1.safetensors", "README.md", "SMILES.v1.safetensors",
-        MANIFEST_FILE,
+        "LICENSE.md", "QED.v1.head.safetensors", "QED.v1.safetensors", "README.md",
+        "SMILES.v1.safetensors", MANIFEST_FILE,
     ]
     manifest = _manifest(pack)
     assert manifest["format"] == "tagregistry.pack"
@@ -53,7 +53,9 @@ def test_save_pack_layout_manifest_and_card(pack: Path, tagged, base) -> None:
     assert front["base_model"] == base.model_id
     assert {"QED", "SMILES", "tagregistry"} <= set(front["tags"])
     assert front["metrics"] == ["mse", "ppl"]
-    assert front["license"] == "other" and "apache-2.0" in front["license_name"]
+    assert front["license"] == "other" and front["license_name"] == "mixed-apache-2-0-mit"
+    assert front["license_link"] == "LICENSE.md"
+    assert "| `SMILES@1` | mit |" in (pack / "LICENSE.md").read_text()
 
 
 def test_load_pack_round_trip_and_provenance(pack: Path, tagged, other_registry) -> None:
@@ -69,7 +71,9 @@ def test_load_pack_round_trip_and_provenance(pack: Path, tagged, other_registry)
     smiles = other_registry.get("SMILES")
     assert smiles.description == "molecules as SMILES" and smiles.data_hash == "d" * 64
     assert smiles.source["recipe"] == "smiles-stage1"
-    assert smiles.source["pack"] == {"path": str(pack.resolve()), "name": "pack", "version": 1}
+    chem = {"distribution": "tagregistry-chem", "version": "0.1.0"}
+    assert smiles.source["pack"] == {"path": str(pack.resolve()), "name": "pack", "version": 1,
+                                     "requires": [chem]}
 
 
 def test_load_pack_twice_registers_nothing_new(pack: Path, other_registry) -> None:
@@ -211,7 +215,7 @@ def test_not_a_pack(tmp_path: Path, other_registry) -> None:
 
 
 def test_register_many_is_all_or_nothing(registry, base) -> None:
-    missing = base.model_copy(update={"model_id": "tiny/never-registered"})
+    missing = "tiny/never-registered"  # a base named, not given as a record: never registered
     items = [
         {"name": "A", "tensor": torch.zeros(1, 16), "kind": "domain", "base": base},
         {"name": "B", "tensor": torch.zeros(1, 16), "kind": "domain", "base": missing},

@@ -34,7 +34,7 @@ def test_push_then_pull_round_trip(hub, tagged, other_registry, repo_id) -> None
     assert len(result.commit_sha) == 40 and result.commit_sha in result.url
     assert set(result.files) == {
         "README.md", MANIFEST_FILE, "SMILES.v1.safetensors", "QED.v1.safetensors",
-        "QED.v1.head.safetensors",
+        "QED.v1.head.safetensors", "LICENSE.md",
     }
     records = other_registry.pull(repo_id)
     assert sorted(r.ref for r in records) == ["QED@1", "SMILES@1"]
@@ -72,10 +72,12 @@ def test_repush_without_changes_makes_no_commit(hub, tagged, repo_id) -> None:
     assert third.committed
     assert set(third.files) == {
         "README.md", MANIFEST_FILE, "QED.v2.safetensors", "QED.v1.safetensors",
-        "QED.v1.head.safetensors",
+        "QED.v1.head.safetensors", "LICENSE.md",
     }
     files = set(hub.state.repos[repo_id].resolve("main").files)
     assert "QED.v1.safetensors" not in files and "QED.v2.safetensors" in files
+    # QED@2 records no licence, so the pack is now plain "mit" and LICENSE.md is stale
+    assert "LICENSE.md" not in files
 
 
 def test_pinning_by_branch_tag_and_commit(hub, tagged, registry, base, tmp_path, repo_id) -> None:

@@ -22,6 +22,7 @@ def test_stage1_registers_a_domain_tag(trained_domain, registry, base):
     assert record.ref == trained_domain.ref == "TestMol@1" and record.kind == "domain"
     assert (record.n_vectors, record.dim) == (3, base.hidden_size)
     assert record.base == base.record
+    assert record.description == "test molecules"  # the DomainSpec's, as the recipe gives none
     assert {"validation_loss", "test_loss", "train_loss"} <= set(record.metrics)
     src = record.source
     assert src["stage"] == 1 and src["seed"] == 0 and src["recipe"]["tag"] == "TestMol"

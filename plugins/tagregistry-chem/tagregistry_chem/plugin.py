@@ -21,6 +21,11 @@ from tagregistry.specs import (
 
 _PREFIX = "The SMILES of the molecule is {SMILES:smiles}. "
 _LICENSE = "BSD-3-Clause (RDKit data file)"
+#: Longest SMILES accepted (characters). Real molecules fit well inside it: the longest of
+#: RDKit's 5,000 NCI molecules has 291 characters, vancomycin 206, and ubiquitin (a
+#: 76-residue protein) 1,496. RDKit slows down sharply and finally crashes on huge inputs,
+#: so the core refuses longer values before RDKit sees them (see the plugin README).
+SMILES_MAX_LENGTH = 2_000
 
 #: function name -> (what the template calls it, dataset, dataset loader, description)
 _PROPERTIES: dict[str, tuple[str, str, str, str]] = {
@@ -52,6 +57,7 @@ def tagregistry_domains() -> list[DomainSpec]:
             name="SMILES",
             family="molecule",
             tokenizer="smiles",
+            max_length=SMILES_MAX_LENGTH,
             description="small molecules as SMILES strings (validated and canonicalised by RDKit)",
         ),
     ]

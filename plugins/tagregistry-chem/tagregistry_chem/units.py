@@ -29,7 +29,7 @@ def split_smiles(text: str) -> list[str]:
         match = SMILES_UNIT.match(text, pos)
         if match is None:
             raise InputError(
-                f"cannot split SMILES {text!r}: unexpected character {text[pos]!r} at position "
+                f"cannot split SMILES {quote(text)}: unexpected character {text[pos]!r} at position "
                 f"{pos + 1}\n{pointer(text, pos)}\n"
                 "remove it or write the atom in brackets, e.g. [Na]"
             )
@@ -74,6 +74,24 @@ def unclosed_rings(text: str) -> list[int]:
     return sorted(open_at.values())
 
 
+#: messages show at most this many characters of a SMILES (long inputs are cut around the error)
+SHOWN = 60
+
+
+def quote(text: str) -> str:
+    """``repr(text)``, cut to :data:`SHOWN` characters with the full length for long inputs."""
+    if len(text) <= SHOWN:
+        return repr(text)
+    return f"{text[:SHOWN]!r}... ({len(text):,} characters)"
+
+
 def pointer(text: str, offset: int) -> str:
-    """Two indented lines: ``text`` and a caret under the 0-based ``offset``."""
-    return f"  {text}\n  {' ' * offset}^"
+    """Two indented lines: ``text`` and a caret under the 0-based ``offset``; a long ``text``
+    is shown as a window of :data:`SHOWN` characters around ``offset``."""
+    if len(text) <= SHOWN:
+        return f"  {text}\n  {' ' * offset}^"
+    start = min(max(offset - SHOWN // 2, 0), len(text) - SHOWN)
+    before = "..." if start > 0 else ""
+    after = "..." if start + SHOWN < len(text) else ""
+    window = before + text[start:start + SHOWN] + after
+    return f"  {window}\n  {' ' * (len(before) + offset - start)}^"

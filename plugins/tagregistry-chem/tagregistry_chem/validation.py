@@ -9,7 +9,7 @@ from rdkit import Chem
 
 from tagregistry.errors import InputError
 from tagregistry_chem.rdkit_log import ErrorLog, quiet_rdkit
-from tagregistry_chem.units import atom_offsets, pointer, unclosed_rings
+from tagregistry_chem.units import SHOWN, atom_offsets, pointer, quote, unclosed_rings
 
 _PREFIX = "SMILES Parse Error: "
 _POSITION = re.compile(r"around position (\d+)")
@@ -20,14 +20,14 @@ _ADVICE = "fix the SMILES (RDKit must be able to parse and sanitise it) and try 
 def clean_input(value: object) -> str:
     """``value`` stripped of surrounding whitespace; rejects non-strings, empties and spaces."""
     if not isinstance(value, str):
-        raise InputError(f"expected a SMILES string, got {type(value).__name__} {value!r}")
+        raise InputError(f"expected a SMILES string, got {type(value).__name__} {value!r:.80}")
     text = value.strip()
     if not text:
-        raise InputError(f"empty SMILES {value!r}: pass a molecule such as 'CCO'")
+        raise InputError(f"empty SMILES {quote(value)}: pass a molecule such as 'CCO'")
     space = re.search(r"\s", text)
     if space is not None:
         raise InputError(
-            f"invalid SMILES {value!r}: whitespace at position {space.start() + 1}\n"
+            f"invalid SMILES {quote(value)}: whitespace at position {space.start() + 1}\n"
             f"{pointer(text, space.start())}\n"
             "a SMILES has no spaces (names and CXSMILES extensions are not supported); remove it"
         )
@@ -65,7 +65,7 @@ def _explain(text: str, log: ErrorLog) -> str:
         return _syntax_message(text, log)
     if not problems:
         detail = "; ".join(log.lines) or "RDKit rejected it without saying why"
-        return f"invalid SMILES {text!r}: {detail}; {_ADVICE}"
+        return f"invalid SMILES {quote(text)}: {_shorten(detail, text)}; {_ADVICE}"
     offsets = atom_offsets(text)
     parts = []
     where = None
@@ -73,7 +73,7 @@ def _explain(text: str, log: ErrorLog) -> str:
         parts.append(f"{problem.GetType()}: {problem.Message()}")
         if where is None:
             where = _problem_atom(problem)
-    message = f"invalid SMILES {text!r}: RDKit cannot sanitise it: " + "; ".join(parts)
+    message = f"invalid SMILES {quote(text)}: RDKit cannot sanitise it: " + "; ".join(parts)
     if where is not None and where < len(offsets):
         message += f"\n{pointer(text, offsets[where])}  (atom #{where})"
     return f"{message}\n{_ADVICE}"
@@ -106,7 +106,8 @@ def _syntax_message(text: str, log: ErrorLog) -> str:
             reasons.append(reason)
     if not reasons:
         reasons = log.lines or ["syntax error (upgrade RDKit to 2026.03+ for details)"]
-    message = f"invalid SMILES {text!r}: RDKit could not parse it: " + "; ".join(reasons)
+    reasons = [_shorten(reason, text) for reason in reasons]
+    message = f"invalid SMILES {quote(text)}: RDKit could not parse it: " + "; ".join(reasons)
     open_rings = unclosed_rings(text)
     if position is not None:
         offset = min(max(position - 1, 0), len(text))
@@ -115,3 +116,8 @@ def _syntax_message(text: str, log: ErrorLog) -> str:
         message += f" (ring bond opened at position {open_rings[0] + 1} is never closed)"
         message += f"\n{pointer(text, open_rings[0])}"
     return f"{message}\n{_ADVICE}"
+
+
+def _shorten(reason: str, text: str) -> str:
+    """RDKit's reason with its echo of a long input cut like :func:`quote` cuts it."""
+    return reason.replace(text, text[:SHOWN] + "...") if len(text) > SHOWN else reason

@@ -30,14 +30,17 @@ def test_install_pack_registers_verified_tags_once(tmp_path: Path) -> None:
         assert record.base.model_id == "HuggingFaceTB/SmolLM2-135M-Instruct"
         assert record.base.hidden_size == 576
         assert record.source["pack"]["plugin"] == "tagregistry-chem"
+        assert [r["distribution"] for r in record.source["pack"]["requires"]] == ["tagregistry-chem"]
         assert record.n_vectors == 10
     for name in names - {"SMILES"}:
         function = next(r for r in records if r.name == name)
         assert function.kind == "function"
         assert function.head is not None and "label_mean" in function.head.config
         assert function.source["domains"] == ["SMILES"]
+    assert records.already_registered == []
     again = registry.install_pack(PACK)
     assert sorted(r.ref for r in again) == sorted(r.ref for r in records)
+    assert again.already_registered == list(again)
     assert len(registry.list(all_versions=True)) == len(records)
     registry.close()
 
@@ -66,5 +69,9 @@ def test_cli_install_pack(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert main(["--db", db, "install-pack", PACK, "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert {"SMILES", "QED", "TPSA"} <= {r["name"] for r in rows}
+    assert {r["status"] for r in rows} == {"registered"}
+    assert main(["--db", db, "install-pack", PACK]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert len(table) == len(rows) + 1 and all(line.endswith("already registered") for line in table[1:])
     assert main(["--db", db, "install-pack", "no-such-pack"]) == 1
     assert "no tag pack named 'no-such-pack'" in capsys.readouterr().err

@@ -1,0 +1,127 @@
+"""Baselines for the protein plugin's tasks, on the same test splits as the shipped tags.
+
+Run: ``python benchmarks/baselines_protein.py TASK... [--probe] [--json FILE]`` with tasks
+``binding-affinity``, ``antimicrobial``, ``descriptor``.
+
+- binding-affinity (KIBA sample, cold split): training mean, per-ligand and per-protein
+  training means, nearest neighbour (same protein, most similar ligand by Tanimoto on Morgan
+  radius-2 2,048-bit fingerprints); Pearson r and MSE.
+- antimicrobial: logistic regression on 1..3-mer TF-IDF counts; ROC-AUC and accuracy.
+- descriptor: training mean and a least-squares fit on composition; MSE.
+- ``--probe`` adds the ridge probe on the frozen default base's hidden states of the untagged
+  prompt (one forward pass per record: minutes on a CPU for the peptide tasks, a GPU job for
+  binding-affinity).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from protein_baselines import simple  # noqa: E402
+from protein_baselines.tasks import TASKS, Task, load_task  # noqa: E402
+
+#: task -> [(baseline name, function(task) -> (predictions, notes))]
+CHEAP: dict[str, list[tuple[str, Any]]] = {
+    "binding-affinity": [
+        ("training mean", simple.training_mean),
+        ("per-ligand training mean", lambda t: simple.per_entity_mean(t, "ligand_id")),
+        ("per-protein training mean", lambda t: simple.per_entity_mean(t, "protein_id")),
+        ("nearest neighbour (Tanimoto)", simple.nearest_ligand),
+    ],
+    "antimicrobial": [
+        ("training class frequency", simple.training_mean),
+        ("k-mer logistic regression", simple.kmer_logistic),
+    ],
+    "descriptor": [
+        ("training mean", simple.training_mean),
+        ("composition least squares", simple.composition_linear),
+    ],
+}
+
+
+def score(task: Task, preds: list[float]) -> dict[str, float | None]:
+    """Regression: MSE, MAE and Pearson r (None for constant predictions); classification:
+    ROC-AUC (None when constant) and accuracy at 0.5."""
+    from sklearn.metrics import roc_auc_score
+
+    from tagregistry.training.metrics import accuracy, mae, mse, pearson
+
+    truth = task.labels("test")
+    constant = max(preds) - min(preds) < 1e-12
+    if task.classification:
+        auc = None if constant else float(roc_auc_score(truth, preds))
+        return {"roc_auc": auc, "accuracy": accuracy([float(p >= 0.5) for p in preds], truth)}
+    return {"mse": mse(preds, truth), "mae": mae(preds, truth),
+            "pearson": None if constant else pearson(preds, truth)}
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "n/a (constant)"
+    if not math.isfinite(value):
+        return str(value)
+    return f"{value:.2e}" if 0 < abs(value) < 1e-3 else f"{value:.4f}"
+
+
+def run(names: list[str], probe: bool, batch_size: int, cache: Path | None) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    base = catalog = None
+    for name in names:
+        task = load_task(name)
+        sizes = {s: len(r) for s, r in task.splits.items()}
+        print(f"\n{name} ({task.function}; {sizes['train']}/{sizes['validation']}/{sizes['test']} "
+              f"train/validation/test; options {task.options})", flush=True)
+        rows = []
+        baselines = list(CHEAP[name])
+        if probe:
+            from protein_baselines.probe import ridge_probe
+
+            if base is None:
+                from tagregistry.models.loading import load_base
+                from tagregistry.plugins.manager import get_catalog
+
+                base, catalog = load_base(), get_catalog()
+            probe_run = functools.partial(ridge_probe, base=base, catalog=catalog,
+                                          batch_size=batch_size, cache=cache)
+            baselines.append(("ridge probe (frozen base)", probe_run))
+        for label, baseline in baselines:
+            started = time.perf_counter()
+            preds, notes = baseline(task)
+            metrics = score(task, preds)
+            seconds = time.perf_counter() - started
+            rows.append({"baseline": label, **metrics, "seconds": round(seconds, 1), **notes})
+            shown = "  ".join(f"{k} {_fmt(v)}" for k, v in metrics.items())
+            print(f"  {label:<30} {shown}   ({seconds:.1f} s)", flush=True)
+            for key, text in notes.items():
+                print(f"      {key}: {text}", flush=True)
+        results[name] = {"function": task.function, "sizes": sizes, "options": task.options,
+                         "baselines": rows}
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("tasks", nargs="+", choices=list(TASKS))
+    parser.add_argument("--probe", action="store_true", help="add the ridge probe (runs the base model)")
+    parser.add_argument("--batch-size", type=int, default=8, help="probe forward batch size")
+    parser.add_argument("--cache", type=Path, help="folder for probe features (reused when present)")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON")
+    args = parser.parse_args(argv)
+    results = run(args.tasks, args.probe, args.batch_size, args.cache)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Baselines for the protein plugin's tasks (run ``benchmarks/baselines_protein.py``)."""

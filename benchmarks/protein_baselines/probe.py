@@ -1,0 +1,126 @@
+"""Ridge probe on the frozen base: hidden states of the *untagged* prompt, then ridge regression.
+
+The prompt is the function's template with its values rendered by the domain tokenizers and
+no tag vectors (``"The protein sequence is M K T ... Is it an antimicrobial peptide?"``).
+Features are the hidden states of the middle and the last layer, mean-pooled over the value
+tokens or taken at the last token; the pooling, the layers and the ridge penalty are chosen
+on the validation split, and the test split is scored once. Classification fits ridge to
+0/1 targets and ranks by its output (a "ridge classifier").
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from protein_baselines.tasks import Task
+
+ALPHAS = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0)
+POOLS = ("mean", "last")
+LAYERS = ("middle", "last", "both")
+
+
+def untagged_prompt(task: Task, record: dict[str, Any], catalog: Any) -> tuple[str, list[tuple[int, int]]]:
+    """The template's text with rendered values and no tags, and each value's character span."""
+    from tagregistry.compose.domains import domain_tokenizer
+    from tagregistry.compose.template import TagPiece, TextPiece, parse_template
+
+    text, spans = "", []
+    for piece in parse_template(task.spec.template):
+        if isinstance(piece, TextPiece):
+            text += piece.text
+        elif isinstance(piece, TagPiece) and piece.slot:
+            value = domain_tokenizer(catalog, piece.name).render(record[piece.slot])
+            spans.append((len(text), len(text) + len(value)))
+            text += value
+    return text.rstrip(), spans
+
+
+def features(task: Task, split: str, base: Any, catalog: Any, batch_size: int = 8,
+             cache: Path | None = None) -> dict[str, Any]:
+    """``{"mean": (n, 2, hidden), "last": (n, 2, hidden)}`` for ``split`` (middle, last layer)."""
+    import numpy as np
+    import torch
+
+    path = cache / f"{task.name}-{split}.npz" if cache else None
+    if path is not None and path.is_file():
+        with np.load(path) as stored:
+            return {k: stored[k] for k in POOLS}
+    tokenizer, model = base.tokenizer, base.model
+    middle = model.config.num_hidden_layers // 2
+    encoded = []
+    for record in task.splits[split]:
+        text, spans = untagged_prompt(task, record, catalog)
+        enc = tokenizer(text, return_offsets_mapping=True)
+        inside = [any(s <= a < e for s, e in spans) for a, _ in enc["offset_mapping"]]
+        encoded.append((enc["input_ids"], inside))
+    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i][0]))
+    out = {p: np.zeros((len(encoded), 2, model.config.hidden_size), dtype=np.float32) for p in POOLS}
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    started = time.perf_counter()
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
+            width = max(len(encoded[i][0]) for i in rows)
+            ids = torch.full((len(rows), width), pad, dtype=torch.long)
+            mask = torch.zeros((len(rows), width), dtype=torch.long)
+            values = torch.zeros((len(rows), width), dtype=torch.bool)
+            for k, i in enumerate(rows):
+                n = len(encoded[i][0])
+                ids[k, :n] = torch.tensor(encoded[i][0])
+                mask[k, :n] = 1
+                values[k, :n] = torch.tensor(encoded[i][1])
+            hidden = model(input_ids=ids.to(base.device), attention_mask=mask.to(base.device),
+                           output_hidden_states=True).hidden_states
+            for layer_index, layer in enumerate((hidden[middle], hidden[-1])):
+                layer = layer.float().cpu()
+                weights = values.float() / values.float().sum(1, keepdim=True).clamp(min=1)
+                pooled = (layer * weights[..., None]).sum(1)
+                last = layer[torch.arange(len(rows)), mask.sum(1) - 1]
+                for k, i in enumerate(rows):
+                    out["mean"][i, layer_index] = pooled[k].numpy()
+                    out["last"][i, layer_index] = last[k].numpy()
+    seconds = time.perf_counter() - started
+    tokens = sum(len(e[0]) for e in encoded)
+    print(f"  {task.name}/{split}: {len(encoded)} prompts, {tokens} tokens in {seconds:.0f} s "
+          f"({tokens / max(seconds, 1e-9):.0f} tokens/s)", flush=True)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(path, **out)
+    return out
+
+
+def _select(stack: Any, layers: str) -> Any:
+    if layers == "middle":
+        return stack[:, 0]
+    if layers == "last":
+        return stack[:, 1]
+    return stack.reshape(stack.shape[0], -1)
+
+
+def ridge_probe(task: Task, base: Any, catalog: Any, batch_size: int = 8,
+                cache: Path | None = None) -> tuple[list[float], dict[str, Any]]:
+    """Test predictions of the best (pooling, layers, alpha) on validation."""
+    import numpy as np
+    from sklearn.linear_model import Ridge
+    from sklearn.metrics import mean_squared_error, roc_auc_score
+    from sklearn.preprocessing import StandardScaler
+
+    feats = {s: features(task, s, base, catalog, batch_size, cache) for s in ("train", "validation", "test")}
+    y = {s: np.array(task.labels(s)) for s in feats}
+    best = None
+    for pool in POOLS:
+        for layers in LAYERS:
+            scaler = StandardScaler().fit(_select(feats["train"][pool], layers))
+            x = {s: scaler.transform(_select(feats[s][pool], layers)) for s in feats}
+            for alpha in ALPHAS:
+                model = Ridge(alpha=alpha).fit(x["train"], y["train"])
+                val = model.predict(x["validation"])
+                score = (roc_auc_score(y["validation"], val) if task.classification
+                         else -mean_squared_error(y["validation"], val))
+                if best is None or score > best[0]:
+                    best = (score, pool, layers, alpha, model.predict(x["test"]))
+    score, pool, layers, alpha, test = best
+    shown = f"validation ROC-AUC {score:.4f}" if task.classification else f"validation MSE {-score:.4g}"
+    return test.tolist(), {"chosen": f"pool={pool}, layers={layers}, alpha={alpha} ({shown})"}

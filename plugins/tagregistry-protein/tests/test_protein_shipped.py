@@ -1,0 +1,53 @@
+"""The shipped recipes, and the shipped tag pack once a GPU run has produced it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tagregistry.errors import InputError
+from tagregistry.plugins.manager import get_catalog
+from tagregistry.registry import Registry
+from tagregistry.training.recipe import load_recipe
+from tagregistry_protein.plugin import PACK_NAME, PACKS_DIR
+from tagregistry_protein.shipped import RECIPES, TRAINING_MAX_RESIDUES, recipe_path
+
+SHIPPED = PACKS_DIR / "smollm2-135m"
+
+
+def test_recipes_load_and_use_this_plugins_data() -> None:
+    catalog = get_catalog()
+    stages = {}
+    for tag in RECIPES:
+        recipe = load_recipe(recipe_path(tag))
+        assert recipe.tag == tag and recipe.base is None  # the default base
+        assert catalog.owner("datasets", recipe.data.dataset).distribution == "tagregistry-protein"
+        assert recipe.hyper.n_vectors == 10
+        stages[tag] = (recipe.stage, recipe.freeze)
+    assert stages == {"Protein": (1, []), "Descriptor": (2, ["Protein"]),
+                      "Antimicrobial": (2, ["Protein"]),
+                      "BindingAffinity": (3, ["Protein", "SMILES"])}
+    binding = load_recipe(recipe_path("BindingAffinity"))
+    assert binding.data.options == {"max_residues": TRAINING_MAX_RESIDUES}
+    with pytest.raises(InputError, match="no shipped recipe for 'QED'"):
+        recipe_path("QED")
+
+
+def test_pack_is_offered_exactly_when_its_folder_exists() -> None:
+    assert (PACK_NAME in get_catalog().packs) == (SHIPPED / "tagpack.json").is_file()
+
+
+@pytest.mark.skipif(not (SHIPPED / "tagpack.json").is_file(),
+                    reason="no shipped pack yet: run benchmarks/gpu/train_protein_pack.py on a GPU")
+def test_shipped_pack_installs_verified_on_top_of_the_chem_pack(tmp_path: Path) -> None:
+    registry = Registry(f"sqlite:///{tmp_path}/r.db")
+    registry.install_pack("chem-smollm2-135m")
+    records = {r.name: r for r in registry.install_pack(PACK_NAME)}
+    assert set(records) == set(RECIPES)
+    for record in records.values():
+        assert record.base.model_id == "HuggingFaceTB/SmolLM2-135M-Instruct"
+        assert record.source["pack"]["plugin"] == "tagregistry-protein"
+    assert records["BindingAffinity"].source["domains"] == ["Protein", "SMILES"]
+    assert records["Antimicrobial"].head.spec.labels == ["non-AMP", "AMP"]
+    registry.close()

@@ -1,0 +1,110 @@
+"""What a function tag's head reads: which positions of the function tag, from which layers.
+
+The paper's head reads the final layer at the function tag's last position (``last`` of
+layer ``-1``). A :class:`Readout` can instead average the function tag's p positions
+(``mean``) and concatenate several layers; on small bases the middle layers carry more of
+what a property needs than the last one (``docs/results.md``). The readout a head was trained
+with is stored in its record's config (``"readout"``), so composition reads the same features.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from tagregistry.errors import InputError
+
+POOLS = ("last", "mean")
+FINAL = -1  #: the model's final output (after its last norm): what ``last_hidden_state`` holds
+
+
+@dataclass(frozen=True)
+class Readout:
+    """``pool`` over the function tag's positions, of the hidden states of ``layers``.
+
+    Layers are numbered like Hugging Face's ``hidden_states``: ``0`` is the embedding
+    output, ``k`` the output of decoder layer ``k``; ``-1`` is the final normalised output.
+    """
+
+    pool: str = "last"
+    layers: tuple[int, ...] = (FINAL,)
+
+    def __post_init__(self) -> None:
+        if self.pool not in POOLS:
+            raise InputError(f"readout pool must be one of {', '.join(POOLS)}, got {self.pool!r}")
+        if not self.layers:
+            raise InputError("a readout needs at least one layer")
+        for layer in self.layers:
+            if isinstance(layer, bool) or not isinstance(layer, int) or layer < FINAL:
+                raise InputError(
+                    f"readout layers are hidden-state indices (0 = embeddings, k = after layer k, "
+                    f"-1 = final output); got {layer!r}"
+                )
+        if len(set(self.layers)) != len(self.layers):
+            raise InputError(f"readout layers repeat a layer: {list(self.layers)}")
+
+    @property
+    def is_default(self) -> bool:
+        """The paper's readout (stored heads without a readout config use it)."""
+        return self.pool == "last" and self.layers == (FINAL,)
+
+    @property
+    def intermediate(self) -> bool:
+        """Whether any layer other than the final output is read."""
+        return any(layer != FINAL for layer in self.layers)
+
+    def width(self, hidden_size: int) -> int:
+        """Width of the feature vector the head takes."""
+        return hidden_size * len(self.layers)
+
+    def check(self, n_layers: int) -> Readout:
+        """``self`` if every layer exists in a model with ``n_layers`` decoder layers."""
+        bad = [k for k in self.layers if k > n_layers]
+        if bad:
+            raise InputError(f"readout layer(s) {bad} do not exist: the base has {n_layers} layers")
+        return self
+
+    def to_config(self) -> dict[str, Any]:
+        return {"pool": self.pool, "layers": list(self.layers)}
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any] | None) -> Readout:
+        """The readout in a head record's config (the paper's default when absent)."""
+        raw = (config or {}).get("readout")
+        if raw is None:
+            return cls()
+        if not isinstance(raw, Mapping):
+            raise InputError(f"head config 'readout' must be a mapping, got {type(raw).__name__}")
+        return cls(pool=str(raw.get("pool", "last")), layers=tuple(raw.get("layers", (FINAL,))))
+
+    @classmethod
+    def parse(cls, pool: str = "last", layers: Sequence[int] | None = None) -> Readout:
+        return cls(pool=pool, layers=tuple(layers) if layers else (FINAL,))
+
+    def select(self, final: torch.Tensor, all_states: Sequence[torch.Tensor] | None) -> list[torch.Tensor]:
+        """The ``(B, L, H)`` states of each read layer (``all_states``: HF ``hidden_states``)."""
+        if self.intermediate and all_states is None:
+            raise ValueError("this readout reads intermediate layers: run the model with them")
+        return [final if k == FINAL else all_states[k] for k in self.layers]
+
+    def features(self, states: Sequence[torch.Tensor], start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
+        """``(B, width)`` features from per-layer states ``(B, L, H)``.
+
+        ``start``/``end`` (``(B,)``, indices into the states' second axis) are the function
+        tag's first and last positions; ``last`` reads ``end`` alone.
+        """
+        device = states[0].device
+        rows = torch.arange(states[0].shape[0], device=device)
+        end = end.to(device)
+        if self.pool == "last":
+            parts = [s[rows, end] for s in states]
+        else:
+            start = start.to(device)
+            cols = torch.arange(states[0].shape[1], device=device)
+            window = ((cols[None, :] >= start[:, None]) & (cols[None, :] <= end[:, None])).to(states[0].dtype)
+            counts = window.sum(1, keepdim=True).clamp(min=1)
+            parts = [(s * window[:, :, None]).sum(1) / counts for s in states]
+        return torch.cat(parts, dim=-1)

@@ -1,0 +1,132 @@
+"""Held-out evaluations of the function tags that plugins ship in tag packs.
+
+Plugins contribute the pieces (no chemistry here): a :class:`~tagregistry.specs.PackSpec`
+for a named base, and for each function tag in it a ``FunctionSpec`` with a head and a
+``dataset``. :func:`discover` turns those into :class:`Evaluation` s; :func:`run` predicts
+the dataset's held-out records, reproducing the data, split and seed of the recipe recorded
+on the tag, and compares them with the labels and with predicting the training mean.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tagregistry.errors import InputError
+
+if TYPE_CHECKING:
+    from tagregistry.models.loading import LoadedBase
+    from tagregistry.plugins.manager import Catalog
+    from tagregistry.registry import Registry
+    from tagregistry.specs import TagRecord
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """One function tag of a shipped pack, with the domain tags that fill its slots."""
+
+    pack: str
+    function: str
+    domains: tuple[str, ...]
+    dataset: str
+
+
+@dataclass
+class EvaluationResult:
+    """Predictions next to the labels for one :class:`Evaluation`."""
+
+    evaluation: Evaluation
+    records: list[dict[str, Any]]
+    predicted: list[float]
+    truth: list[float]
+    baseline: float
+    seconds: float
+    stats: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """``<SMILES> + <QED>``."""
+        return " + ".join(f"<{n}>" for n in (*self.evaluation.domains, self.evaluation.function))
+
+
+def discover(catalog: Catalog, base_name: str, functions: Sequence[str] | None = None) -> list[Evaluation]:
+    """Evaluations of every scalar function tag in the packs shipped for ``base_name``.
+
+    A function's slots are filled by the domain tags of any of those packs (all of them are
+    installed), the function's own listed domains first.
+    """
+    from tagregistry.compose.builder import assign_slots
+    from tagregistry.hub.manifest import MANIFEST_FILE, parse_manifest
+
+    packs = sorted((p for p in catalog.packs.values() if p.base == base_name), key=lambda p: p.name)
+    manifests = {p.name: parse_manifest((Path(p.path) / MANIFEST_FILE).read_bytes(), p.path)
+                 for p in packs}
+    # every pack for the base is installed, so a slot may take a domain tag from another pack
+    domains = {t.name: None for m in manifests.values() for t in m.tags if t.kind == "domain"}
+    found: list[Evaluation] = []
+    for pack_name, manifest in manifests.items():
+        for tag in manifest.tags:
+            spec = catalog.functions.get(tag.name)
+            if tag.kind != "function" or spec is None or functions and tag.name not in functions:
+                continue
+            if spec.output != "scalar" or spec.dataset not in catalog.datasets:
+                continue
+            try:
+                slots = assign_slots(spec, domains, catalog, {})
+            except InputError:
+                continue  # no shipped domain tag fills one of its slots
+            found.append(Evaluation(pack_name, tag.name, tuple(dict.fromkeys(slots.values())),
+                                    spec.dataset))
+    return found
+
+
+def held_out(record: TagRecord, dataset: str, n: int, catalog: Catalog) -> tuple[list[dict], list[dict], str]:
+    """``(train, test[:n], label field)`` as the tag's recorded recipe split them."""
+    from tagregistry.training.data import load_splits
+    from tagregistry.training.recipe import DataSource, SplitConfig
+
+    recipe = record.source.get("recipe") if isinstance(record.source.get("recipe"), dict) else {}
+    data = dict(recipe.get("data") or {"dataset": dataset})
+    if data.get("file"):
+        data = {"dataset": dataset}  # a local file of the publisher: use the plugin's dataset
+    source = DataSource(**{**data, "limit": 4 * n})  # the test split gets limit // 4 = n
+    split = SplitConfig(**(recipe.get("split") or {}))
+    splits = load_splits(source, split, int(recipe.get("seed", 0)), catalog)
+    return splits.train, splits.test[:n], source.label_field
+
+
+def run(registry: Registry, loaded: LoadedBase, evaluation: Evaluation, n: int,
+        batch_size: int = 16) -> EvaluationResult:
+    """Predict ``n`` held-out records of ``evaluation`` and score them."""
+    model = registry.compose(*evaluation.domains, evaluation.function, base=loaded)
+    binding = model.binding(evaluation.function)
+    train, test, label = held_out(binding.record, evaluation.dataset, n, registry.catalog)
+    if not test:
+        raise InputError(f"dataset {evaluation.dataset!r} gave no held-out records")
+    records = [{slot: r[slot] for slot in binding.slots} for r in test]
+    started = time.perf_counter()
+    values = model.predict_batch(records, evaluation.function, batch_size=batch_size)
+    seconds = time.perf_counter() - started
+    predicted = [float(v[0] if isinstance(v, list | tuple) else v) for v in values]
+    truth = [float(r[label]) for r in test]
+    baseline = sum(float(r[label]) for r in train) / len(train)
+    result = EvaluationResult(evaluation, records, predicted, truth, baseline, seconds)
+    result.stats = scores(predicted, truth, baseline)
+    return result
+
+
+def scores(predicted: Sequence[float], truth: Sequence[float], baseline: float) -> dict[str, float]:
+    """MSE, the MSE of always predicting ``baseline``, and Pearson's r."""
+    n = len(truth)
+    mse = sum((p - t) ** 2 for p, t in zip(predicted, truth, strict=True)) / n
+    baseline_mse = sum((baseline - t) ** 2 for t in truth) / n
+    mp, mt = sum(predicted) / n, sum(truth) / n
+    cov = sum((p - mp) * (t - mt) for p, t in zip(predicted, truth, strict=True))
+    sp = math.sqrt(sum((p - mp) ** 2 for p in predicted))
+    st = math.sqrt(sum((t - mt) ** 2 for t in truth))
+    pearson = cov / (sp * st) if sp > 0 and st > 0 else float("nan")
+    return {"mse": mse, "baseline_mse": baseline_mse, "pearson": pearson}

@@ -117,12 +117,10 @@ def test_home_that_is_a_file(tmp_path: Path, monkeypatch) -> None:
     home = tmp_path / "home-file"
     home.write_text("")
     monkeypatch.setenv("TAGREGISTRY_HOME", str(home))
-    monkeypatch.delenv("TAGREGISTRY_MODEL_CACHE", raising=False)
-    with pytest.raises(InputError, match=f"TAGREGISTRY_HOME={home} cannot be used: {home} is a file"):
-        model_cache_dir()
     recipe = load_recipe({"stage": 1, "tag": "TestMol", "data": {"file": "x.txt"}})
     with pytest.raises(InputError, match="point TAGREGISTRY_HOME at a folder"):
         default_output_dir(recipe)
-    monkeypatch.setenv("TAGREGISTRY_HOME", str(home / "below"))
-    with pytest.raises(InputError, match=f"{home} is a file, not a folder"):
+    monkeypatch.setenv("TAGREGISTRY_MODEL_CACHE", str(home / "below"))
+    with pytest.raises(InputError, match=f"TAGREGISTRY_MODEL_CACHE={home / 'below'} cannot be used: "
+                                         f"{home} is a file, not a folder"):
         model_cache_dir()

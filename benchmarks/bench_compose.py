@@ -14,64 +14,20 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import tempfile
-import time
+import sys
 from collections.abc import Callable
-from types import SimpleNamespace
+from pathlib import Path
 
 import torch
 
-from tagregistry.plugins.hookspecs import hookimpl
-from tagregistry.plugins.manager import Catalog
-from tagregistry.registry import Registry
-from tagregistry.specs import DomainSpec, FunctionSpec, HeadSpec, SlotSpec
-from tagregistry.store.tag_store import HeadPayload
-
-P = 10
-FUNCTIONS = ["BenchQED", "BenchLogP", "BenchTPSA", "BenchWeight"]
-SMILES = ["CCO", "c1ccccc1O", "CC(=O)Oc1ccccc1C(=O)O", "CN1C=NC2=C1C(=O)N(C(=O)N2C)C",
-          "CC(C)Cc1ccc(cc1)C(C)C(=O)O", "O=C(O)c1ccccc1O", "CCN(CC)CC", "C1CCCCC1"]
-
-
-@hookimpl(specname="tagregistry_domains")
-def _domains() -> list[DomainSpec]:
-    return [DomainSpec(name="BenchMol", tokenizer="plain", family="molecule")]
-
-
-@hookimpl(specname="tagregistry_functions")
-def _functions() -> list[FunctionSpec]:
-    slot = [SlotSpec(name="smiles", domains=["BenchMol"])]
-    return [FunctionSpec(name=name, slots=slot, head=HeadSpec(type="regression"),
-                         template=f"The SMILES of the molecule is {{BenchMol:smiles}}. "
-                                  f"Its {name[5:]} is {{{name}}}")
-            for name in FUNCTIONS]
-
-
-PLUGIN = SimpleNamespace(tagregistry_domains=_domains, tagregistry_functions=_functions)
-
-
-def timed(fn: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``fn`` over ``repeats`` runs after one warm-up."""
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_setup import FUNCTIONS, SMILES, P, bench_catalog, bench_model, timed  # noqa: E402
+from bench_setup import interleaved as interleaved_times  # noqa: E402
 
 
 def interleaved(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
-    """Median times of several functions, run alternately so drift affects all alike."""
-    for fn in fns.values():
-        fn()
-    times: dict[str, list[float]] = {k: [] for k in fns}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            start = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - start)
-    return {k: statistics.median(v) for k, v in times.items()}
+    """Median wall times of several functions, run alternately so drift affects all alike."""
+    return {k: statistics.median(v) for k, v in interleaved_times(fns, repeats).items()}
 
 
 def main() -> None:
@@ -83,25 +39,11 @@ def main() -> None:
 
     from tagregistry.compose.forward import run_base
     from tagregistry.compose.splice import splice_embeddings
-    from tagregistry.heads import RegressionHead
     from tagregistry.models.loading import load_base
 
-    catalog = Catalog(extra=[("bench", PLUGIN)])
-    base = load_base(catalog=catalog)
-    hidden = base.hidden_size
-    scale = float(base.model.get_input_embeddings().weight.std())
+    base = load_base(catalog=bench_catalog())
     generator = torch.Generator().manual_seed(0)
-    with tempfile.TemporaryDirectory() as tmp:
-        registry = Registry(f"sqlite:///{tmp}/bench.db")
-        registry.register_base(base.record)
-        registry.register("BenchMol", torch.randn(P, hidden, generator=generator) * scale,
-                          base=base.record, kind="domain")
-        for name in FUNCTIONS:
-            head = RegressionHead(hidden, HeadSpec(type="regression"))
-            registry.register(name, torch.randn(P, hidden, generator=generator) * scale,
-                              base=base.record, kind="function",
-                              head=HeadPayload(spec=head.spec, tensors=head.state_dict()))
-        model = registry.compose("BenchMol", *FUNCTIONS, base=base, catalog=catalog)
+    with bench_model(base) as (model, _):
         results: dict[str, float] = {"threads": torch.get_num_threads()}
 
         # 1. splice-injection forward vs raw forward, batch 8 x 128 tokens
@@ -179,7 +121,6 @@ def main() -> None:
         }, args.repeats * 2)
         results["long_input_tokens"] = len(model.encode("BenchQED", **long_record).input_ids)
         results["predict_many_vs_one_ratio_long_input"] = long["predict_many"] / long["one"]
-        registry.close()
 
     goals = {"splice_overhead_ratio": ("<=", 1.05), "batch_throughput_ratio": (">=", 4.0),
              "predict_many_vs_one_ratio": ("<=", 1.6)}

@@ -37,7 +37,7 @@ class PromptBatch:
 
     def to(self, device: torch.device | str) -> PromptBatch:
         """A copy on ``device``."""
-        return PromptBatch(**{k: v.to(device) for k, v in self.__dict__.items()})
+        return PromptBatch(**{k: to_device(v, device) for k, v in self.__dict__.items()})
 
     def __len__(self) -> int:
         return int(self.input_ids.shape[0])
@@ -45,6 +45,12 @@ class PromptBatch:
     def lm_labels(self) -> torch.Tensor:
         """``input_ids`` on value tokens, ``-100`` elsewhere (HF causal-LM ``labels``)."""
         return torch.where(self.value_mask, self.input_ids, torch.full_like(self.input_ids, -100))
+
+
+def to_device(tensor: torch.Tensor, device: torch.device | str) -> torch.Tensor:
+    """``tensor`` on ``device``; copies from the host do not wait (the device stream orders
+    them before any use), copies back to the host do."""
+    return tensor.to(device, non_blocking=tensor.device.type == "cpu")
 
 
 def collate(
@@ -62,19 +68,22 @@ def collate(
     if not prompts:
         raise InputError("cannot collate an empty batch")
     width = max(len(p) for p in prompts)
-    size = (len(prompts), width)
-    input_ids = torch.full(size, pad_id, dtype=torch.long)
-    mask = torch.zeros(size, dtype=torch.long)
-    rows = torch.full(size, -1, dtype=torch.long)
-    values = torch.zeros(size, dtype=torch.bool)
-    readout = torch.empty(len(prompts), dtype=torch.long)
-    function_start = torch.full((len(prompts),), width, dtype=torch.long)
-    pads = torch.empty(len(prompts), dtype=torch.long)
-    for b, prompt in enumerate(prompts):
-        pad = width - len(prompt)
-        pads[b] = pad
-        input_ids[b, pad:] = torch.tensor(prompt.input_ids, dtype=torch.long)
-        mask[b, pad:] = 1
+    # rows are built as Python lists and become tensors in one call each: a few tiny tensor
+    # operations per prompt would cost more than the lists (this runs every training step)
+    ids: list[list[int]] = []
+    masks: list[list[int]] = []
+    rows: list[list[int]] = []
+    values: list[list[bool]] = []
+    readout: list[int] = []
+    function_start: list[int] = []
+    pads: list[int] = []
+    for prompt in prompts:
+        n = len(prompt)
+        pad = width - n
+        pads.append(pad)
+        ids.append([pad_id] * pad + list(prompt.input_ids))
+        masks.append([0] * pad + [1] * n)
+        row = [-1] * width
         for tag in prompt.tags:
             if tag.name not in layout:
                 raise InputError(f"tag {tag.name!r} is not in the tag table ({', '.join(layout)})")
@@ -83,11 +92,19 @@ def collate(
                 raise InputError(
                     f"tag {tag.name!r} reserves {tag.length} positions but has {length} vectors"
                 )
-            rows[b, pad + tag.start : pad + tag.end] = torch.arange(first, first + length)
+            row[pad + tag.start : pad + tag.end] = range(first, first + length)
+        rows.append(row)
+        value = [False] * width
         for span in prompt.values:
-            values[b, pad + span.start : pad + span.end] = True
-        readout[b] = pad + (prompt.readout % len(prompt))
-        if prompt.function_start is not None:
-            function_start[b] = pad + prompt.function_start
+            end = min(span.end, n)
+            value[pad + span.start : pad + end] = [True] * max(0, end - span.start)
+        values.append(value)
+        readout.append(pad + (prompt.readout % n))
+        function_start.append(width if prompt.function_start is None else pad + prompt.function_start)
+    mask = torch.tensor(masks, dtype=torch.long)
     positions = (mask.cumsum(-1) - 1).clamp(min=0)
-    return PromptBatch(input_ids, mask, positions, rows, readout, function_start, values, pads)
+    return PromptBatch(
+        torch.tensor(ids, dtype=torch.long), mask, positions, torch.tensor(rows, dtype=torch.long),
+        torch.tensor(readout, dtype=torch.long), torch.tensor(function_start, dtype=torch.long),
+        torch.tensor(values, dtype=torch.bool), torch.tensor(pads, dtype=torch.long),
+    )

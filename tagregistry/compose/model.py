@@ -10,11 +10,11 @@ import torch
 from torch import nn
 
 from tagregistry.compose.batching import collate
-from tagregistry.compose.forward import run_base
 from tagregistry.compose.generation import GenerationConfig, generate_ids
-from tagregistry.compose.heads import head_values
+from tagregistry.compose.mixed import AUTO_PROGRESS_BATCHES, encode_requests, predict_prompts
 from tagregistry.compose.prompt import EncodedPrompt, PromptEncoder
 from tagregistry.compose.readout import Readout
+from tagregistry.compose.shared_prefix import shared_prefix_heads
 from tagregistry.compose.splice import TagTable, splice_embeddings
 from tagregistry.errors import InputError
 from tagregistry.models.loading import LoadedBase
@@ -23,7 +23,6 @@ from tagregistry.specs import FunctionSpec, HeadSpec, TagRecord
 RESERVED_KEYWORDS = frozenset({"function", "functions", "output", "records", "batch_size",
                                "progress", "max_new_tokens", "do_sample", "temperature",
                                "top_p", "seed", "stop", "use_cache"})
-AUTO_PROGRESS_BATCHES = 4
 
 
 @dataclass
@@ -158,17 +157,6 @@ class TaggedModel:
         return prompts
 
     # -- heads ---------------------------------------------------------------------------
-    @staticmethod
-    def _head_features(binding: FunctionBinding, out: Any, start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
-        """What ``binding``'s head reads from a forward output (its stored readout)."""
-        return binding.readout.features(binding.readout.select(out.hidden, out.states), start, end)
-
-    def _head_rows(self, binding: FunctionBinding, hidden: torch.Tensor, output: str) -> list[Any]:
-        assert binding.head is not None and binding.head_spec is not None
-        raw = binding.head(hidden.float())
-        return head_values(binding.head_spec, raw, binding.head_config, output,
-                           scalar=binding.spec.output == "scalar")
-
     def predict(self, function: str | None = None, *, output: str = "value", **slots: Any) -> Any:
         """One prediction from the function's head (or generated text without a head).
 
@@ -181,12 +169,14 @@ class TaggedModel:
         binding = self.binding(function)
         if binding.head is None:
             return self.generate(binding.name, **slots)
-        return self.predict_batch([slots], binding.name, output=output, progress=False)[0]
+        prompt = self.encode(binding.name, **slots)
+        return predict_prompts(self, [binding], [prompt], batch_size=1, output=output,
+                               progress=False)[0]
 
     def predict_batch(
         self,
         records: Sequence[Mapping[str, Any]],
-        function: str | None = None,
+        function: str | Sequence[str] | None = None,
         *,
         batch_size: int = 16,
         output: str = "value",
@@ -194,35 +184,18 @@ class TaggedModel:
     ) -> list[Any]:
         """Predictions for many records (dicts of slot values), in order.
 
-        Records are sorted by length into left-padded batches of ``batch_size``;
-        ``progress`` shows a bar (default: when there are more than four batches).
+        Records may be for different composed functions (a mixed-task batch): pass one
+        ``function`` for all, a list with one name per record, or put ``"function": name``
+        in each record. Rows of one forward pass then differ only in the tags spliced in and
+        the head that reads them. Records are sorted by length into left-padded batches of
+        ``batch_size``; ``progress`` shows a bar (default: when there are more than four
+        batches).
         """
-        binding = self.binding(function)
-        if binding.head is None:
-            raise InputError(f"{binding.name} has no head; use generate_batch(...) for text output")
         if batch_size < 1:
             raise InputError(f"batch_size must be at least 1, got {batch_size}")
-        prompts = self._encode_records(binding, records)
-        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]), reverse=True)
-        results: list[Any] = [None] * len(prompts)
-        chunks = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
-        show = progress if progress is not None else len(chunks) > AUTO_PROGRESS_BATCHES
-        from tqdm.auto import tqdm
-
-        layout = self.table.layout()
-        with torch.inference_mode(), tqdm(total=len(prompts), disable=not show,
-                                          desc=f"{binding.name}", unit="rec") as bar:
-            for chunk in chunks:
-                batch = collate([prompts[i] for i in chunk], layout, self._pad_id).to(self.base.device)
-                embeds = splice_embeddings(self.model, batch.input_ids, batch.tag_rows, self.table)
-                out = run_base(self.model, embeds, batch.attention_mask, batch.position_ids,
-                               all_layers=binding.readout.intermediate)
-                feats = self._head_features(binding, out, batch.function_start, batch.readout)
-                values = self._head_rows(binding, feats, output)
-                for i, value in zip(chunk, values, strict=True):
-                    results[i] = value
-                bar.update(len(chunk))
-        return results
+        bindings, prompts = encode_requests(self, records, function)
+        return predict_prompts(self, bindings, prompts, batch_size=batch_size, output=output,
+                               progress=progress)
 
     def predict_many(
         self, functions: Sequence[str] | str | None = None, *, output: str = "value", **slots: Any
@@ -255,59 +228,19 @@ class TaggedModel:
         for b in bindings:
             if b.head is None:
                 results[b.name] = self.generate(b.name, **{s: slots[s] for s in b.slots})
-        if headed:
-            values = self._shared_prefix_heads(headed, [prompts[b.name] for b in headed], output)
+        if len(headed) == 1:  # nothing to share: one forward pass, as predict() does
+            results[headed[0].name] = predict_prompts(
+                self, headed, [prompts[headed[0].name]], batch_size=1, output=output,
+                progress=False)[0]
+        elif headed:
+            values = shared_prefix_heads(self, headed, [prompts[b.name] for b in headed], output)
             results.update(zip([b.name for b in headed], values, strict=True))
         return {name: results[name] for name in names}
 
-    def _shared_prefix_heads(self, bindings: list[FunctionBinding], prompts: list[EncodedPrompt],
-                             output: str) -> list[Any]:
-        layout = self.table.layout()
-        keys = [p.keys() for p in prompts]
-        shared = 0
-        limit = min(len(p) for p in prompts) - 1
-        starts = [p.function_start if p.function_start is not None else p.readout for p in prompts]
-        limit = min(limit, *starts)  # heads may read every position of the function tag
-        while shared < limit and all(k[shared] == keys[0][shared] for k in keys):
-            shared += 1
-        device = self.base.device
-        rows = [torch.tensor(_tag_rows(p, layout), dtype=torch.long) for p in prompts]
-        ids = [torch.tensor(p.input_ids, dtype=torch.long) for p in prompts]
-        count = len(prompts)
-        with torch.inference_mode():
-            cache = None
-            if shared:
-                prefix = splice_embeddings(self.model, ids[0][None, :shared].to(device),
-                                           rows[0][None, :shared].to(device), self.table)
-                ones = torch.ones(1, shared, dtype=torch.long, device=device)
-                positions = torch.arange(shared, device=device)[None]
-                cache = run_base(self.model, prefix, ones, positions, use_cache=True).cache
-                cache.batch_repeat_interleave(count)
-            width = max(len(p) for p in prompts) - shared
-            suffix_ids = torch.full((count, width), self._pad_id, dtype=torch.long)
-            suffix_rows = torch.full((count, width), -1, dtype=torch.long)
-            mask = torch.zeros(count, shared + width, dtype=torch.long)
-            mask[:, :shared] = 1
-            last = torch.empty(count, dtype=torch.long)
-            first = torch.tensor([start - shared for start in starts], dtype=torch.long)
-            for k, prompt in enumerate(prompts):  # right-padded: pads follow the real tokens
-                n = len(prompt) - shared
-                suffix_ids[k, :n] = ids[k][shared:]
-                suffix_rows[k, :n] = rows[k][shared:]
-                mask[k, shared:shared + n] = 1
-                last[k] = n - 1
-            embeds = splice_embeddings(self.model, suffix_ids.to(device), suffix_rows.to(device),
-                                       self.table)
-            positions = (shared + torch.arange(width, device=device))[None].expand(count, -1)
-            out = run_base(self.model, embeds, mask.to(device), positions, cache=cache,
-                           use_cache=cache is not None,
-                           all_layers=any(b.readout.intermediate for b in bindings))
-            return [self._head_rows(b, self._head_features(b, out, first, last)[k:k + 1], output)[0]
-                    for k, b in enumerate(bindings)]
-
     # -- generation ----------------------------------------------------------------------
     @property
-    def _pad_id(self) -> int:
+    def pad_id(self) -> int:
+        """The id written into padding columns (masked out)."""
         tok = self.tokenizer
         for value in (tok.pad_token_id, tok.eos_token_id, self.encoder.placeholder_id):
             if isinstance(value, int):
@@ -388,10 +321,10 @@ class TaggedModel:
         with torch.inference_mode(), tqdm(total=len(prompts), disable=not show, unit="rec",
                                           desc=binding.name) as bar:
             for chunk in chunks:
-                batch = collate([prompts[i] for i in chunk], layout, self._pad_id).to(self.base.device)
+                batch = collate([prompts[i] for i in chunk], layout, self.pad_id).to(self.base.device)
                 embeds = splice_embeddings(self.model, batch.input_ids, batch.tag_rows, self.table)
                 new = generate_ids(self.model, embeds, batch.attention_mask, batch.position_ids,
-                                   config, self._eos_ids(), self._pad_id,
+                                   config, self._eos_ids(), self.pad_id,
                                    should_stop if stops else None)
                 for i, ids in zip(chunk, new, strict=True):
                     text = self.tokenizer.decode(ids, skip_special_tokens=True)
@@ -406,17 +339,10 @@ class TaggedModel:
         """Greedy new token ids (no decoding, no end-of-sequence stop): for exact comparisons."""
         binding = self.binding(function)
         prompt = self.encode(binding.name, **slots)
-        batch = collate([prompt], self.table.layout(), self._pad_id).to(self.base.device)
+        batch = collate([prompt], self.table.layout(), self.pad_id).to(self.base.device)
         config = GenerationConfig(max_new_tokens=max_new_tokens, use_cache=use_cache)
         with torch.inference_mode():
             embeds = splice_embeddings(self.model, batch.input_ids, batch.tag_rows, self.table)
             return generate_ids(self.model, embeds, batch.attention_mask, batch.position_ids,
-                                config, set(), self._pad_id)[0]
+                                config, set(), self.pad_id)[0]
 
-
-def _tag_rows(prompt: EncodedPrompt, layout: Mapping[str, tuple[int, int]]) -> list[int]:
-    rows = [-1] * len(prompt)
-    for tag in prompt.tags:
-        first, _ = layout[tag.name]
-        rows[tag.start:tag.end] = range(first, first + tag.length)
-    return rows

@@ -19,6 +19,8 @@ from tagregistry.errors import InputError
 if TYPE_CHECKING:
     from tagregistry.plugins.manager import Catalog
 
+TEMPLATE_CACHE_SIZE = 1024
+
 
 @dataclass(frozen=True)
 class TagOccurrence:
@@ -116,6 +118,7 @@ class PromptEncoder:
         self.max_length = max_length
         self.prefix_ids = self._special_prefix() if add_special_tokens else []
         self.placeholder_id = _placeholder_id(tokenizer)
+        self._template_cache: dict[str, tuple[int, ...]] = {}
 
     def _special_prefix(self) -> list[int]:
         probe = "a"
@@ -136,6 +139,14 @@ class PromptEncoder:
         """Ids of ``text`` without special tokens."""
         return list(self.tokenizer(text, add_special_tokens=False)["input_ids"]) if text else []
 
+    def _template_ids(self, text: str) -> tuple[int, ...]:
+        """:meth:`token_ids` of a template's fixed text, remembered (templates repeat)."""
+        ids = self._template_cache.get(text)
+        if ids is None:
+            if len(self._template_cache) >= TEMPLATE_CACHE_SIZE:
+                self._template_cache.clear()
+            ids = self._template_cache[text] = tuple(self.token_ids(text))
+        return ids
     def value_limit(self, domain: str) -> int | None:
         """The most characters one value of ``domain`` may have (its spec's ``max_length``)."""
         spec = self.catalog.domains.get(domain) if self.catalog is not None else None
@@ -194,7 +205,7 @@ class PromptEncoder:
                 if index + 1 < len(pieces):
                     stripped = text.rstrip()
                     carry, text = text[len(stripped):], stripped
-                ids.extend(self.token_ids(text))
+                ids.extend(self._template_ids(text))
                 continue
             name = domains.get(piece.slot, piece.name) if piece.slot else piece.name
             length = tag_lengths.get(name)

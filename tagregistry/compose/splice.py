@@ -93,12 +93,10 @@ def splice_embeddings(
     embeds = model.get_input_embeddings()(input_ids)
     if table is None or len(table.vectors) == 0:
         return embeds
-    is_tag = tag_rows >= 0
-    if not bool(is_tag.any()):
-        return embeds
+    # no host-side "any tag here?" test: it would wait for the device on every call
     rows = table.matrix().to(dtype=embeds.dtype, device=embeds.device)
     spliced = rows[tag_rows.clamp(min=0)]
-    return torch.where(is_tag.unsqueeze(-1), spliced, embeds)
+    return torch.where((tag_rows >= 0).unsqueeze(-1), spliced, embeds)
 
 
 def embed_tokens(model: nn.Module, token_ids: list[int] | torch.Tensor) -> torch.Tensor:

@@ -195,6 +195,10 @@ def load_base(
                                   use_safetensors)
     if device_name != "cpu":
         loaded.model.to(device_name)
+    else:
+        from tagregistry.models.threads import configure_cpu_threads
+
+        configure_cpu_threads()
     return loaded
 
 

@@ -15,13 +15,19 @@ from tagregistry.training.model import TagTrainer
 def predict(trainer: TagTrainer, examples: Sequence[Example], *, batch_size: int, pad_id: int,
             device: Any) -> list[Any]:
     """Head outputs for every example, in input order (raw head units)."""
+    import torch
+
     order = eval_batches([e.length for e in examples], batch_size)
+    layout = trainer.table.layout()
+    outputs = [trainer.predict(collate([examples[i] for i in indices], layout, pad_id).to(device))
+               .float() for indices in order]
+    values = torch.cat(outputs).cpu() if outputs else None  # one read-back, not one per batch
     out: list[Any] = [None] * len(examples)
+    position = 0
     for indices in order:
-        batch = collate([examples[i] for i in indices], trainer.table.layout(), pad_id).to(device)
-        values = trainer.predict(batch).float().cpu()
-        for row, index in enumerate(indices):
-            out[index] = values[row]
+        for index in indices:
+            out[index] = values[position]
+            position += 1
     return out
 
 
@@ -58,16 +64,19 @@ def evaluate_lm(trainer: TagTrainer, examples: Sequence[Example], *, batch_size:
 
     if not examples:
         return {}
-    total = 0.0
+    total = torch.zeros((), dtype=torch.float64)
     count = 0
+    layout = trainer.table.layout()
     with torch.no_grad():
         for indices in eval_batches([e.length for e in examples], batch_size):
-            batch = collate([examples[i] for i in indices], trainer.table.layout(), pad_id).to(device)
+            batch = collate([examples[i] for i in indices], layout, pad_id)
             if batch.lm_labels is None:
                 continue
-            n = int((batch.lm_labels[:, 1:] != -100).sum())
+            n = int((batch.lm_labels[:, 1:] != -100).sum())  # counted on the host copy
+            batch = batch.to(device)
             hidden, offset = trainer.hidden_states(batch, fast=True)
-            total += float(trainer.lm_loss(hidden, offset, batch.lm_labels)) * n
+            loss = trainer.lm_loss(hidden, offset, batch.lm_labels).double() * n
+            total = total.to(loss.device) + loss  # stays on the device until the end
             count += n
-    loss = total / max(1, count)
+    loss = float(total) / max(1, count)
     return {"loss": loss, "perplexity": math.exp(min(loss, 50.0))}

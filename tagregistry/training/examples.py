@@ -152,23 +152,26 @@ def collate(examples: Sequence[Example], layout: dict[str, tuple[int, int]], pad
 
     prompts = [_with_target(e) for e in examples]
     batch = collate_prompts(prompts, layout, pad_id)
-    labels = torch.full_like(batch.input_ids, IGNORE)
+    width = batch.input_ids.shape[1]
+    labels: list[list[int]] = []
     any_lm = False
-    for row, example in enumerate(examples):
-        pad = int(batch.pad[row])
+    for example, prompt in zip(examples, prompts, strict=True):
+        pad = width - len(prompt)
+        row = [IGNORE] * width
         spans = list(example.lm_spans)
         if example.target_ids:
             start = len(example.prompt.input_ids)
             spans.append((start, start + len(example.target_ids)))
         for start, end in spans:
-            labels[row, pad + start : pad + end] = batch.input_ids[row, pad + start : pad + end]
+            row[pad + start : pad + end] = prompt.input_ids[start:end]
             any_lm = True
+        labels.append(row)
     targets = None
     if examples[0].target is not None:
         dtype = torch.long if isinstance(examples[0].target, int) else torch.float32
         targets = torch.tensor([e.target for e in examples], dtype=dtype)
-    return TagBatch(prompts=batch, targets=targets, lm_labels=labels if any_lm else None,
-                    lm_weight=lm_weight)
+    lm_labels = torch.tensor(labels, dtype=torch.long) if any_lm else None
+    return TagBatch(prompts=batch, targets=targets, lm_labels=lm_labels, lm_weight=lm_weight)
 
 
 def _with_target(example: Example) -> EncodedPrompt:

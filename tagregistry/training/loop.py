@@ -30,6 +30,9 @@ from tagregistry.training.model import TagTrainer
 from tagregistry.training.recipe import Recipe
 from tagregistry.training.schedule import make_optimizer, set_lr
 
+#: Steps between reads of the loss (progress bar) when nothing else needs it sooner.
+LOG_EVERY = 25
+
 
 @dataclass
 class LoopResult:
@@ -121,10 +124,11 @@ def run_loop(
                    dynamic_ncols=True)
     began = time.perf_counter()
     seen = 0
+    losses = _PendingLosses(history)
     model.train()
     for step in range(start, steps):
         lr = set_lr(optimizer, step, steps, hyper)
-        running = 0.0
+        running = None
         for micro in range(hyper.grad_accum):
             index = step * hyper.grad_accum + micro
             local = shard(plan.micro_batch(index), rank, world)
@@ -135,27 +139,33 @@ def run_loop(
             with context:
                 loss = model(batch, fast=hyper.fast_path) / hyper.grad_accum
                 accelerator.backward(loss)
-            running += float(loss.detach())
+            running = loss.detach() if running is None else running + loss.detach()
             seen += len(local) * world
         if hyper.max_grad_norm is not None:
             accelerator.clip_grad_norm_(list(params.values()), hyper.max_grad_norm)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
-        mean_loss = float(accelerator.reduce(torch.tensor(running, device=accelerator.device),
-                                             reduction="mean"))
-        entry = {"step": step + 1, "loss": mean_loss, "lr": lr}
         done = step + 1
-        if evaluate is not None and recipe.eval.every and done % recipe.eval.every == 0 and done < steps:
-            entry.update({f"validation_{k}": v for k, v in _evaluate(accelerator, trainer, evaluate).items()})
-        history.append(entry)
+        # the loss stays on the device until it is read: no host sync per step
+        losses.add({"step": done, "lr": lr},
+                   accelerator.reduce(running.float().reshape(()), reduction="mean"))
+        evaluating = (evaluate is not None and recipe.eval.every and done % recipe.eval.every == 0
+                      and done < steps)
+        every = recipe.checkpoint.every
+        saving = every and done % every == 0 and done < steps
+        if on_step is not None or evaluating or saving or done == steps or done % LOG_EVERY == 0:
+            losses.flush()
+        if evaluating:
+            history[-1].update({f"validation_{k}": v
+                                for k, v in _evaluate(accelerator, trainer, evaluate).items()})
         if bar is not None:
-            rate = seen / max(1e-9, time.perf_counter() - began)
-            bar.set_postfix(loss=f"{mean_loss:.4g}", ex_s=f"{rate:.1f}", refresh=False)
+            if losses.pending == 0:
+                rate = seen / max(1e-9, time.perf_counter() - began)
+                bar.set_postfix(loss=f"{history[-1]['loss']:.4g}", ex_s=f"{rate:.1f}", refresh=False)
             bar.update(1)
         if on_step is not None:
-            on_step(done, mean_loss)
-        every = recipe.checkpoint.every
-        if every and done % every == 0 and done < steps:
+            on_step(done, history[-1]["loss"])
+        if saving:
             _checkpoint(accelerator, trainer, optimizer, recipe, output_dir, done, history)
     if bar is not None:
         bar.close()
@@ -188,6 +198,34 @@ def _checkpoint(accelerator: Any, trainer: TagTrainer, optimizer: Any, recipe: R
             recipe_fingerprint=recipe.fingerprint(), history=history, rng=capture_rng(),
         ), keep=recipe.checkpoint.keep)
     accelerator.wait_for_everyone()
+
+
+class _PendingLosses:
+    """Step entries whose loss is still a device tensor; :meth:`flush` reads them all at once
+    (one device sync) and appends them to ``history`` in step order."""
+
+    def __init__(self, history: list[dict[str, float]]) -> None:
+        self.history = history
+        self._entries: list[dict[str, float]] = []
+        self._losses: list[Any] = []
+
+    @property
+    def pending(self) -> int:
+        return len(self._entries)
+
+    def add(self, entry: dict[str, float], loss: Any) -> None:
+        self._entries.append(entry)
+        self._losses.append(loss)
+
+    def flush(self) -> None:
+        if not self._entries:
+            return
+        import torch
+
+        values = torch.stack(self._losses).tolist()
+        for entry, value in zip(self._entries, values, strict=True):
+            self.history.append({"step": entry["step"], "loss": value, "lr": entry["lr"]})
+        self._entries, self._losses = [], []
 
 
 class _null:

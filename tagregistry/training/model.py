@@ -10,14 +10,14 @@ with autograd. Both give the same gradients (``tests/training/test_fast_path.py`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tagregistry.compose.batching import PromptBatch
+from tagregistry.compose.batching import PromptBatch, to_device
 from tagregistry.compose.forward import ForwardOutput, run_base
 from tagregistry.compose.readout import Readout
 from tagregistry.compose.splice import TagTable, splice_embeddings
@@ -35,19 +35,25 @@ class TagBatch:
         targets: ``(B, d)`` float (regression, scaled) or ``(B,)`` long (classification).
         lm_labels: ``(B, L)`` next-token targets (``-100`` = none) for LM losses.
         lm_weight: weight of the LM loss next to a head loss (enriched domain tags).
+        host_split: :attr:`split`, computed once where the batch was built (no device sync).
+        host_prefix_rows: :meth:`prefix_tag_rows`, likewise.
     """
 
     prompts: PromptBatch
     targets: torch.Tensor | None = None
     lm_labels: torch.Tensor | None = None
     lm_weight: float = 1.0
+    host_split: int | None = field(default=None, repr=False)
+    host_prefix_rows: tuple[int, ...] | None = field(default=None, repr=False)
 
     def to(self, device: Any) -> TagBatch:
+        """A copy on ``device``; the split facts travel as Python values (read here, once)."""
         return TagBatch(
             prompts=self.prompts.to(device),
-            targets=None if self.targets is None else self.targets.to(device),
-            lm_labels=None if self.lm_labels is None else self.lm_labels.to(device),
-            lm_weight=self.lm_weight,
+            targets=None if self.targets is None else to_device(self.targets, device),
+            lm_labels=None if self.lm_labels is None else to_device(self.lm_labels, device),
+            lm_weight=self.lm_weight, host_split=self.split,
+            host_prefix_rows=self.prefix_tag_rows(),
         )
 
     def __len__(self) -> int:
@@ -56,7 +62,16 @@ class TagBatch:
     @property
     def split(self) -> int:
         """First column that may hold a function tag (all columns before it are prefix)."""
-        return int(self.prompts.function_start.min())
+        if self.host_split is None:
+            self.host_split = int(self.prompts.function_start.min())
+        return self.host_split
+
+    def prefix_tag_rows(self) -> tuple[int, ...]:
+        """Rows of ``TagTable.matrix()`` used before :attr:`split` (sorted, distinct)."""
+        if self.host_prefix_rows is None:
+            rows = self.prompts.tag_rows[:, : self.split]
+            self.host_prefix_rows = tuple(rows[rows >= 0].unique().tolist())
+        return self.host_prefix_rows
 
 
 class TagTrainer(nn.Module):
@@ -112,9 +127,8 @@ class TagTrainer(nn.Module):
 
     def prefix_trainable(self, batch: TagBatch) -> bool:
         """Whether a trainable tag sits before the batch's prefix/suffix split."""
-        rows = batch.prompts.tag_rows[:, : batch.split]
-        used = rows[rows >= 0].unique().cpu()
-        return bool(self._trainable_rows()[used].any()) if used.numel() else False
+        used = batch.prefix_tag_rows()
+        return bool(self._trainable_rows()[list(used)].any()) if used else False
 
     def hidden_states(self, batch: TagBatch, fast: bool = True) -> tuple[torch.Tensor, int]:
         """Last-layer hidden states of the suffix (fast path) or the whole sequence.

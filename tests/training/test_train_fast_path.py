@@ -79,3 +79,22 @@ def test_batch_keeps_function_tags_aligned(catalog):
     starts = batch.prompts.function_start
     assert bool((starts == starts[0]).all())
     assert bool((batch.prompts.readout == batch.prompts.input_ids.shape[1] - 1).all())
+
+
+def test_moved_batch_carries_the_split_facts_from_the_host(catalog):
+    """``TagBatch.to`` reads the split and the prefix's tag rows where the batch was built, so
+    the training step needs no device sync for them; they match the tensors."""
+    trainer, batch = _trainer("llama", catalog)
+    moved = batch.to("cpu")
+    assert moved.host_split == int(batch.prompts.function_start.min())
+    layout = trainer.table.layout()
+    expected = set()
+    for name in ("TestMol", "TestText"):  # the domain tags sit before the function tag
+        first, p = layout[name]
+        expected.update(range(first, first + p))
+    assert set(moved.host_prefix_rows) == expected
+    first, p = layout["TestPair"]
+    assert not set(range(first, first + p)) & set(moved.host_prefix_rows)
+    assert not trainer.prefix_trainable(moved)
+    trainer.table.vectors["TestText"].requires_grad_(True)
+    assert trainer.prefix_trainable(moved)

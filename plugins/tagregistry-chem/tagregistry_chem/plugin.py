@@ -21,6 +21,8 @@ from tagregistry.specs import (
 
 _PREFIX = "The SMILES of the molecule is {SMILES:smiles}. "
 _LICENSE = "BSD-3-Clause (RDKit data file)"
+_MOSES_LICENSE = "MIT (MOSES data in the molsets package)"
+_MOSES_SPLITS = ["train", "validation", "test", "test_scaffolds"]
 
 #: function name -> (what the template calls it, dataset, dataset loader, description)
 _PROPERTIES: dict[str, tuple[str, str, str, str]] = {
@@ -54,6 +56,12 @@ def tagregistry_domains() -> list[DomainSpec]:
             tokenizer="smiles",
             description="small molecules as SMILES strings (validated and canonicalised by RDKit)",
         ),
+        DomainSpec(
+            name="SELFIES",
+            family="molecule",
+            tokenizer="selfies",
+            description="small molecules as SELFIES strings (validated by selfies and RDKit)",
+        ),
     ]
 
 
@@ -64,6 +72,11 @@ def tagregistry_tokenizers() -> list[TokenizerSpec]:
             name="smiles",
             factory="tagregistry_chem.tokenizer:SmilesTokenizer",
             description="RDKit-validated canonical SMILES split into atoms, bonds, rings",
+        ),
+        TokenizerSpec(
+            name="selfies",
+            factory="tagregistry_chem.selfies_tokenizer:SelfiesTokenizer",
+            description="validated SELFIES (canonical by default) split into bracketed symbols",
         ),
     ]
 
@@ -97,6 +110,25 @@ def tagregistry_datasets() -> list[DatasetSpec]:
             license=_LICENSE,
         ),
     ]
+    specs.append(
+        DatasetSpec(
+            name="selfies-nci-5k",
+            loader="tagregistry_chem.datasets:load_selfies",
+            description="the smiles-nci-5k molecules written as SELFIES (stage-1 <SELFIES> data)",
+            domains=["SELFIES"],
+            license=_LICENSE,
+        )
+    )
+    specs.append(
+        DatasetSpec(
+            name="smiles-moses",
+            loader="tagregistry_chem.moses:load_smiles_moses",
+            description="MOSES molecules (1.57 M train, 176 K test, 176 K scaffold test)",
+            domains=["SMILES"],
+            license=_MOSES_LICENSE,
+            splits=_MOSES_SPLITS,
+        )
+    )
     for name, (_, dataset, loader, description) in _PROPERTIES.items():
         specs.append(
             DatasetSpec(
@@ -106,6 +138,17 @@ def tagregistry_datasets() -> list[DatasetSpec]:
                 domains=["SMILES"],
                 function=name,
                 license=_LICENSE,
+            )
+        )
+        specs.append(
+            DatasetSpec(
+                name=dataset.replace("-nci", "-moses"),
+                loader=f"tagregistry_chem.moses:{loader}_moses",
+                description=f"MOSES molecules labelled with {description} (cached on disk)",
+                domains=["SMILES"],
+                function=name,
+                license=_MOSES_LICENSE,
+                splits=_MOSES_SPLITS,
             )
         )
     return specs

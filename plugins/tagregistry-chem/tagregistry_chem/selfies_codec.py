@@ -1,7 +1,7 @@
 """SELFIES strings: validation with clear errors and exact conversion to and from SMILES.
 
 Uses the ``selfies`` package (default semantic constraints). A SELFIES string is a run of
-bracketed symbols such as ``[C][=C][Branch1]...``; every symbol must be known to ``selfies``
+bracketed symbols such as ``[C][=C][Branch1]...`` (``.`` separates fragments); every symbol must be known to ``selfies``
 and the string must decode to a molecule that RDKit accepts.
 """
 
@@ -15,7 +15,7 @@ from tagregistry.errors import InputError
 from tagregistry_chem.units import pointer
 from tagregistry_chem.validation import canonical_smiles, parse_smiles, try_parse
 
-_SYMBOLS = re.compile(r"\[[^\[\]\s]+\]")
+_SYMBOLS = re.compile(r"\[[^\[\]\s]+\]|\.")  # symbols, and "." between fragments
 _ADVICE = "write the molecule as bracketed SELFIES symbols, e.g. '[C][C][O]' for ethanol"
 
 
@@ -42,7 +42,7 @@ def clean_selfies(value: object) -> str:
 
 
 def split_symbols(text: str) -> list[str]:
-    """The bracketed symbols of a cleaned SELFIES string."""
+    """The bracketed symbols (and ``.`` fragment separators) of a cleaned SELFIES string."""
     return _SYMBOLS.findall(text)
 
 

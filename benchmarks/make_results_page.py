@@ -15,7 +15,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
 PAGE = ROOT / "docs" / "results.md"
-TASK_ORDER = ["qed-nci", "qed-moses", "logp-nci", "logp-moses", "tpsa-nci", "tpsa-moses",
+TASK_ORDER = ["qed-nci", "qed-moses", "qed-moses-scaffolds", "logp-nci", "logp-moses", "tpsa-nci", "tpsa-moses",
               "qed-selfies-zeroshot"]
 #: Table 2 of the Tag-LLM paper, QED column (MSE, LLaMA-7B): the paper's numbers, not ours
 PAPER_QED = [
@@ -45,7 +45,13 @@ tags see the same splits of the chem plugin's data sets (see `benchmarks/README.
   alpha by leave-one-out on train.
 - **PEFT prompt tuning / LoRA**: PEFT with p = 10 virtual tokens / LoRA r = 8 and a linear
   regression head on the last hidden state, for the optimiser steps stated in the row.
-- **Tag-LLM**: registered tags through `Registry.compose(...)` and `predict_batch`.
+- **Tag-LLM**: registered tags through `Registry.compose(...)` and `predict_batch`. The
+  `--home` folder in these commands is a registry holding the chem plugin's shipped pack
+  (`TAGREGISTRY_HOME=/tmp/chem-pack-home tagregistry install-pack chem-smollm2-135m`) and,
+  for the SELFIES rows, `<SELFIES>` trained by
+  `tagregistry train plugins/tagregistry-chem/tagregistry_chem/recipes/selfies-stage1.yaml`.
+
+Runs were on a 2-core CPU shared with other jobs, one thread (`OMP_NUM_THREADS=1`).
 """
 
 

@@ -28,10 +28,11 @@ class Task:
     note: str = ""
 
 
-def _moses(name: str, dataset: str, function: str) -> Task:
-    return Task(name, dataset, function, limits={"train": 2000, "validation": 250, "test": 1000},
-                note="MOSES subsample: train 2,000 / validation 250 (carved from MOSES train) / "
-                     "test 1,000 (MOSES test), seed 0; CPU feature-extraction budget")
+def _moses(name: str, dataset: str, function: str, test_split: str = "test") -> Task:
+    return Task(name, dataset, function, test_split=test_split,
+                limits={"train": 2000, "validation": 250, "test": 1000},
+                note=f"MOSES subsample: train 2,000 / validation 250 (carved from MOSES train) / "
+                     f"test 1,000 (MOSES {test_split}), seed 0; CPU feature-extraction budget")
 
 
 TASKS: dict[str, Task] = {
@@ -41,6 +42,7 @@ TASKS: dict[str, Task] = {
     "qed-moses": _moses("qed-moses", "qed-moses", "QED"),
     "logp-moses": _moses("logp-moses", "logp-moses", "LogP"),
     "tpsa-moses": _moses("tpsa-moses", "tpsa-moses", "TPSA"),
+    "qed-moses-scaffolds": _moses("qed-moses-scaffolds", "qed-moses", "QED", "test_scaffolds"),
     "qed-selfies-zeroshot": Task(
         "qed-selfies-zeroshot", "qed-nci", "QED", domain="SELFIES",
         note="QED test molecules (NCI) written as SELFIES; <QED> trained only with <SMILES>"),

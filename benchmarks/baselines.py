@@ -19,6 +19,7 @@ Example: ``OMP_NUM_THREADS=1 python benchmarks/baselines.py --task qed-nci --met
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -81,10 +82,13 @@ def run(argv: list[str] | None = None) -> list[dict[str, Any]]:
               "test_split": task.test_split, "note": task.note,
               "sizes": {k: len(v) for k, v in data.items()},
               "data": {k: records_hash(v) for k, v in data.items()}}
-    print_table(task.name, rows)
-    if not args.no_save:
-        directory = Path(args.results_dir) if args.results_dir else None
-        print(f"saved to {merge(task.name, header, rows, directory)}")
+    if args.no_save:
+        print_table(task.name, rows)
+        return rows
+    directory = Path(args.results_dir) if args.results_dir else None
+    path = merge(task.name, header, rows, directory)
+    print_table(task.name, json.loads(path.read_text())["rows"])  # with rows of earlier runs
+    print(f"saved to {path}")
     return rows
 
 

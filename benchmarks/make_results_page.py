@@ -19,12 +19,12 @@ TASK_ORDER = ["qed-nci", "qed-moses", "qed-moses-scaffolds", "logp-nci", "logp-m
               "qed-selfies-zeroshot"]
 #: Table 2 of the Tag-LLM paper, QED column (MSE, LLaMA-7B): the paper's numbers, not ours
 PAPER_QED = [
-    ("nearest neighbour", "0.040"), ("LLaMA prompted directly", "0.298"),
+    ("training mean", "–"), ("nearest neighbour", "0.040"), ("LLaMA prompted directly", "0.298"),
     ("GPT-4 prompted directly", "0.18"), ("LLaMA linear probe", "0.012"),
     ("LLaMA prompt tuning", "1.387"), ("LLaMA LoRA", "0.020"), ("Tag-LLM", "0.008"),
 ]
 #: which of our methods sits beside which paper row
-COUNTERPART = {"nearest neighbour": "nearest neighbour", "ridge probe": "LLaMA linear probe",
+COUNTERPART = {"training mean": "training mean", "nearest neighbour": "nearest neighbour", "ridge probe": "LLaMA linear probe",
                "PEFT prompt tuning": "LLaMA prompt tuning", "PEFT LoRA": "LLaMA LoRA",
                "Tag-LLM": "Tag-LLM"}
 
@@ -78,6 +78,20 @@ def load(directory: Path = RESULTS) -> dict[str, dict[str, Any]]:
     return found
 
 
+def _tag_budget(tag: dict[str, Any]) -> str:
+    """``QED@1: stage 2, 200 steps x 16, lr 0.002, p = 10, qed-nci (3,000 train)``."""
+    source = tag.get("source") or {}
+    hyper = (source.get("recipe") or {}).get("hyper") or {}
+    data = source.get("data") or {}
+    if not hyper:
+        return f"{tag['ref']}: no training recipe recorded"
+    train = (data.get("sizes") or {}).get("train")
+    where = f"{data.get('dataset', 'file')}" + (f" ({train:,} train)" if train else "")
+    return (f"{tag['ref']} stage {source.get('stage')}, {source.get('steps')} steps x "
+            f"{hyper.get('batch_size')}, lr {hyper.get('lr'):g}, p = {hyper.get('n_vectors')}, "
+            f"{where}")
+
+
 def _task_section(document: dict[str, Any]) -> list[str]:
     sizes = document["sizes"]
     lines = [f"## {document['task']}", ""]
@@ -89,13 +103,18 @@ def _task_section(document: dict[str, Any]) -> list[str]:
     lines += ["", "| method | test MSE | MAE | Pearson r | n | reproduce |", "|---|---|---|---|---|---|"]
     for row in document["rows"]:
         m = row["metrics"]
+        pearson = 0.0 if abs(m["pearson"]) < 5e-4 else m["pearson"]
         lines.append(f"| {_escape(row['method'])} | {_fmt(m['mse'])} | {_fmt(m['mae'])} | "
-                     f"{m['pearson']:.3f} | {m['n']} | `{row['command']}` |")
+                     f"{pearson:.3f} | {m['n']} | `{row['command']}` |")
     choices = [r for r in document["rows"] if "choice" in r]
     for row in choices:
         c = row["choice"]
         lines += ["", f"Ridge probe choice (validation MSE {_fmt(c['validation_mse'])}): "
                       f"{c['pooling']} pooling, {c['view']}, alpha {c['alpha']:g}."]
+    for row in document["rows"]:
+        budgets = [_tag_budget(tag) for tag in row.get("tags", [])]
+        if budgets:
+            lines += ["", f"{_escape(row['method'])}: " + "; ".join(budgets) + "."]
     trained = [r for r in document["rows"] if "steps" in r]
     for row in trained:
         lines += ["", f"{_escape(row['method'])}: {row['steps']} steps of batch {row['batch']}, "
@@ -117,7 +136,10 @@ def _paper_section(qed: dict[str, Any] | None) -> list[str]:
              "| method | paper, LLaMA-7B (QED MSE) | ours, SmolLM2-135M, qed-nci (test MSE) |",
              "|---|---|---|"]
     for name, value in PAPER_QED:
-        lines.append(f"| {name} | {value} | {ours.get(name, 'not measured')} |")
+        ours_name = {"LLaMA linear probe": " (ridge probe)", "LLaMA prompt tuning": " (PEFT, p = 10)",
+                     "LLaMA LoRA": " (PEFT, r = 8)"}.get(name, "")
+        measured = f"{ours[name]}{ours_name}" if name in ours else "not measured"
+        lines.append(f"| {name} | {value} | {measured} |")
     return lines + [""]
 
 

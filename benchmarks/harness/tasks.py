@@ -30,9 +30,10 @@ class Task:
 
 def _moses(name: str, dataset: str, function: str, test_split: str = "test") -> Task:
     return Task(name, dataset, function, test_split=test_split,
-                limits={"train": 2000, "validation": 250, "test": 1000},
-                note=f"MOSES subsample: train 2,000 / validation 250 (carved from MOSES train) / "
-                     f"test 1,000 (MOSES {test_split}), seed 0; CPU feature-extraction budget")
+                limits={"train": 1000, "validation": 200, "test": 500},
+                note=f"MOSES subsample: train 1,000 / validation 200 (carved from MOSES train) / "
+                     f"test 500 (MOSES {test_split}), seed 0 (a budget of CPU feature extraction "
+                     f"on a shared 2-core machine; raise it with --train-limit etc.)")
 
 
 TASKS: dict[str, Task] = {

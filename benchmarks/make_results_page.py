@@ -99,7 +99,7 @@ def _task_section(document: dict[str, Any]) -> list[str]:
                  f"test split `{document['test_split']}`; {sizes['train']:,} train / "
                  f"{sizes['validation']:,} validation / {sizes['test']:,} test molecules.")
     if document.get("note"):
-        lines.append(f"{document['note']}.")
+        lines.append(f"{_escape(document['note'])}.")
     lines += ["", "| method | test MSE | MAE | Pearson r | n | reproduce |", "|---|---|---|---|---|---|"]
     for row in document["rows"]:
         m = row["metrics"]

@@ -7,10 +7,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # torch first and pinned: a bare requirement would pull a multi-GB CUDA build.
 TORCH  ?= torch==2.13.0
-# Packages the protein plugin reads data files from (antimicrobial peptides, a KIBA sample);
+# Packages whose data files the plugins read (antimicrobial peptides, a KIBA sample, MOSES);
 # pinned (the data sets and their splits come from these files) and installed without their
 # dependencies (TensorFlow among them), which reading a CSV does not need.
-DATA_PKGS := modlamp==4.3.3 pydebiaseddta==0.1.0
+DATA_PKGS := modlamp==4.3.3 pydebiaseddta==0.1.0 molsets==0.3.1
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 PROJECT_FILES := pyproject.toml plugins/tagregistry-chem/pyproject.toml \

@@ -1,6 +1,6 @@
 """Data sets built from the NCI SMILES file that RDKit ships (``Data/NCI/first_5K.smi``).
 
-``smiles-nci-5k`` is unlabelled; ``qed-nci``, ``logp-nci`` and ``tpsa-nci`` carry labels that
+``smiles-nci-5k`` is unlabelled (``selfies-nci-5k``: the same molecules as SELFIES); ``qed-nci``, ``logp-nci`` and ``tpsa-nci`` carry labels that
 RDKit computes. Every loader has the signature
 ``loader(split="train", limit=None, seed=0) -> list[dict]``.
 
@@ -86,6 +86,25 @@ def load_smiles(
 ) -> list[dict[str, Any]]:
     """Unlabelled records ``{"smiles": ...}`` (stage-1 domain-tag training)."""
     return [{"smiles": s} for s in _select(split, limit, seed)]
+
+
+def load_selfies(
+    split: str = "train", limit: int | None = None, seed: int = 0
+) -> list[dict[str, Any]]:
+    """Unlabelled records ``{"selfies": ...}``: the NCI molecules of ``split`` as SELFIES.
+
+    Same molecules and splits as ``smiles-nci-5k``; the few that SELFIES' valence rules
+    cannot express are skipped (so ``limit`` may return fewer records).
+    """
+    from tagregistry_chem.selfies_codec import smiles_to_selfies
+
+    records = []
+    for smiles in _select(split, limit, seed):
+        try:
+            records.append({"selfies": smiles_to_selfies(smiles)})
+        except InputError:
+            continue
+    return records
 
 
 def _labelled(

@@ -26,6 +26,8 @@ _LICENSE = "BSD-3-Clause (RDKit data file)"
 #: 76-residue protein) 1,496. RDKit slows down sharply and finally crashes on huge inputs,
 #: so the core refuses longer values before RDKit sees them (see the plugin README).
 SMILES_MAX_LENGTH = 2_000
+_MOSES_LICENSE = "MIT (MOSES data in the molsets package)"
+_MOSES_SPLITS = ["train", "validation", "test", "test_scaffolds"]
 
 #: function name -> (what the template calls it, dataset, dataset loader, description)
 _PROPERTIES: dict[str, tuple[str, str, str, str]] = {
@@ -60,6 +62,14 @@ def tagregistry_domains() -> list[DomainSpec]:
             max_length=SMILES_MAX_LENGTH,
             description="small molecules as SMILES strings (validated and canonicalised by RDKit)",
         ),
+        DomainSpec(
+            name="SELFIES",
+            family="molecule",
+            tokenizer="selfies",
+            # a SELFIES symbol ("[C]", "[=Branch1]") spells about one SMILES character in 3-9
+            max_length=4 * SMILES_MAX_LENGTH,
+            description="small molecules as SELFIES strings (validated by selfies and RDKit)",
+        ),
     ]
 
 
@@ -70,6 +80,11 @@ def tagregistry_tokenizers() -> list[TokenizerSpec]:
             name="smiles",
             factory="tagregistry_chem.tokenizer:SmilesTokenizer",
             description="RDKit-validated canonical SMILES split into atoms, bonds, rings",
+        ),
+        TokenizerSpec(
+            name="selfies",
+            factory="tagregistry_chem.selfies_tokenizer:SelfiesTokenizer",
+            description="validated SELFIES (canonical by default) split into bracketed symbols",
         ),
     ]
 
@@ -103,6 +118,25 @@ def tagregistry_datasets() -> list[DatasetSpec]:
             license=_LICENSE,
         ),
     ]
+    specs.append(
+        DatasetSpec(
+            name="selfies-nci-5k",
+            loader="tagregistry_chem.datasets:load_selfies",
+            description="the smiles-nci-5k molecules written as SELFIES (stage-1 <SELFIES> data)",
+            domains=["SELFIES"],
+            license=_LICENSE,
+        )
+    )
+    specs.append(
+        DatasetSpec(
+            name="smiles-moses",
+            loader="tagregistry_chem.moses:load_smiles_moses",
+            description="MOSES molecules (1.57 M train, 176 K test, 176 K scaffold test)",
+            domains=["SMILES"],
+            license=_MOSES_LICENSE,
+            splits=_MOSES_SPLITS,
+        )
+    )
     for name, (_, dataset, loader, description) in _PROPERTIES.items():
         specs.append(
             DatasetSpec(
@@ -112,6 +146,17 @@ def tagregistry_datasets() -> list[DatasetSpec]:
                 domains=["SMILES"],
                 function=name,
                 license=_LICENSE,
+            )
+        )
+        specs.append(
+            DatasetSpec(
+                name=dataset.replace("-nci", "-moses"),
+                loader=f"tagregistry_chem.moses:{loader}_moses",
+                description=f"MOSES molecules labelled with {description} (cached on disk)",
+                domains=["SMILES"],
+                function=name,
+                license=_MOSES_LICENSE,
+                splits=_MOSES_SPLITS,
             )
         )
     return specs

@@ -15,7 +15,10 @@ from tagregistry.domain_tokenizers import DomainTokenizer
 from tagregistry.plugins.manager import Catalog, load_object
 
 FUNCTIONS = {"QED": "qed-nci", "LogP": "logp-nci", "TPSA": "tpsa-nci"}
-DATASETS = ["smiles-nci-5k", *FUNCTIONS.values()]
+MOSES = {"QED": "qed-moses", "LogP": "logp-moses", "TPSA": "tpsa-moses"}
+DATASETS = ["smiles-nci-5k", "selfies-nci-5k", "smiles-moses",
+            *(name for f in FUNCTIONS for name in (FUNCTIONS[f], MOSES[f]))]
+UNLABELLED = {"smiles-nci-5k": {"smiles"}, "selfies-nci-5k": {"selfies"}, "smiles-moses": {"smiles"}}
 CLI = Path(sys.executable).with_name("tagregistry")
 
 
@@ -55,6 +58,11 @@ def test_catalog_owns_domain_tokenizer_functions_datasets(catalog: Catalog) -> N
         assert spec.slots[0].domains == ["SMILES"]
         assert spec.head.type in catalog.heads  # the core provides the regression head
         assert catalog.datasets[dataset].function == name
+        assert catalog.datasets[MOSES[name]].function == name
+        assert catalog.datasets[MOSES[name]].splits == ["train", "validation", "test",
+                                                        "test_scaffolds"]
+    selfies = catalog.get("domains", "SELFIES")
+    assert (selfies.family, selfies.tokenizer) == ("molecule", "selfies")
     for name in DATASETS:
         assert catalog.owner("datasets", name).distribution == "tagregistry-chem"
 
@@ -66,7 +74,7 @@ def test_factories_and_loaders_resolve(catalog: Catalog) -> None:
     for name in DATASETS:
         records = load_object(catalog.datasets[name].loader)(split="validation", limit=3, seed=0)
         assert len(records) == 3
-        expected = {"smiles"} if name == "smiles-nci-5k" else {"smiles", "label"}
+        expected = UNLABELLED.get(name, {"smiles", "label"})
         assert all(set(r) == expected for r in records)
 
 
@@ -102,7 +110,7 @@ def test_cli_plugins_json_lists_chem(tmp_path: Path) -> None:
     plugins = {p["name"]: p for p in json.loads(result.stdout)}
     chem = plugins["chem"]
     assert (chem["distribution"], chem["status"], chem["error"]) == ("tagregistry-chem", "ok", None)
-    assert chem["contributes"]["domains"] == ["SMILES"]
+    assert chem["contributes"]["domains"] == ["SMILES", "SELFIES"]
     assert chem["contributes"]["functions"] == ["QED", "LogP", "TPSA"]
-    assert chem["contributes"]["tokenizers"] == ["smiles"]
+    assert chem["contributes"]["tokenizers"] == ["smiles", "selfies"]
     assert chem["contributes"]["datasets"] == DATASETS

@@ -1,0 +1,1 @@
+"""Parts of ``benchmarks/baselines.py``: tasks, frozen-base features, baselines, Tag-LLM rows."""

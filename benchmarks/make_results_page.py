@@ -1,0 +1,176 @@
+"""Write ``docs/results.md`` from the JSON in ``benchmarks/results/baselines-*.json``.
+
+Usage: ``python benchmarks/make_results_page.py [--check]``. ``--check`` exits 1 when the page
+differs from what the JSON gives (the test suite runs the same comparison).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+PAGE = ROOT / "docs" / "results.md"
+TASK_ORDER = ["qed-nci", "qed-moses", "qed-moses-scaffolds", "logp-nci", "logp-moses", "tpsa-nci", "tpsa-moses",
+              "qed-selfies-zeroshot"]
+#: Table 2 of the Tag-LLM paper, QED column (MSE, LLaMA-7B): the paper's numbers, not ours
+PAPER_QED = [
+    ("training mean", "–"), ("nearest neighbour", "0.040"), ("LLaMA prompted directly", "0.298"),
+    ("GPT-4 prompted directly", "0.18"), ("LLaMA linear probe", "0.012"),
+    ("LLaMA prompt tuning", "1.387"), ("LLaMA LoRA", "0.020"), ("Tag-LLM", "0.008"),
+]
+#: which of our methods sits beside which paper row
+COUNTERPART = {"training mean": "training mean", "nearest neighbour": "nearest neighbour", "ridge probe": "LLaMA linear probe",
+               "PEFT prompt tuning": "LLaMA prompt tuning", "PEFT LoRA": "LLaMA LoRA",
+               "Tag-LLM": "Tag-LLM"}
+
+INTRO = """# Results
+
+Every number on this page was measured with this repository's code on the default base,
+SmolLM2-135M-Instruct (hidden size 576), and is generated from the raw JSON in
+`benchmarks/results/` by `python benchmarks/make_results_page.py` (a test fails when the
+page and the JSON disagree). Each row gives the command that reproduces it. Baselines and
+tags see the same splits of the chem plugin's data sets (see `benchmarks/README.md`).
+
+- **training mean**: predict the mean training label.
+- **nearest neighbour**: the label of the most Tanimoto-similar training molecule (Morgan
+  fingerprints, radius 2, 2,048 bits).
+- **ridge probe**: RidgeCV on the frozen base's hidden states for the plain prompt
+  "The SMILES of the molecule is ....", mean over the SMILES tokens or the last token, at six
+  depths or middle + last layer concatenated; pooling and layers chosen on validation,
+  alpha by leave-one-out on train.
+- **PEFT prompt tuning / LoRA**: PEFT with p = 10 virtual tokens / LoRA r = 8 and a linear
+  regression head on the last hidden state, for the optimiser steps stated in the row.
+- **Tag-LLM**: registered tags through `Registry.compose(...)` and `predict_batch`. The
+  `--home` folder in these commands is a registry holding the chem plugin's shipped pack
+  (`TAGREGISTRY_HOME=/tmp/chem-pack-home tagregistry install-pack chem-smollm2-135m`) and,
+  for the SELFIES rows, `<SELFIES>` trained by
+  `tagregistry train plugins/tagregistry-chem/tagregistry_chem/recipes/selfies-stage1.yaml`.
+
+Runs were on a 2-core CPU shared with other jobs, one thread (`OMP_NUM_THREADS=1`).
+"""
+
+
+def _fmt(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:.3f}"
+    return f"{value:.4f}"
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def load(directory: Path = RESULTS) -> dict[str, dict[str, Any]]:
+    """Task name -> its results document."""
+    found = {}
+    for path in sorted(directory.glob("baselines-*.json")):
+        document = json.loads(path.read_text())
+        found[document["task"]] = document
+    return found
+
+
+def _tag_budget(tag: dict[str, Any]) -> str:
+    """``QED@1: stage 2, 200 steps x 16, lr 0.002, p = 10, qed-nci (3,000 train)``."""
+    source = tag.get("source") or {}
+    hyper = (source.get("recipe") or {}).get("hyper") or {}
+    data = source.get("data") or {}
+    if not hyper:
+        return f"{tag['ref']}: no training recipe recorded"
+    train = (data.get("sizes") or {}).get("train")
+    where = f"{data.get('dataset', 'file')}" + (f" ({train:,} train)" if train else "")
+    return (f"{tag['ref']} stage {source.get('stage')}, {source.get('steps')} steps x "
+            f"{hyper.get('batch_size')}, lr {hyper.get('lr'):g}, p = {hyper.get('n_vectors')}, "
+            f"{where}")
+
+
+def _task_section(document: dict[str, Any]) -> list[str]:
+    sizes = document["sizes"]
+    lines = [f"## {document['task']}", ""]
+    lines.append(f"Data set `{document['dataset']}`, function `{document['function']}`, "
+                 f"test split `{document['test_split']}`; {sizes['train']:,} train / "
+                 f"{sizes['validation']:,} validation / {sizes['test']:,} test molecules.")
+    if document.get("note"):
+        lines.append(f"{_escape(document['note'])}.")
+    lines += ["", "| method | test MSE | MAE | Pearson r | n | reproduce |", "|---|---|---|---|---|---|"]
+    for row in document["rows"]:
+        m = row["metrics"]
+        pearson = 0.0 if abs(m["pearson"]) < 5e-4 else m["pearson"]
+        lines.append(f"| {_escape(row['method'])} | {_fmt(m['mse'])} | {_fmt(m['mae'])} | "
+                     f"{pearson:.3f} | {m['n']} | `{row['command']}` |")
+    choices = [r for r in document["rows"] if "choice" in r]
+    for row in choices:
+        c = row["choice"]
+        lines += ["", f"Ridge probe choice (validation MSE {_fmt(c['validation_mse'])}): "
+                      f"{c['pooling']} pooling, {c['view']}, alpha {c['alpha']:g}."]
+    for row in document["rows"]:
+        budgets = [_tag_budget(tag) for tag in row.get("tags", [])]
+        if budgets:
+            lines += ["", f"{_escape(row['method'])}: " + "; ".join(budgets) + "."]
+    trained = [r for r in document["rows"] if "steps" in r]
+    for row in trained:
+        lines += ["", f"{_escape(row['method'])}: {row['steps']} steps of batch {row['batch']}, "
+                      f"lr {row['lr']:g}, {row['trainable_parameters']:,} trainable parameters, "
+                      f"{row['train_seconds']} s on {row['device']}."]
+    return lines + [""]
+
+
+def _paper_section(qed: dict[str, Any] | None) -> list[str]:
+    ours: dict[str, str] = {}
+    for row in (qed or {}).get("rows", []):
+        for prefix, paper_row in COUNTERPART.items():
+            if row["method"].startswith(prefix):
+                ours[paper_row] = _fmt(row["metrics"]["mse"])
+    lines = ["## QED beside the paper", "",
+             "The paper's numbers are Table 2 of Tag-LLM (Shen et al., ICML 2024) on **LLaMA-7B** "
+             "with its own QED data; ours are `qed-nci` on SmolLM2-135M (below). Different "
+             "base, data and budgets: compare the order of the rows, not the values.", "",
+             "| method | paper, LLaMA-7B (QED MSE) | ours, SmolLM2-135M, qed-nci (test MSE) |",
+             "|---|---|---|"]
+    for name, value in PAPER_QED:
+        ours_name = {"LLaMA linear probe": " (ridge probe)", "LLaMA prompt tuning": " (PEFT, p = 10)",
+                     "LLaMA LoRA": " (PEFT, r = 8)"}.get(name, "")
+        measured = f"{ours[name]}{ours_name}" if name in ours else "not measured"
+        lines.append(f"| {name} | {value} | {measured} |")
+    return lines + [""]
+
+
+def render(directory: Path = RESULTS) -> str:
+    """The whole page as Markdown."""
+    documents = load(directory)
+    lines = [INTRO, *_paper_section(documents.get("qed-nci"))]
+    order = [t for t in TASK_ORDER if t in documents] + sorted(set(documents) - set(TASK_ORDER))
+    missing = [t for t in TASK_ORDER if t not in documents]
+    for task in order:
+        lines += _task_section(documents[task])
+    if missing:
+        lines += ["## Not measured yet", "", ", ".join(f"`{t}`" for t in missing) + ".", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only compare, do not write")
+    args = parser.parse_args(argv)
+    text = render()
+    if args.check:
+        current = PAGE.read_text() if PAGE.is_file() else ""
+        if current != text:
+            print(f"{PAGE} is out of date: run python benchmarks/make_results_page.py")
+            return 1
+        return 0
+    PAGE.write_text(text)
+    print(f"wrote {PAGE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -55,6 +55,10 @@ Runs were on a 2-core CPU shared with other jobs, one thread (`OMP_NUM_THREADS=1
 """
 
 
+#: summary written by ``python benchmarks/readout_study.py summary``
+READOUT_STUDY = "readout_study_qed_nci.json"
+
+
 def _fmt(value: float) -> str:
     if value == 0:
         return "0"
@@ -143,10 +147,26 @@ def _paper_section(qed: dict[str, Any] | None) -> list[str]:
     return lines + [""]
 
 
+def _readout_section(directory: Path) -> list[str]:
+    """The head-readout study (``benchmarks/readout_study.py``), when its summary exists."""
+    path = directory / READOUT_STUDY
+    if not path.is_file():
+        return []
+    study = json.loads(path.read_text())
+    lines = ["## What the head reads (QED, qed-nci)", "", study["summary"], "",
+             "| model | validation MSE | test MSE | Pearson r | reproduce |", "|---|---|---|---|---|"]
+    for row in study["rows"]:
+        test = _fmt(row["test_mse"]) if row.get("test_mse") is not None else "–"
+        r = f"{row['test_r']:.3f}" if row.get("test_r") is not None else "–"
+        lines.append(f"| {_escape(row['model'])} | {_fmt(row['val_mse'])} | {test} | {r} | "
+                     f"`{row['command']}` |")
+    return lines + ["", study["notes"], ""]
+
+
 def render(directory: Path = RESULTS) -> str:
     """The whole page as Markdown."""
     documents = load(directory)
-    lines = [INTRO, *_paper_section(documents.get("qed-nci"))]
+    lines = [INTRO, *_paper_section(documents.get("qed-nci")), *_readout_section(directory)]
     order = [t for t in TASK_ORDER if t in documents] + sorted(set(documents) - set(TASK_ORDER))
     missing = [t for t in TASK_ORDER if t not in documents]
     for task in order:

@@ -369,16 +369,95 @@ def cmd_initprobe(args: argparse.Namespace) -> None:
     (out_dir / f"initprobe-{args.task}-p{args.p}.json").write_text(json.dumps(results, indent=1))
 
 
+def cmd_refit(args: argparse.Namespace) -> None:
+    """Ridge-refit the head on ``--train-n`` training prefixes for a saved (or the initial) tag."""
+    from tagregistry.compose.splice import mean_embedding_init
+    from tagregistry.models.loading import load_base
+
+    model = load_base("smollm2-135m", dtype=torch.float32, device="cpu").model
+    kind, layers = parse_readout(args.readout, model.config.num_hidden_layers)
+    out_dir = Path(args.out)
+    train = torch.load(out_dir / f"{args.task}-train.pt")
+    val = torch.load(out_dir / f"{args.task}-validation.pt")
+    test = torch.load(out_dir / f"{args.task}-test.pt")
+    y = torch.tensor(train["label"])
+    mean, std = y.mean(), y.std()
+    tag = (torch.load(args.weights)["tag"] if args.weights
+           else mean_embedding_init(model, args.p, seed=0))
+    sub = {k: v[: args.train_n] if isinstance(v, list) else v for k, v in train.items()}
+    feats = all_features(model, tag, sub, kind, layers)
+    norm = (feats.mean(0), feats.std(0).clamp(min=1e-6))
+    head = torch.nn.Linear(feats.shape[1], 1)
+    refit_head(model, tag, sub, val, head, kind, layers, mean, std, norm)
+    v = evaluate(model, tag, head, val, kind, layers, mean, std, norm)
+    t = evaluate(model, tag, head, test, kind, layers, mean, std, norm)
+    result = {"task": args.task, "readout": args.readout, "tag": args.weights or "initial",
+              "train_n": len(sub["label"]), "val_mse": v["mse"], "test_mse": t["mse"], "test_r": t["r"]}
+    name = Path(args.weights).stem if args.weights else "initial"
+    (out_dir / f"refit-{name}-n{len(sub['label'])}.json").write_text(json.dumps(result, indent=1))
+    print(json.dumps(result), flush=True)
+
+
+STUDY = "OMP_NUM_THREADS=1 python benchmarks/readout_study.py"
+
+
+def cmd_summary(args: argparse.Namespace) -> None:
+    """Collect the study's JSON outputs into ``benchmarks/results/readout_study_qed_nci.json``."""
+    out_dir = Path(args.out)
+    rows = []
+    probe = json.loads((out_dir / f"probe-{args.task}.json").read_text())
+    rows.append({"model": f"ridge probe: SMILES tokens mean-pooled, layers "
+                          f"{'+'.join(map(str, probe['probe_layers']))} (chosen on validation)",
+                 "val_mse": probe["val_mse"], "test_mse": probe["test_mse"], "test_r": probe["test_r"],
+                 "command": f"{STUDY} probe"})
+    initial = json.loads((out_dir / f"initprobe-{args.task}-p{args.p}.json").read_text())
+    for readout, label in (("last@30", "the paper's: last position, final layer"),
+                           ("mean@15+30", "mean of the p positions, layers 15+30"),
+                           ("mean@7+15+22+30", "mean of the p positions, layers 7+15+22+30")):
+        rows.append({"model": f"untrained <QED> (mean-embedding init), ridge head on {label}; "
+                              "2,000 train", "val_mse": initial[readout], "test_mse": None,
+                     "test_r": None, "command": f"{STUDY} initprobe --limit 2000"})
+    for path in sorted(out_dir.glob(f"result-{args.task}-*.json")):
+        res = json.loads(path.read_text())
+        rows.append({"model": f"trained <QED>: readout {res['readout']}, {res['steps']} steps x "
+                              f"{res['batch']}, lr {res['lr']:g} (head x{res['head_lr_mult']:g}), "
+                              f"ridge-refit head on 1,500 train at each evaluation; best step "
+                              f"{res['best_step']}", "val_mse": res["val_mse"],
+                     "test_mse": res["test_mse"], "test_r": res["test_r"],
+                     "command": f"{STUDY} train --readout {res['readout']} --readout-init ridge "
+                                f"--refit --ridge-n 1500 --steps {res['steps']} --batch {res['batch']} "
+                                f"--lr {res['lr']:g} --head-lr-mult {res['head_lr_mult']:g} --eval-every 100"})
+    for path in sorted(out_dir.glob("refit-*.json")):
+        res = json.loads(path.read_text())
+        which = "untrained <QED>" if res["tag"] == "initial" else "the trained <QED> above"
+        rows.append({"model": f"{which}, head ridge-refit on all {res['train_n']:,} train, readout "
+                              f"{res['readout']}", "val_mse": res["val_mse"], "test_mse": res["test_mse"],
+                     "test_r": res["test_r"],
+                     "command": f"{STUDY} refit" + (f" --weights {res['tag']}" if res["tag"] != "initial" else "")})
+    summary = {"task": f"{args.task.lower()}-nci", "rows": rows, "summary": args.summary,
+               "notes": args.notes}
+    target = Path(__file__).resolve().parent / "results" / "readout_study_qed_nci.json"
+    target.write_text(json.dumps(summary, indent=1) + "\n")
+    print(f"wrote {target}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("prefix", "train", "probe", "initprobe"):
+    for name in ("prefix", "train", "probe", "initprobe", "refit", "summary"):
         p = sub.add_parser(name)
         p.add_argument("--out", default="runs/study")
         p.add_argument("--task", default="QED", choices=["QED", "LogP", "TPSA"])
         p.add_argument("--p", type=int, default=10)
     sub.choices["prefix"].add_argument("--train-limit", type=int, default=None)
     sub.choices["initprobe"].add_argument("--limit", type=int, default=2000)
+    rf = sub.choices["refit"]
+    rf.add_argument("--readout", default="mean@7+15+22+30")
+    rf.add_argument("--weights", default=None, help="a weights-*.pt file from `train` (default: initial tag)")
+    rf.add_argument("--train-n", type=int, default=100_000)
+    sm = sub.choices["summary"]
+    sm.add_argument("--summary", default="", help="the paragraph above the table")
+    sm.add_argument("--notes", default="", help="the paragraph below the table")
     tr = sub.choices["train"]
     tr.add_argument("--readout", default="last")
     tr.add_argument("--steps", type=int, default=400)
@@ -394,7 +473,7 @@ def main() -> None:
     tr.add_argument("--refit", action="store_true", help="ridge-refit the head at each evaluation")
     args = parser.parse_args()
     {"prefix": cmd_prefix, "train": cmd_train, "probe": cmd_probe,
-     "initprobe": cmd_initprobe}[args.command](args)
+     "initprobe": cmd_initprobe, "refit": cmd_refit, "summary": cmd_summary}[args.command](args)
 
 
 if __name__ == "__main__":

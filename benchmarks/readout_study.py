@@ -141,6 +141,20 @@ def suffix_features(model: Any, tag: torch.Tensor, kvs: list[torch.Tensor], leng
     return torch.cat([hs[k].mean(1) for k in layers], dim=-1)
 
 
+def load_study(args: argparse.Namespace) -> tuple[Any, str, list[int], tuple[dict, dict, dict],
+                                                  tuple[torch.Tensor, torch.Tensor]]:
+    """The frozen base, the parsed readout, the cached splits and the label mean/std."""
+    from tagregistry.models.loading import load_base
+
+    model = load_base("smollm2-135m", dtype=torch.float32, device="cpu").model
+    model.requires_grad_(False)
+    kind, layers = parse_readout(args.readout, model.config.num_hidden_layers)
+    out_dir = Path(args.out)
+    splits = tuple(torch.load(out_dir / f"{args.task}-{s}.pt") for s in ("train", "validation", "test"))
+    y = torch.tensor(splits[0]["label"])
+    return model, kind, layers, splits, (y.mean(), y.std())
+
+
 def pearson(a: torch.Tensor, b: torch.Tensor) -> float:
     a, b = a - a.mean(), b - b.mean()
     return float((a * b).sum() / (a.norm() * b.norm()).clamp(min=1e-12))
@@ -149,19 +163,10 @@ def pearson(a: torch.Tensor, b: torch.Tensor) -> float:
 def cmd_train(args: argparse.Namespace) -> None:
     torch.manual_seed(args.seed)
     from tagregistry.compose.splice import mean_embedding_init
-    from tagregistry.models.loading import load_base
 
-    base = load_base("smollm2-135m", dtype=torch.float32, device="cpu")
-    model = base.model
-    model.requires_grad_(False)
-    n_layers = model.config.num_hidden_layers
-    kind, layers = parse_readout(args.readout, n_layers)
+    model, kind, layers, (train, val, test), (mean, std) = load_study(args)
     out_dir = Path(args.out)
-    train = torch.load(out_dir / f"{args.task}-train.pt")
-    val = torch.load(out_dir / f"{args.task}-validation.pt")
-    test = torch.load(out_dir / f"{args.task}-test.pt")
     y = torch.tensor(train["label"])
-    mean, std = y.mean(), y.std()
     tag = torch.nn.Parameter(mean_embedding_init(model, args.p, seed=args.seed))
     width = model.config.hidden_size * (1 if kind == "last" else len(layers))
     head = torch.nn.Linear(width, 1)
@@ -372,16 +377,8 @@ def cmd_initprobe(args: argparse.Namespace) -> None:
 def cmd_refit(args: argparse.Namespace) -> None:
     """Ridge-refit the head on ``--train-n`` training prefixes for a saved (or the initial) tag."""
     from tagregistry.compose.splice import mean_embedding_init
-    from tagregistry.models.loading import load_base
-
-    model = load_base("smollm2-135m", dtype=torch.float32, device="cpu").model
-    kind, layers = parse_readout(args.readout, model.config.num_hidden_layers)
+    model, kind, layers, (train, val, test), (mean, std) = load_study(args)
     out_dir = Path(args.out)
-    train = torch.load(out_dir / f"{args.task}-train.pt")
-    val = torch.load(out_dir / f"{args.task}-validation.pt")
-    test = torch.load(out_dir / f"{args.task}-test.pt")
-    y = torch.tensor(train["label"])
-    mean, std = y.mean(), y.std()
     tag = (torch.load(args.weights)["tag"] if args.weights
            else mean_embedding_init(model, args.p, seed=0))
     sub = {k: v[: args.train_n] if isinstance(v, list) else v for k, v in train.items()}

@@ -153,14 +153,14 @@ def _readout_section(directory: Path) -> list[str]:
     if not path.is_file():
         return []
     study = json.loads(path.read_text())
-    lines = ["## What the head reads (QED, qed-nci)", "", study["summary"], "",
+    lines = ["## What the head reads (QED, qed-nci)", "", _escape(study["summary"]), "",
              "| model | validation MSE | test MSE | Pearson r | reproduce |", "|---|---|---|---|---|"]
     for row in study["rows"]:
         test = _fmt(row["test_mse"]) if row.get("test_mse") is not None else "–"
         r = f"{row['test_r']:.3f}" if row.get("test_r") is not None else "–"
         lines.append(f"| {_escape(row['model'])} | {_fmt(row['val_mse'])} | {test} | {r} | "
                      f"`{row['command']}` |")
-    return lines + ["", study["notes"], ""]
+    return lines + ["", _escape(study["notes"]), ""]
 
 
 def render(directory: Path = RESULTS) -> str:

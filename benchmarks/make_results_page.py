@@ -50,6 +50,9 @@ tags see the same splits of the chem plugin's data sets (see `benchmarks/README.
   (`TAGREGISTRY_HOME=/tmp/chem-pack-home tagregistry install-pack chem-smollm2-135m`) and,
   for the SELFIES rows, `<SELFIES>` trained by
   `tagregistry train plugins/tagregistry-chem/tagregistry_chem/recipes/selfies-stage1.yaml`.
+  `QED@1` is the pack's first `<QED>` (the paper's readout, 200 CPU steps); `QED@2` is the one
+  it ships now (`recipes/qed-stage2.yaml`: mean readout over layers 7, 15, 22, 30 and a
+  ridge-refitted head; see "What the head reads").
 
 Runs were on a 2-core CPU shared with other jobs, one thread (`OMP_NUM_THREADS=1`).
 """

@@ -48,8 +48,9 @@ def predict_without_domain_tag(model: Any, function: str, domain: str,
     import torch
 
     from tagregistry.compose.batching import collate
-    from tagregistry.compose.forward import readout, run_base
+    from tagregistry.compose.forward import run_base
     from tagregistry.compose.heads import head_values
+    from tagregistry.compose.mixed import head_features
     from tagregistry.compose.splice import splice_embeddings
     from tagregistry.specs import SLOT_PATTERN
 
@@ -74,8 +75,10 @@ def predict_without_domain_tag(model: Any, function: str, domain: str,
             batch = collate(prompts[begin:begin + batch_size], model.table.layout(), pad)
             batch = batch.to(model.base.device)
             embeds = splice_embeddings(model.model, batch.input_ids, batch.tag_rows, model.table)
-            hidden = run_base(model.model, embeds, batch.attention_mask, batch.position_ids).hidden
-            raw = binding.head(readout(hidden, batch.readout).float())
+            result = run_base(model.model, embeds, batch.attention_mask, batch.position_ids,
+                              all_layers=binding.readout.intermediate)
+            raw = binding.head(head_features(binding, result, batch.function_start,
+                                             batch.readout).float())
             out += head_values(binding.head_spec, raw, binding.head_config, "value", scalar=True)
     return out
 

@@ -89,7 +89,7 @@ def head_features(binding: FunctionBinding, out: ForwardOutput, start: torch.Ten
                   end: torch.Tensor) -> torch.Tensor:
     """What ``binding``'s head reads (its stored :class:`Readout`) for every row of ``out``;
     ``start``/``end`` are each row's function-tag positions."""
-    return binding.readout.features(binding.readout.select(out.hidden, out.states), start, end)
+    return binding.readout.read(out, start, end)
 
 
 def reads_all_layers(bindings: Sequence[FunctionBinding]) -> bool:

@@ -90,6 +90,10 @@ class Readout:
             raise ValueError("this readout reads intermediate layers: run the model with them")
         return [final if k == FINAL else all_states[k] for k in self.layers]
 
+    def read(self, output: Any, start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
+        """:meth:`features` of a forward output (``hidden`` and, when needed, ``states``)."""
+        return self.features(self.select(output.hidden, output.states), start, end)
+
     def features(self, states: Sequence[torch.Tensor], start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
         """``(B, width)`` features from per-layer states ``(B, L, H)``.
 

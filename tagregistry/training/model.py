@@ -164,8 +164,7 @@ class TagTrainer(nn.Module):
     def features(self, out: ForwardOutput, batch: TagBatch, offset: int) -> torch.Tensor:
         """The readout's float32 features (before any feature normalisation)."""
         p = batch.prompts
-        states = self.readout.select(out.hidden, out.states)
-        return self.readout.features(states, p.function_start - offset, p.readout - offset).float()
+        return self.readout.read(out, p.function_start - offset, p.readout - offset).float()
 
     def head_output(self, out: ForwardOutput, batch: TagBatch, offset: int) -> torch.Tensor:
         """The head on the readout features, in float32."""

@@ -22,7 +22,17 @@ from typing import Any
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_setup import FUNCTIONS, SMILES, bench_model, default_clock, interleaved, median, spread  # noqa: E402
+from bench_setup import (  # noqa: E402
+    FUNCTIONS,
+    SMILES,
+    add_run_arguments,
+    bench_model,
+    chosen_base,
+    default_clock,
+    interleaved,
+    median,
+    spread,
+)
 
 GOAL = 0.9
 
@@ -65,19 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--tiny", action="store_true", help="2-layer random Llama (quick check)")
-    parser.add_argument("--device", default=None)
-    parser.add_argument("--clock", choices=("wall", "cpu"), default=None,
-                        help="default: process CPU time for 1-thread CPU runs, else wall time")
-    parser.add_argument("--json", help="also write the results here")
+    add_run_arguments(parser, repeats=5)
     args = parser.parse_args(argv)
-    base = None
-    if args.tiny:
-        from tagregistry.testing import tiny_base
-
-        base = tiny_base("llama", hidden_size=64)
-    with bench_model(base, device=args.device) as (model, loaded):
+    with bench_model(chosen_base(args), device=args.device) as (model, loaded):
         result = measure_mixed(model, records=args.records, batch_size=args.batch_size,
                                repeats=args.repeats, clock=args.clock)
         device = str(loaded.device)

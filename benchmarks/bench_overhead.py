@@ -21,7 +21,16 @@ from typing import Any
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_setup import FUNCTIONS, bench_model, default_clock, interleaved, median, spread  # noqa: E402
+from bench_setup import (  # noqa: E402
+    FUNCTIONS,
+    add_run_arguments,
+    bench_model,
+    chosen_base,
+    default_clock,
+    interleaved,
+    median,
+    spread,
+)
 
 # predict_many with one function runs the very same single pass as predict: 2% allows for noise
 GOALS = {"predict_vs_bare_forward": 1.2, "predict_many1_vs_predict": 1.02,
@@ -60,19 +69,9 @@ def measure_overhead(model: Any, *, repeats: int = 20, clock: str | None = None)
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=20)
-    parser.add_argument("--tiny", action="store_true", help="2-layer random Llama (quick check)")
-    parser.add_argument("--device", default=None)
-    parser.add_argument("--clock", choices=("wall", "cpu"), default=None,
-                        help="default: process CPU time for 1-thread CPU runs, else wall time")
-    parser.add_argument("--json", help="also write the results here")
+    add_run_arguments(parser, repeats=20)
     args = parser.parse_args(argv)
-    base = None
-    if args.tiny:
-        from tagregistry.testing import tiny_base
-
-        base = tiny_base("llama", hidden_size=64)
-    with bench_model(base, device=args.device) as (model, loaded):
+    with bench_model(chosen_base(args), device=args.device) as (model, loaded):
         result = measure_overhead(model, repeats=args.repeats, clock=args.clock)
         device = str(loaded.device)
         name = torch.cuda.get_device_name() if device.startswith("cuda") else "CPU"

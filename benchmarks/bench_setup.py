@@ -46,6 +46,25 @@ def _functions() -> list[FunctionSpec]:
 PLUGIN = SimpleNamespace(tagregistry_domains=_domains, tagregistry_functions=_functions)
 
 
+def add_run_arguments(parser: Any, repeats: int) -> None:
+    """The options every inference benchmark takes: repeats, tiny base, device, clock, JSON."""
+    parser.add_argument("--repeats", type=int, default=repeats)
+    parser.add_argument("--tiny", action="store_true", help="2-layer random Llama (quick check)")
+    parser.add_argument("--device", default=None)
+    parser.add_argument("--clock", choices=("wall", "cpu"), default=None,
+                        help="default: process CPU time for 1-thread CPU runs, else wall time")
+    parser.add_argument("--json", help="also write the results here")
+
+
+def chosen_base(args: Any) -> Any:
+    """A tiny random Llama with ``--tiny``, else ``None`` (the default base)."""
+    if not args.tiny:
+        return None
+    from tagregistry.testing import tiny_base
+
+    return tiny_base("llama", hidden_size=64)
+
+
 def bench_catalog() -> Catalog:
     """The process catalog plus the benchmark plugin."""
     return Catalog(extra=[("bench", PLUGIN)])

@@ -126,13 +126,21 @@ def predict_prompts(
 ) -> list[Any]:
     """Head values for ``prompts`` (row ``i`` read by ``bindings[i]``), in input order.
 
-    Prompts are sorted by length (longest first) into left-padded batches of ``batch_size``.
+    Prompts that share a leading segment (:func:`~tagregistry.compose.shared_prefix.
+    shared_segment_groups`: a first slot value paired with several others) run it once;
+    the others are sorted by length (longest first) into left-padded batches of ``batch_size``.
     """
+    from tagregistry.compose.shared_prefix import shared_prefix_heads, shared_segment_groups
+
     if batch_size < 1:
         raise InputError(f"batch_size must be at least 1, got {batch_size}")
-    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]), reverse=True)
+    groups = [sorted(g, key=lambda i: len(prompts[i])) for g in shared_segment_groups(prompts)]
+    grouped = {i for g in groups for i in g}
+    order = sorted((i for i in range(len(prompts)) if i not in grouped),
+                   key=lambda i: len(prompts[i]), reverse=True)
     chunks = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
-    show = progress if progress is not None else len(chunks) > AUTO_PROGRESS_BATCHES
+    batches = len(chunks) + sum(-(-len(g) // batch_size) for g in groups)
+    show = progress if progress is not None else batches > AUTO_PROGRESS_BATCHES
     bar: Any = contextlib.nullcontext()
     if show:
         from tqdm.auto import tqdm
@@ -143,6 +151,13 @@ def predict_prompts(
     layout = model.table.layout()
     device = model.base.device
     with torch.inference_mode(), bar:
+        for group in groups:  # e.g. one protein with many ligands: its prefix runs once
+            values = shared_prefix_heads(model, [bindings[i] for i in group],
+                                         [prompts[i] for i in group], output, batch_size)
+            for i, value in zip(group, values, strict=True):
+                results[i] = value
+            if show:
+                bar.update(len(group))
         for chunk in chunks:
             batch = collate([prompts[i] for i in chunk], layout, model.pad_id).to(device)
             embeds = splice_embeddings(model.model, batch.input_ids, batch.tag_rows, model.table)

@@ -1,13 +1,14 @@
 """Several functions on one input: the shared prompt prefix runs once, into a KV cache.
 
 Under causal attention the prompt before the first differing position does not depend on
-what follows, so it is computed once; every function's remaining tokens then run as one
-right-padded batch on copies of that cache.
+what follows, so it is computed once; the remaining tokens then run as right-padded batches
+on copies of that cache. Used for several functions on one input (``predict_many``) and for
+many records that share a first slot value (one protein with many ligands, ``predict_batch``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -38,43 +39,118 @@ def function_starts(prompts: Sequence[EncodedPrompt]) -> list[int]:
 
 
 def shared_prefix_heads(model: TaggedModel, bindings: Sequence[FunctionBinding],
-                        prompts: Sequence[EncodedPrompt], output: str) -> list[Any]:
-    """``bindings[k]``'s head value on ``prompts[k]``, running the common prefix once."""
+                        prompts: Sequence[EncodedPrompt], output: str,
+                        batch_size: int | None = None) -> list[Any]:
+    """``bindings[k]``'s head value on ``prompts[k]``, running the common prefix once.
+
+    The remaining tokens run in right-padded batches of ``batch_size`` (default: all at once),
+    each on a copy of the prefix's cache.
+    """
     layout = model.table.layout()
     shared = shared_length(prompts)
     device = model.base.device
     rows = [torch.tensor(tag_rows(p, layout), dtype=torch.long) for p in prompts]
     ids = [torch.tensor(p.input_ids, dtype=torch.long) for p in prompts]
-    count = len(prompts)
+    size = batch_size or len(prompts)
+    values: list[Any] = []
     with torch.inference_mode():
-        cache = None
+        prefix_kv = None
         if shared:
             prefix = splice_embeddings(model.model, ids[0][None, :shared].to(device),
                                        rows[0][None, :shared].to(device), model.table)
             ones = torch.ones(1, shared, dtype=torch.long, device=device)
             positions = torch.arange(shared, device=device)[None]
-            cache = run_base(model.model, prefix, ones, positions, use_cache=True).cache
-            cache.batch_repeat_interleave(count)
-        width = max(len(p) for p in prompts) - shared
-        suffix_ids = torch.full((count, width), model.pad_id, dtype=torch.long)
-        suffix_rows = torch.full((count, width), -1, dtype=torch.long)
-        mask = torch.zeros(count, shared + width, dtype=torch.long)
-        mask[:, :shared] = 1
-        last = torch.empty(count, dtype=torch.long)
-        first = torch.tensor([start - shared for start in function_starts(prompts)], dtype=torch.long)
-        for k, prompt in enumerate(prompts):  # right-padded: pads follow the real tokens
-            n = len(prompt) - shared
-            suffix_ids[k, :n] = ids[k][shared:]
-            suffix_rows[k, :n] = rows[k][shared:]
-            mask[k, shared:shared + n] = 1
-            last[k] = n - 1
-        embeds = splice_embeddings(model.model, suffix_ids.to(device), suffix_rows.to(device),
-                                   model.table)
-        positions = (shared + torch.arange(width, device=device))[None].expand(count, -1)
-        out = run_base(model.model, embeds, mask.to(device), positions, cache=cache,
-                       use_cache=cache is not None, all_layers=reads_all_layers(bindings))
-        return [binding_values(b, head_features(b, out, first, last)[k:k + 1], output)[0]
-                for k, b in enumerate(bindings)]
+            prefix_kv = run_base(model.model, prefix, ones, positions, use_cache=True,
+                                 hidden=False).cache
+        for start in range(0, len(prompts), size):
+            chunk = range(start, min(start + size, len(prompts)))
+            cache = _cache_copy(prefix_kv, len(chunk)) if prefix_kv is not None else None
+            if cache is None and shared:  # a cache type that cannot be copied: run it again
+                prefix = splice_embeddings(model.model, ids[0][None, :shared].to(device),
+                                           rows[0][None, :shared].to(device), model.table)
+                ones = torch.ones(1, shared, dtype=torch.long, device=device)
+                cache = run_base(model.model, prefix, ones, torch.arange(shared, device=device)[None],
+                                 use_cache=True, hidden=False).cache
+                cache.batch_repeat_interleave(len(chunk))
+            values.extend(_suffix_heads(model, [bindings[k] for k in chunk], [prompts[k] for k in chunk],
+                                        [ids[k] for k in chunk], [rows[k] for k in chunk], shared,
+                                        cache, output))
+    return values
+
+
+def is_plain_cache(cache: Any) -> bool:
+    """Whether ``cache`` is a plain per-layer KV cache (no sliding windows, no offloading),
+    whose rows can be copied, cut and stacked into new caches."""
+    from transformers import DynamicCache
+
+    layers = getattr(cache, "layers", None)
+    if type(cache) is not DynamicCache or not layers:
+        return False
+    return all(type(layer).__name__ == "DynamicLayer" and not getattr(layer, "is_sliding", False)
+               for layer in layers)
+
+
+def _cache_copy(cache: Any, count: int) -> Any:
+    """``count`` rows of a one-row plain KV cache, as a new cache (``None``: not possible)."""
+    from transformers import DynamicCache
+
+    if not is_plain_cache(cache):
+        return None
+    return DynamicCache(ddp_cache_data=[(layer.keys.expand(count, -1, -1, -1).contiguous(),
+                                         layer.values.expand(count, -1, -1, -1).contiguous())
+                                        for layer in cache.layers])
+
+
+def _suffix_heads(model: TaggedModel, bindings: Sequence[FunctionBinding],
+                  prompts: Sequence[EncodedPrompt], ids: Sequence[torch.Tensor],
+                  rows: Sequence[torch.Tensor], shared: int, cache: Any, output: str) -> list[Any]:
+    """Head values of the prompts' tokens after ``shared``, right-padded on ``cache``."""
+    device = model.base.device
+    count = len(prompts)
+    width = max(len(p) for p in prompts) - shared
+    suffix_ids = torch.full((count, width), model.pad_id, dtype=torch.long)
+    suffix_rows = torch.full((count, width), -1, dtype=torch.long)
+    mask = torch.zeros(count, shared + width, dtype=torch.long)
+    mask[:, :shared] = 1
+    last = torch.empty(count, dtype=torch.long)
+    first = torch.tensor([start - shared for start in function_starts(prompts)], dtype=torch.long)
+    for k, prompt in enumerate(prompts):  # right-padded: pads follow the real tokens
+        n = len(prompt) - shared
+        suffix_ids[k, :n] = ids[k][shared:]
+        suffix_rows[k, :n] = rows[k][shared:]
+        mask[k, shared:shared + n] = 1
+        last[k] = n - 1
+    embeds = splice_embeddings(model.model, suffix_ids.to(device), suffix_rows.to(device),
+                               model.table)
+    positions = (shared + torch.arange(width, device=device))[None].expand(count, -1)
+    out = run_base(model.model, embeds, mask.to(device), positions, cache=cache,
+                   use_cache=cache is not None, all_layers=reads_all_layers(bindings))
+    return [binding_values(b, head_features(b, out, first, last)[k:k + 1], output)[0]
+            for k, b in enumerate(bindings)]
+
+
+def shared_segment_length(prompt: EncodedPrompt) -> int:
+    """Positions before the second slot value (0 when the prompt has fewer than two values):
+    what prompts pairing one first value (a protein) with many others have in common."""
+    starts = sorted(v.start for v in prompt.values)
+    return starts[1] if len(starts) > 1 else 0
+
+
+def segment_key(prompt: EncodedPrompt, length: int) -> Hashable:
+    """What the first ``length`` positions of ``prompt`` consist of (tokens and tag places)."""
+    tags = tuple((t.name, t.start, t.length) for t in prompt.tags if t.start < length)
+    return tuple(prompt.input_ids[:length]), tags
+
+
+def shared_segment_groups(prompts: Sequence[EncodedPrompt], min_share: int = 2) -> list[list[int]]:
+    """Indices of prompts grouped by their leading segment; groups smaller than ``min_share``
+    are left out."""
+    groups: dict[Hashable, list[int]] = {}
+    for index, prompt in enumerate(prompts):
+        length = shared_segment_length(prompt)
+        if length > 0:
+            groups.setdefault(segment_key(prompt, length), []).append(index)
+    return [members for members in groups.values() if len(members) >= min_share]
 
 
 def tag_rows(prompt: EncodedPrompt, layout: Mapping[str, tuple[int, int]]) -> list[int]:

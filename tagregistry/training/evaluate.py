@@ -36,11 +36,17 @@ def evaluate_head(
     metric: str, scaling: dict[str, Any] | None, batch_size: int, pad_id: int, device: Any,
 ) -> dict[str, float]:
     """The recipe's metric (and MSE/MAE or accuracy) on ``examples`` against ``truth``."""
-    import torch
-
     if not examples:
         return {}
     outputs = predict(trainer, examples, batch_size=batch_size, pad_id=pad_id, device=device)
+    return score_outputs(outputs, truth, task=task, metric=metric, scaling=scaling)
+
+
+def score_outputs(outputs: Sequence[Any], truth: Sequence[Any], *, task: str, metric: str,
+                  scaling: dict[str, Any] | None) -> dict[str, float]:
+    """:func:`evaluate_head`'s metrics for raw head ``outputs`` (one per example)."""
+    import torch
+
     if task == "classification":
         pred = [float(int(o.argmax())) for o in outputs]
         true = [float(t) for t in truth]

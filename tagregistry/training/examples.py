@@ -16,7 +16,7 @@ from typing import Any
 from tagregistry.compose.batching import collate as collate_prompts
 from tagregistry.compose.prompt import EncodedPrompt, PromptEncoder, ValueSpan
 from tagregistry.errors import InputError
-from tagregistry.training.model import IGNORE, TagBatch
+from tagregistry.training.model import IGNORE, SharedSegments, TagBatch
 
 Record = dict[str, Any]
 
@@ -29,6 +29,9 @@ class Example:
     target: Any = None
     target_ids: list[int] = field(default_factory=list)
     lm_spans: list[tuple[int, int]] = field(default_factory=list)
+    #: leading positions shared with other examples (:mod:`tagregistry.training.prefix_cache`)
+    prefix_length: int = 0
+    prefix_key: Any = field(default=None, repr=False, compare=False)
 
     @property
     def length(self) -> int:
@@ -171,7 +174,15 @@ def collate(examples: Sequence[Example], layout: dict[str, tuple[int, int]], pad
         dtype = torch.long if isinstance(examples[0].target, int) else torch.float32
         targets = torch.tensor([e.target for e in examples], dtype=dtype)
     lm_labels = torch.tensor(labels, dtype=torch.long) if any_lm else None
-    return TagBatch(prompts=batch, targets=targets, lm_labels=lm_labels, lm_weight=lm_weight)
+    segments = None
+    if any(e.prefix_length for e in examples):
+        segments = SharedSegments(
+            keys=tuple(e.prefix_key if e.prefix_length else None for e in examples),
+            lengths=tuple(e.prefix_length for e in examples),
+            starts=tuple(width - len(p) + e.prefix_length for e, p in zip(examples, prompts, strict=True)),
+        )
+    return TagBatch(prompts=batch, targets=targets, lm_labels=lm_labels, lm_weight=lm_weight,
+                    segments=segments)
 
 
 def _with_target(example: Example) -> EncodedPrompt:

@@ -15,31 +15,41 @@ from typing import Any
 import torch
 from torch import nn
 
+from tagregistry.training.batching import eval_batches
 from tagregistry.training.examples import Example, collate
 from tagregistry.training.model import TagTrainer
 
 #: ridge strengths tried by :func:`refit_ridge_head`, relative to the mean feature variance
-RIDGE_GRID = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+#: (the strong end lets a refit on uninformative features shrink towards the training mean)
+RIDGE_GRID = (1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
+#: L2 strengths tried by :func:`refit_logistic_head` (per example, on standardised features)
+LOGISTIC_GRID = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
 
 
 @torch.no_grad()
 def collect_features(trainer: TagTrainer, examples: Sequence[Example], *, pad_id: int, device: Any,
                      batch_size: int = 16, normalise: bool = False) -> torch.Tensor:
-    """The readout features of ``examples`` as ``(n, width)`` float64 on the CPU.
+    """The readout features of ``examples`` as ``(n, width)`` float64 on the CPU, in input
+    order (batches are formed by length, so long examples do not pad short ones).
 
     With ``normalise`` the trainer's feature standardisation (if any) is applied.
     """
     layout = trainer.table.layout()
+    order = eval_batches([e.length for e in examples], batch_size)  # similar lengths together
     rows = []
-    for start in range(0, len(examples), batch_size):
-        batch = collate(examples[start:start + batch_size], layout, pad_id).to(device)
+    for indices in order:
+        batch = collate([examples[i] for i in indices], layout, pad_id).to(device)
         out, offset = trainer.run(batch, fast=True)
         feats = trainer.features(out, batch, offset)
         if normalise and trainer.feature_norm is not None:
             mean, std = trainer.feature_norm
             feats = (feats - mean.to(feats.device)) / std.to(feats.device)
         rows.append(feats.cpu())
-    return torch.cat(rows).double()
+    stacked = torch.cat(rows).double()
+    where = torch.tensor([i for indices in order for i in indices], dtype=torch.long)
+    result = torch.empty_like(stacked)
+    result[where] = stacked  # back to the input order
+    return result
 
 
 @torch.no_grad()
@@ -102,3 +112,49 @@ def refit_ridge_head(head: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
     linear.weight.copy_(weight.T.to(linear.weight.dtype))
     linear.bias.copy_((y_mu - mu @ weight).to(linear.bias.dtype))
     return {"ridge_alpha": alpha, "ridge_validation_mse": mse}
+
+
+def refit_logistic_head(head: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
+                        validation: tuple[torch.Tensor, torch.Tensor]) -> dict[str, float]:
+    """Replace ``head.linear`` by L2-regularised multinomial logistic regression.
+
+    ``train`` and ``validation`` are ``(features (n, width), class indices (n,))``. The
+    strength is chosen on validation log-loss from :data:`LOGISTIC_GRID`. Returns
+    ``{"logistic_l2", "logistic_validation_loss", "logistic_validation_accuracy"}``.
+    """
+    import torch.nn.functional as F
+
+    linear = getattr(head, "linear", None)
+    if not isinstance(linear, nn.Linear):
+        raise TypeError(f"{type(head).__name__} has no 'linear' layer to refit; "
+                        "set hyper.head_refit: none for this head type")
+    x, y = train[0].double(), train[1].long()
+    xv, yv = validation[0].double(), validation[1].long()
+    classes = linear.out_features
+    best: tuple[float, float, float, torch.Tensor, torch.Tensor] | None = None
+    for strength in LOGISTIC_GRID:
+        weight = torch.zeros(x.shape[1], classes, dtype=x.dtype, requires_grad=True)
+        bias = torch.zeros(classes, dtype=x.dtype, requires_grad=True)
+        optimizer = torch.optim.LBFGS([weight, bias], max_iter=300, line_search_fn="strong_wolfe")
+
+        def closure(weight: torch.Tensor = weight, bias: torch.Tensor = bias,
+                    optimizer: torch.optim.LBFGS = optimizer, strength: float = strength) -> torch.Tensor:
+            optimizer.zero_grad()
+            loss = F.cross_entropy(x @ weight + bias, y) + strength * (weight ** 2).sum()
+            loss.backward()
+            return loss
+
+        optimizer.step(closure)
+        with torch.no_grad():
+            logits = xv @ weight + bias
+            loss = float(F.cross_entropy(logits, yv))
+            accuracy = float((logits.argmax(1) == yv).double().mean())
+        if best is None or loss < best[0]:
+            best = (loss, accuracy, strength, weight.detach(), bias.detach())
+    assert best is not None
+    loss, accuracy, strength, weight, bias = best
+    with torch.no_grad():
+        linear.weight.copy_(weight.T.to(linear.weight.dtype))
+        linear.bias.copy_(bias.to(linear.bias.dtype))
+    return {"logistic_l2": strength, "logistic_validation_loss": loss,
+            "logistic_validation_accuracy": accuracy}

@@ -20,10 +20,22 @@ from torch import nn
 from tagregistry.compose.batching import PromptBatch, to_device
 from tagregistry.compose.forward import ForwardOutput, run_base
 from tagregistry.compose.readout import Readout
+from tagregistry.compose.shared_prefix import is_plain_cache
 from tagregistry.compose.splice import TagTable, splice_embeddings
+from tagregistry.training.prefix_cache import SegmentCache, SegmentKV, cache_from_segments
 
 IGNORE = -100
 TASKS = ("regression", "classification", "lm")
+
+
+@dataclass(frozen=True)
+class SharedSegments:
+    """Per row of a batch: the key and length of its cached leading segment (``None``/0 for
+    rows without one) and the padded column where the rest of its prompt starts."""
+
+    keys: tuple[Any, ...]
+    lengths: tuple[int, ...]
+    starts: tuple[int, ...]
 
 
 @dataclass
@@ -37,6 +49,7 @@ class TagBatch:
         lm_weight: weight of the LM loss next to a head loss (enriched domain tags).
         host_split: :attr:`split`, computed once where the batch was built (no device sync).
         host_prefix_rows: :meth:`prefix_tag_rows`, likewise.
+        segments: leading segments shared with other examples (cached across steps).
     """
 
     prompts: PromptBatch
@@ -45,6 +58,7 @@ class TagBatch:
     lm_weight: float = 1.0
     host_split: int | None = field(default=None, repr=False)
     host_prefix_rows: tuple[int, ...] | None = field(default=None, repr=False)
+    segments: SharedSegments | None = field(default=None, repr=False)
 
     def to(self, device: Any) -> TagBatch:
         """A copy on ``device``; the split facts travel as Python values (read here, once)."""
@@ -53,7 +67,7 @@ class TagBatch:
             targets=None if self.targets is None else to_device(self.targets, device),
             lm_labels=None if self.lm_labels is None else to_device(self.lm_labels, device),
             lm_weight=self.lm_weight, host_split=self.split,
-            host_prefix_rows=self.prefix_tag_rows(),
+            host_prefix_rows=self.prefix_tag_rows(), segments=self.segments,
         )
 
     def __len__(self) -> int:
@@ -104,6 +118,8 @@ class TagTrainer(nn.Module):
         #: ``(mean, std)`` of the readout features, applied before the head when set
         #: (:func:`tagregistry.training.features.fit_feature_norm`; folded into the head later).
         self.feature_norm: tuple[torch.Tensor, torch.Tensor] | None = None
+        #: cached shared leading segments (:mod:`tagregistry.training.prefix_cache`), if enabled
+        self.segment_cache: SegmentCache | None = None
 
     def train(self, mode: bool = True) -> TagTrainer:
         """Only the head follows ``mode``; the frozen base stays in eval mode."""
@@ -148,6 +164,10 @@ class TagTrainer(nn.Module):
         split = batch.split
         length = p.input_ids.shape[1]
         if fast and 0 < split < length and not self.prefix_trainable(batch):
+            if self.segment_cache is not None and batch.segments is not None:
+                found = self._run_on_segments(batch, layers)
+                if found is not None:
+                    return found
             with torch.no_grad():
                 prefix = splice_embeddings(self.base, p.input_ids[:, :split],
                                            p.tag_rows[:, :split], self.table)
@@ -160,6 +180,58 @@ class TagTrainer(nn.Module):
             return out, split
         embeds = splice_embeddings(self.base, p.input_ids, p.tag_rows, self.table)
         return run_base(self.base, embeds, p.attention_mask, p.position_ids, all_layers=layers), 0
+
+    def _segment_kv(self, batch: TagBatch, row: int) -> SegmentKV | None:
+        """Row ``row``'s leading segment as per-layer KV (``None`` if the model's cache
+        cannot be rebuilt by rows: then the trainer stops caching segments)."""
+        p, segments = batch.prompts, batch.segments
+        assert segments is not None
+        length = segments.lengths[row]
+        first = segments.starts[row] - length
+        ids = p.input_ids[row:row + 1, first:segments.starts[row]]
+        rows = p.tag_rows[row:row + 1, first:segments.starts[row]]
+        with torch.no_grad():
+            embeds = splice_embeddings(self.base, ids, rows, self.table)
+            ones = torch.ones_like(ids)
+            positions = torch.arange(length, device=ids.device)[None]
+            cache = run_base(self.base, embeds, ones, positions, use_cache=True, hidden=False).cache
+        if not is_plain_cache(cache):
+            self.segment_cache = None
+            return None
+        return [(layer.keys[0].detach(), layer.values[0].detach()) for layer in cache.layers]
+
+    def _run_on_segments(self, batch: TagBatch, layers: bool) -> tuple[ForwardOutput, int] | None:
+        """The fast path starting from cached leading segments (``None``: not possible)."""
+        p, segments, store = batch.prompts, batch.segments, self.segment_cache
+        assert segments is not None and store is not None
+        found: list[SegmentKV | None] = []
+        for row, key in enumerate(segments.keys):
+            if key is None:
+                found.append(None)
+                continue
+            segment = store.get(key, lambda row=row: self._segment_kv(batch, row) or [])
+            if not segment:
+                return None
+            found.append(segment)
+        lengths = [n if s is not None else 0 for n, s in zip(segments.lengths, found, strict=True)]
+        n_layers = len(next(s for s in found if s is not None))
+        like = self.base.get_input_embeddings().weight
+        cache, cache_mask = cache_from_segments(found, lengths, n_layers, like)
+        split, start = batch.split, min(segments.starts)
+        columns = torch.arange(start, p.input_ids.shape[1], device=p.input_ids.device)
+        first = torch.tensor(segments.starts, device=p.input_ids.device)[:, None]
+        rest_mask = p.attention_mask[:, start:] * (columns[None] >= first)
+        if split > start:
+            with torch.no_grad():
+                middle = splice_embeddings(self.base, p.input_ids[:, start:split],
+                                           p.tag_rows[:, start:split], self.table)
+                cache = run_base(self.base, middle, torch.cat([cache_mask, rest_mask[:, :split - start]], 1),
+                                 p.position_ids[:, start:split], cache=cache, use_cache=True,
+                                 hidden=False).cache
+        suffix = splice_embeddings(self.base, p.input_ids[:, split:], p.tag_rows[:, split:], self.table)
+        out = run_base(self.base, suffix, torch.cat([cache_mask, rest_mask], 1),
+                       p.position_ids[:, split:], cache=cache, use_cache=True, all_layers=layers)
+        return out, split
 
     def features(self, out: ForwardOutput, batch: TagBatch, offset: int) -> torch.Tensor:
         """The readout's float32 features (before any feature normalisation)."""

@@ -81,6 +81,10 @@ class HyperParameters(_Model):
     max_length: int = Field(512, ge=8, description="truncate domain strings beyond this")
     bucket_size: int = Field(64, ge=1, description="batches drawn from pools of similar length")
     fast_path: bool = Field(True, description="no-grad prefix + KV cache when domain tags are frozen")
+    segment_cache_mb: int = Field(
+        4096, ge=0, description="memory (MiB) for the KV caches of leading segments that several "
+        "examples share (one protein, many ligands), kept across steps; 0 turns it off"
+    )
     readout: Literal["last", "mean"] = Field(
         "last", description="head input: the function tag's last position or the mean of its p"
     )
@@ -92,9 +96,10 @@ class HyperParameters(_Model):
         None, description="standardise head inputs during training (default: on when the "
         "readout reads intermediate layers); folded into the stored head"
     )
-    head_refit: Literal["none", "ridge"] = Field(
-        "none", description="after training, replace a linear regression head by the ridge fit "
-        "on the trained tags' features (strength chosen on validation)"
+    head_refit: Literal["none", "ridge", "logistic"] = Field(
+        "none", description="after training, replace the linear head by the closed-form fit on "
+        "the trained tags' features: ridge (regression) or L2 logistic regression "
+        "(classification), strength chosen on validation"
     )
     refit_examples: int = Field(4096, ge=2, description="training examples the refit reads")
     enrich: bool = Field(False, description="stage 2: keep training domain tags (stage-1 loss)")

@@ -166,6 +166,7 @@ def run_setup(recipe: Recipe, setup: Any, loaded: Any, accelerator: Any, *, outp
     pad_id = pad_token_id(loaded.tokenizer)
     device = accelerator.device
     batch_size = recipe.eval.batch_size
+    _cache_shared_segments(trainer, setup, recipe)
     if setup.head is not None and recipe.hyper.standardize:
         from tagregistry.training.features import fit_feature_norm
 
@@ -198,13 +199,16 @@ def run_setup(recipe: Recipe, setup: Any, loaded: Any, accelerator: Any, *, outp
     metrics: dict[str, float] = {}
     if loop.history:
         metrics["train_loss"] = float(loop.history[-1]["loss"])
-    if setup.head is not None and recipe.hyper.head_refit == "ridge":
-        metrics.update(_refit_head(trainer, setup, recipe, pad_id=pad_id, device=device))
+    scored: dict[str, dict[str, float]] = {}
+    if setup.head is not None and recipe.hyper.head_refit != "none":
+        found, scored = _refit_head(trainer, setup, recipe, pad_id=pad_id, device=device)
+        metrics.update(found)
     if accelerator.is_main_process:
         trainer.eval()
         for split in ("validation", "test"):
             if getattr(setup, split):
-                metrics.update({f"{split}_{k}": float(v) for k, v in evaluate(split).items()})
+                values = scored.get(split) or evaluate(split)
+                metrics.update({f"{split}_{k}": float(v) for k, v in values.items()})
     if trainer.feature_norm is not None:
         from tagregistry.training.features import fold_feature_norm
 
@@ -220,27 +224,54 @@ def run_setup(recipe: Recipe, setup: Any, loaded: Any, accelerator: Any, *, outp
     )
 
 
+def _cache_shared_segments(trainer: Any, setup: Any, recipe: Recipe) -> None:
+    """Keep the KV caches of leading segments that examples share (``hyper.segment_cache_mb``)."""
+    from tagregistry.training.prefix_cache import SegmentCache, mark_shared_segments
+
+    if recipe.stage == 1 or not recipe.hyper.fast_path or not recipe.hyper.segment_cache_mb:
+        return
+    marked = sum(mark_shared_segments(getattr(setup, split))
+                 for split in ("train", "validation", "test"))
+    if marked:
+        trainer.segment_cache = SegmentCache(recipe.hyper.segment_cache_mb * 2**20)
+
+
 def _check_refit(setup: Any, recipe: Recipe) -> None:
     """Refuse ``head_refit: ridge`` before training where it cannot run."""
     from tagregistry.training.stages import TrainingError
 
-    if recipe.hyper.head_refit != "ridge":
+    refit = recipe.hyper.head_refit
+    if refit == "none":
         return
-    if setup.task != "regression":
-        raise TrainingError("hyper.head_refit: ridge refits regression heads; this recipe trains a "
+    wanted = {"ridge": "regression", "logistic": "classification"}[refit]
+    if setup.task != wanted or setup.head is None:
+        other = {"regression": "ridge", "classification": "logistic"}.get(setup.task)
+        instead = f"head_refit: {other} or none" if other and setup.head is not None else "head_refit: none"
+        raise TrainingError(f"hyper.head_refit: {refit} refits {wanted} heads; this recipe trains a "
                             f"{setup.task} {'head' if setup.head is not None else 'objective'} "
-                            "(set head_refit: none)")
+                            f"(set {instead})")
     if not setup.validation:
-        raise TrainingError("hyper.head_refit: ridge picks its strength on the validation split, "
+        raise TrainingError(f"hyper.head_refit: {refit} picks its strength on the validation split, "
                             "which is empty; give the data a validation split")
 
 
-def _refit_head(trainer: Any, setup: Any, recipe: Recipe, *, pad_id: int, device: Any) -> dict[str, float]:
-    """``hyper.head_refit: ridge``: the closed-form ridge head on the trained tags' features."""
+def _refit_head(trainer: Any, setup: Any, recipe: Recipe, *, pad_id: int,
+                device: Any) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """``hyper.head_refit``: the ridge (regression) or logistic (classification) head fitted
+    on the trained tags' features.
+
+    Returns the refit's metrics and, when the whole validation split is evaluated, the
+    refitted head's validation metrics from the features already computed (no second pass).
+    """
     import torch
 
     from tagregistry.heads import scale_labels
-    from tagregistry.training.features import collect_features, refit_ridge_head
+    from tagregistry.training.evaluate import score_outputs
+    from tagregistry.training.features import (
+        collect_features,
+        refit_logistic_head,
+        refit_ridge_head,
+    )
     train = setup.train[: recipe.hyper.refit_examples]
     trainer.eval()
 
@@ -248,11 +279,25 @@ def _refit_head(trainer: Any, setup: Any, recipe: Recipe, *, pad_id: int, device
         return collect_features(trainer, examples, pad_id=pad_id, device=device,
                                 batch_size=recipe.eval.batch_size, normalise=True)
 
-    targets = torch.tensor([e.target for e in train], dtype=torch.float64)
-    truth = torch.tensor(setup.truth["validation"], dtype=torch.float64)
-    found = refit_ridge_head(trainer.head, (features(train), targets),
-                             (features(setup.validation), scale_labels(truth, setup.scaling)))
-    return {f"train_{k}": v for k, v in found.items()}
+    validation = features(setup.validation)
+    if recipe.hyper.head_refit == "logistic":
+        found = refit_logistic_head(
+            trainer.head, (features(train), torch.tensor([e.target for e in train])),
+            (validation, torch.tensor([int(t) for t in setup.truth["validation"]])))
+    else:
+        targets = torch.tensor([e.target for e in train], dtype=torch.float64)
+        truth = torch.tensor(setup.truth["validation"], dtype=torch.float64)
+        found = refit_ridge_head(trainer.head, (features(train), targets),
+                                 (validation, scale_labels(truth, setup.scaling)))
+    scored: dict[str, dict[str, float]] = {}
+    limit = recipe.eval.max_examples
+    if limit is None or limit >= len(setup.validation):
+        weight = trainer.head.linear.weight
+        with torch.no_grad():
+            outputs = trainer.head(validation.to(weight.device, weight.dtype)).float().cpu()
+        scored["validation"] = score_outputs(list(outputs), setup.truth["validation"], task=setup.task,
+                                             metric=setup.metric, scaling=setup.scaling)
+    return {f"train_{k}": v for k, v in found.items()}, scored
 
 
 def _register(registry: Any, recipe: Recipe, setup: Any, loaded: Any, result: TrainResult,

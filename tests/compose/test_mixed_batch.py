@@ -75,3 +75,26 @@ def test_predict_many_one_function_equals_predict(tagged):
     model = tagged("llama", "TestMol", "TestScore", "TestClass")
     many = model.predict_many(["TestScore"], output="logits", mol="CCO")
     assert many == {"TestScore": model.predict("TestScore", output="logits", mol="CCO")}
+
+
+@pytest.mark.parametrize("arch", ["llama", "gpt2"])
+def test_records_sharing_a_first_value_run_its_prefix_once(arch, tagged):
+    """One molecule with several sentences (as one protein with many ligands): the grouped
+    path, in chunks of ``batch_size``, gives what one record at a time gives."""
+    from tagregistry.compose.shared_prefix import shared_segment_groups
+
+    model = tagged(arch, "TestMol", "TestText", "TestPair", "TestScore")
+    texts = ["a", "the cat sat on the mat", "rings", "two words", "x y z"]
+    records = [{"function": "TestPair", "mol": mol, "text": text}
+               for mol in MOLS[:2] for text in texts]
+    records += [{"function": "TestPair", "mol": "CCCC", "text": "alone"},
+                {"function": "TestScore", "mol": MOLS[0]}]
+    prompts = [model.encode(r["function"], **{k: v for k, v in r.items() if k != "function"})
+               for r in records]
+    assert sorted(map(len, shared_segment_groups(prompts))) == [5, 5]
+    values = model.predict_batch(records, batch_size=2, output="logits")
+    for record, value in zip(records, values, strict=True):
+        slots = {k: v for k, v in record.items() if k != "function"}
+        single = model.predict(record["function"], output="logits", **slots)
+        torch.testing.assert_close(torch.tensor(value), torch.tensor(single), atol=1e-5, rtol=0)
+    assert len({str(v) for v in values[:5]}) == 5

@@ -130,11 +130,15 @@ def test_head_refit_after_training_is_what_composes(trained_domain, registry, ca
                             progress=False).records[0]
     assert record.metrics["train_ridge_alpha"] > 0
     rows = [json.loads(line) for line in mol_file.read_text().splitlines()]
-    test = random_split(rows, SplitConfig(), seed=0).test
-    preds = registry.compose("TestMol", "TestScore", base=base, catalog=catalog).predict_batch(
-        [{"mol": r["mol"]} for r in test])
-    mse = sum((p - r["label"]) ** 2 for p, r in zip(preds, test, strict=True)) / len(test)
-    assert mse == pytest.approx(record.metrics["test_mse"], rel=1e-4)
+    model = registry.compose("TestMol", "TestScore", base=base, catalog=catalog)
+    for split in ("test", "validation"):  # validation metrics come from the refit's features
+        rows_of = getattr(random_split(rows, SplitConfig(), seed=0), split)
+        preds = model.predict_batch([{"mol": r["mol"]} for r in rows_of])
+        mse = sum((p - r["label"]) ** 2 for p, r in zip(preds, rows_of, strict=True)) / len(rows_of)
+        assert mse == pytest.approx(record.metrics[f"{split}_mse"], rel=1e-4)
+    names = {split: {k.split("_", 1)[1] for k in record.metrics if k.startswith(f"{split}_")}
+             for split in ("validation", "test")}
+    assert names["validation"] == names["test"] and "mae" in names["test"]
 
 
 def test_head_refit_refuses_classification(trained_domain, registry, catalog, base, mol_file, hyper,
@@ -145,3 +149,53 @@ def test_head_refit_refuses_classification(trained_domain, registry, catalog, ba
     with pytest.raises(TagRegistryError, match="refits regression heads"):
         registry.train(recipe, catalog=catalog, base=base, output_dir=tmp_path / "c", progress=False)
     assert all(r.name != "TestClass" for r in registry.list())
+
+
+def test_ridge_refit_on_noise_shrinks_towards_the_mean():
+    """Features that carry nothing: validation picks a strength that predicts about the mean."""
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn(300, 40, generator=gen)
+    y = torch.randn(300, 1, generator=gen) + 2.0
+    head = RegressionHead(40, HeadSpec(type="regression"))
+    found = refit_ridge_head(head, (x[:100], y[:100]), (x[100:], y[100:]))
+    mean_mse = float(((y[100:] - y[:100].mean()) ** 2).mean())
+    assert found["ridge_validation_mse"] <= mean_mse * 1.02
+    with torch.no_grad():
+        assert float(head(x[100:]).std()) < 0.1 * float(y.std())
+
+
+def test_logistic_refit_separates_classes_and_picks_a_strength():
+    from tagregistry.heads import ClassificationHead
+    from tagregistry.training.features import LOGISTIC_GRID, refit_logistic_head
+
+    gen = torch.Generator().manual_seed(2)
+    x = torch.randn(400, 12, generator=gen)
+    y = (x @ torch.randn(12, 3, generator=gen)).argmax(1)  # three linearly separable classes
+    head = ClassificationHead(12, HeadSpec(type="classification", output_dim=3))
+    found = refit_logistic_head(head, (x[:300], y[:300]), (x[300:], y[300:]))
+    assert found["logistic_l2"] in LOGISTIC_GRID
+    assert found["logistic_validation_accuracy"] > 0.9
+    with torch.no_grad():
+        predicted = head(x[300:]).argmax(1)
+    assert float((predicted == y[300:]).float().mean()) == pytest.approx(
+        found["logistic_validation_accuracy"])
+
+
+def test_logistic_refit_after_training_is_what_composes(trained_domain, registry, catalog, base,
+                                                        mol_file, hyper, tmp_path):
+    recipe = {"stage": 2, "tag": "TestClass", "data": {"file": str(mol_file), "label_field": "cls"},
+              "hyper": hyper(readout="mean", readout_layers=[1, -1], head_refit="logistic")}
+    record = registry.train(recipe, catalog=catalog, base=base, output_dir=tmp_path / "c",
+                            progress=False).records[0]
+    assert record.metrics["train_logistic_l2"] > 0
+    rows = [json.loads(line) for line in mol_file.read_text().splitlines()]
+    model = registry.compose("TestMol", "TestClass", base=base, catalog=catalog)
+    for split in ("test", "validation"):
+        rows_of = getattr(random_split(rows, SplitConfig(), seed=0), split)
+        preds = model.predict_batch([{"mol": r["mol"]} for r in rows_of])
+        accuracy = sum(p == r["cls"] for p, r in zip(preds, rows_of, strict=True)) / len(rows_of)
+        assert accuracy == pytest.approx(record.metrics[f"{split}_accuracy"])
+    with pytest.raises(TagRegistryError, match="logistic refits classification heads.*"
+                       r"set head_refit: ridge or none"):
+        registry.train({**recipe, "tag": "TestScore", "data": {"file": str(mol_file)}},
+                       catalog=catalog, base=base, output_dir=tmp_path / "r", progress=False)

@@ -20,7 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-SHOWN_ROWS = 4
+SHOWN_ROWS = 10
+#: held-out records per function unless its dataset spec asks for more (``demo_records``)
+DEFAULT_RECORDS = 96
 
 
 def _say(message: str) -> None:
@@ -92,11 +94,13 @@ def shared_inputs(registry: Any, loaded: Any, results: Sequence[Any]) -> None:
              f"(one shared prefix pass): {shown}")
 
 
-def run_demo(records: int, functions: Sequence[str] | None, output_dir: Path | None,
+def run_demo(records: int | None, functions: Sequence[str] | None, output_dir: Path | None,
              plots: bool = True, db: str | None = None, base: str | None = None) -> int:
     """The whole demo on the registry ``db`` (default: the user's); returns the exit code.
 
-    ``base`` is the named base whose shipped packs are evaluated (default: the default base).
+    ``records`` held-out records are scored per function (default: the dataset spec's
+    ``demo_records``, else :data:`DEFAULT_RECORDS`). ``base`` is the named base whose shipped
+    packs are evaluated (default: the default base).
     """
     from tagregistry import evaluations
     from tagregistry.models.loading import DEFAULT_BASE, load_base
@@ -119,7 +123,9 @@ def run_demo(records: int, functions: Sequence[str] | None, output_dir: Path | N
     folder = (output_dir or _default_output()).resolve()
     results, written = [], {}
     for evaluation in found:
-        result = evaluations.run(registry, loaded, evaluation, records)
+        spec = registry.catalog.datasets[evaluation.dataset]
+        result = evaluations.run(registry, loaded, evaluation,
+                                 records or spec.demo_records or DEFAULT_RECORDS)
         plot = None
         if plots:
             from tagregistry.plots import scatter_png
@@ -141,8 +147,9 @@ def _default_output() -> Path:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The demo's options (shared by ``tagregistry demo`` and ``python -m tagregistry.demo``)."""
-    parser.add_argument("-n", "--records", "--molecules", dest="records", type=int, default=96,
-                        metavar="N", help="held-out records per function (default 96)")
+    parser.add_argument("-n", "--records", "--molecules", dest="records", type=int, default=None,
+                        metavar="N", help=f"held-out records per function (default {DEFAULT_RECORDS}, "
+                        "or what the function's dataset asks for)")
     parser.add_argument("--functions", nargs="+", metavar="NAME",
                         help="evaluate only these function tags (default: all shipped)")
     parser.add_argument("--output-dir", type=Path, metavar="DIR",

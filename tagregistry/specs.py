@@ -153,6 +153,9 @@ class DatasetSpec(_Spec):
     function: str | None = None
     license: str | None = None
     splits: list[str] = Field(default_factory=lambda: ["train", "validation", "test"])
+    demo_records: int | None = Field(
+        None, ge=1, description="held-out records `tagregistry demo` scores by default (default 96)"
+    )
 
     @field_validator("loader")
     @classmethod

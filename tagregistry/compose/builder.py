@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tagregistry.compose.heads import build_head
@@ -22,6 +23,7 @@ from tagregistry.errors import (
     IntegrityError,
     NotFoundError,
     PluginError,
+    TagRegistryError,
 )
 from tagregistry.models.loading import LoadedBase, load_base
 from tagregistry.names import parse_ref
@@ -71,7 +73,15 @@ def compose(
     catalog = catalog or registry.catalog
     loaded = load_base(base, dtype=dtype, device=device, revision=revision, catalog=catalog, **options)
     registry.register_base(loaded.record)
-    records = [resolve_bound(registry, ref, loaded.record) for ref in refs]
+    records = []
+    for ref in refs:
+        try:
+            records.append(resolve_bound(registry, ref, loaded.record))
+        except NotFoundError as exc:
+            hint = shipped_pack_hint(catalog, parse_ref(ref).name, loaded.name)
+            if not hint:
+                raise
+            raise NotFoundError(f"{exc}; {hint}") from None
     domains = {r.name: r for r in records if r.kind == "domain"}
     for record in domains.values():
         if record.name not in catalog.domains and record.source.get("pack", {}).get("requires"):
@@ -120,6 +130,25 @@ def _check_slots_exist(slot_domains: Mapping[str, str], bindings: Mapping[str, F
             f"functions ({functions}) have {', '.join(map(repr, slots)) or 'no slots'}; "
             "fix the slot name or compose the function that has it"
         )
+
+
+def shipped_pack_hint(catalog: Catalog, name: str, base_name: str | None) -> str:
+    """How to install ``name`` when an installed plugin ships it for ``base_name`` ('' if none)."""
+    from tagregistry.hub.manifest import MANIFEST_FILE, parse_manifest
+
+    for pack in sorted(catalog.packs.values(), key=lambda p: p.name):
+        if base_name is None or pack.base != base_name:
+            continue
+        try:
+            manifest = parse_manifest((Path(pack.path) / MANIFEST_FILE).read_bytes(), pack.path)
+        except (OSError, TagRegistryError):
+            continue  # a broken pack says so when it is installed
+        if any(tag.name == name for tag in manifest.tags):
+            owner = catalog.owner("packs", pack.name).distribution
+            return (f"the installed plugin {owner} ships it for this base in the tag pack "
+                    f"{pack.name!r}: Registry().install_pack({pack.name!r}) "
+                    f"(CLI: tagregistry install-pack {pack.name})")
+    return ""
 
 
 def resolve_bound(registry: Registry, ref: str, base: BaseModelRecord) -> TagRecord:

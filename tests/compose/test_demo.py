@@ -45,7 +45,7 @@ def tagregistry_functions():
 @hookimpl
 def tagregistry_datasets():
     return [DatasetSpec(name="word-lengths", loader="demo_words:load", domains=["Word"],
-                        function="Length")]
+                        function="Length", demo_records=3)]
 
 
 @hookimpl
@@ -120,9 +120,11 @@ def test_demo_evaluates_and_plots_a_plugins_pack(tmp_path, catalog, monkeypatch)
     assert float(shown.group(1)) == pytest.approx(expected["mse"], rel=1e-3)
     assert float(shown.group(2)) == pytest.approx(expected["baseline_mse"], rel=1e-3)
     registry.close()
-    again = run_cli("--db", db, "demo", "--base", "tiny-gpt2", "-n", "4", "--no-plots",
+    again = run_cli("--db", db, "demo", "--base", "tiny-gpt2", "--no-plots",
                     env=words_plugin, timeout=180)
     assert again.returncode == 0 and "plot:" not in again.stdout
+    # without -n, the dataset spec's demo_records (3) says how many records are scored
+    assert "<Word> + <Length> on 3 held-out records" in again.stdout
     assert len(Registry(db).list(all_versions=True)) == 2  # installing twice adds nothing
 
 
@@ -132,3 +134,19 @@ def test_demo_without_a_pack_for_the_base_says_what_to_do(tmp_path, catalog):
                      env=env, timeout=180)
     assert result.returncode == 1
     assert "no installed plugin ships a tag pack for tiny-gpt2" in result.stdout
+
+
+def test_compose_names_the_shipped_pack_that_holds_a_missing_tag(tmp_path, catalog, monkeypatch):
+    from tagregistry.errors import NotFoundError
+
+    plugin_env(tmp_path, catalog)
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    words = Catalog()
+    registry = Registry(f"sqlite:///{tmp_path}/fresh.db")
+    with pytest.raises(NotFoundError, match=r"no tag named 'Length'.*plugin tagregistry-words ships "
+                       r"it for this base in the tag pack 'words-tiny': Registry\(\)\.install_pack"):
+        registry.compose("Length", base="tiny-gpt2", catalog=words)
+    with pytest.raises(NotFoundError) as caught:  # a tag no pack holds: no install hint
+        registry.compose("Width", base="tiny-gpt2", catalog=words)
+    assert "install_pack" not in str(caught.value)
+    registry.close()

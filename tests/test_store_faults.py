@@ -14,6 +14,7 @@ from support.cli import TAGREGISTRY, run_cli
 
 from tagregistry.errors import StoreError
 from tagregistry.registry import Registry
+from tagregistry.store.engine import sqlite_path
 
 HIDDEN = 8
 
@@ -141,6 +142,7 @@ def test_immutable_database_is_not_reported_busy(tmp_path: Path, base_record) ->
     path = tmp_path / "registry.db"
     _filled(path, base_record)
     url = f"sqlite:///file:{path}?immutable=1&uri=true"
+    assert sqlite_path(url) == path  # the file behind the URI (no "file:" folder in the cwd)
     done = run_cli("--db", url, "delete", "QED@1")
     line = _one_error_line(done, "cannot be written", "--read-only")
     assert "busy" not in line and "try again" not in line

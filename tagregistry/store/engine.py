@@ -54,7 +54,14 @@ def sqlite_path(url: str) -> Path | None:
         raise bad_url(url, exc) from exc
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
-    return Path(parsed.database)
+    database = parsed.database
+    if str(parsed.query.get("uri", "")).lower() in ("true", "1") and database.startswith("file:"):
+        from urllib.parse import unquote, urlsplit
+
+        database = unquote(urlsplit(database).path)  # "file:/a/b.db?mode=ro" -> "/a/b.db"
+        if database in ("", ":memory:"):
+            return None
+    return Path(database)
 
 
 def bad_url(url: str, exc: BaseException) -> StoreError:

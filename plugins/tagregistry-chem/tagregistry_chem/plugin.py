@@ -150,6 +150,17 @@ def tagregistry_datasets() -> list[DatasetSpec]:
         )
         specs.append(
             DatasetSpec(
+                name=dataset.replace("-nci", "-nci-moses"),
+                loader=f"tagregistry_chem.combined:{loader}_nci_moses",
+                description=f"NCI molecules plus 1,000 MOSES training molecules (options: "
+                f"moses_train, moses_eval) labelled with {description}",
+                domains=["SMILES"],
+                function=name,
+                license=f"{_LICENSE} AND {_MOSES_LICENSE}",
+            )
+        )
+        specs.append(
+            DatasetSpec(
                 name=dataset.replace("-nci", "-moses"),
                 loader=f"tagregistry_chem.moses:{loader}_moses",
                 description=f"MOSES molecules labelled with {description} (cached on disk)",

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from tagregistry.errors import InputError
 from tagregistry_chem.selfies_codec import clean_selfies, selfies_to_mol, split_symbols
+from tagregistry_chem.tokenizer import ChemTokenizer
 from tagregistry_chem.validation import canonical_smiles
 
 
-class SelfiesTokenizer:
+class SelfiesTokenizer(ChemTokenizer):
     """Validates a SELFIES string (it must decode to a molecule RDKit accepts) and splits it
-    into its bracketed symbols.
-
-    Args:
-        canonical: rewrite the input as the SELFIES of RDKit's canonical SMILES, so that
-            equal molecules give equal prompts; with False it is validated but kept as written.
-        separator: what :meth:`render` puts between symbols (``""`` gives the string itself).
-    """
+    into its bracketed symbols. With ``canonical`` the input is rewritten as the SELFIES of
+    RDKit's canonical SMILES, so that equal molecules give equal prompts."""
 
     name = "selfies"
-
-    def __init__(self, canonical: bool = True, separator: str = "") -> None:
-        if not isinstance(separator, str):
-            raise InputError(f"separator must be a string such as ' ', got {separator!r}")
-        self.canonical = canonical
-        self.separator = separator
 
     def normalize(self, value: str) -> str:
         """The validated SELFIES: canonical, or the input as written when ``canonical=False``."""
@@ -34,13 +23,5 @@ class SelfiesTokenizer:
             return clean_selfies(value)
         return sf.encoder(canonical_smiles(mol), strict=False)
 
-    def units(self, value: str) -> list[str]:
-        """The bracketed symbols; joined they give :meth:`normalize`."""
-        return split_symbols(self.normalize(value))
-
-    def render(self, value: str) -> str:
-        """The text the base LLM's tokenizer sees: the symbols joined by ``separator``."""
-        return self.separator.join(self.units(value))
-
-    def __repr__(self) -> str:
-        return f"SelfiesTokenizer(canonical={self.canonical}, separator={self.separator!r})"
+    def split(self, text: str) -> list[str]:
+        return split_symbols(text)

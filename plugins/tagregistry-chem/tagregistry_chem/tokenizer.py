@@ -7,17 +7,18 @@ from tagregistry_chem.units import split_smiles
 from tagregistry_chem.validation import canonical_smiles, clean_input, parse_smiles
 
 
-class SmilesTokenizer:
-    """Validates a SMILES with RDKit, canonicalises it and splits it into units.
+class ChemTokenizer:
+    """What the chemistry tokenizers share: the ``canonical``/``separator`` options, units
+    from :meth:`normalize` by :meth:`split`, and the rendering.
 
     Args:
-        canonical: write RDKit's canonical SMILES (stereo and isotopes kept); with False the
-            input is validated but kept as written (surrounding whitespace dropped).
-        separator: what :meth:`render` puts between units; ``""`` gives the SMILES itself,
+        canonical: write the canonical form of the molecule; with False the input is
+            validated but kept as written (surrounding whitespace dropped).
+        separator: what :meth:`render` puts between units; ``""`` gives the string itself,
             ``" "`` one unit per word.
     """
 
-    name = "smiles"
+    name = ""
 
     def __init__(self, canonical: bool = True, separator: str = "") -> None:
         if not isinstance(separator, str):
@@ -25,18 +26,34 @@ class SmilesTokenizer:
         self.canonical = canonical
         self.separator = separator
 
-    def normalize(self, value: str) -> str:
-        """The validated SMILES: canonical, or the input as written when ``canonical=False``."""
-        mol = parse_smiles(value)
-        return canonical_smiles(mol) if self.canonical else clean_input(value)
+    def normalize(self, value: str) -> str:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def split(self, text: str) -> list[str]:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
 
     def units(self, value: str) -> list[str]:
-        """Atoms, bonds, branches and ring closures; joined they give :meth:`normalize`."""
-        return split_smiles(self.normalize(value))
+        """The units of :meth:`normalize`; joined they give it back."""
+        return self.split(self.normalize(value))
 
     def render(self, value: str) -> str:
         """The text the base LLM's tokenizer sees: the units joined by ``separator``."""
         return self.separator.join(self.units(value))
 
     def __repr__(self) -> str:
-        return f"SmilesTokenizer(canonical={self.canonical}, separator={self.separator!r})"
+        return f"{type(self).__name__}(canonical={self.canonical}, separator={self.separator!r})"
+
+
+class SmilesTokenizer(ChemTokenizer):
+    """Validates a SMILES with RDKit, canonicalises it (stereo and isotopes kept) and splits it
+    into atoms, bonds, branches and ring closures."""
+
+    name = "smiles"
+
+    def normalize(self, value: str) -> str:
+        """The validated SMILES: canonical, or the input as written when ``canonical=False``."""
+        mol = parse_smiles(value)
+        return canonical_smiles(mol) if self.canonical else clean_input(value)
+
+    def split(self, text: str) -> list[str]:
+        return split_smiles(text)

@@ -79,3 +79,31 @@ def test_missing_molsets_says_how_to_install(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(moses.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(DataUnavailableError, match="pip install --no-deps molsets"):
         moses.moses_data_dir()
+
+
+def test_nci_plus_moses_holds_both_and_the_harness_subsample() -> None:
+    from tagregistry_chem import combined, datasets
+
+    small = {"moses_train": 30, "moses_eval": 10}
+    train = combined.load_logp_nci_moses("train", **small)
+    nci = {r["smiles"] for r in datasets.load_logp("train")}
+    from_moses = [r for r in train if r["smiles"] not in nci]
+    assert len(train) == len(nci) + 30 and len(from_moses) == 30
+    # the MOSES part is the harness's subsample (same loader, limit and seed), labels included
+    assert sorted(r["smiles"] for r in from_moses) == sorted(moses.select("train", 30, 0))
+    assert {r["smiles"]: r["label"] for r in from_moses} == {
+        r["smiles"]: r["label"] for r in moses.load_logp_moses("train", limit=30)}
+    assert [r["smiles"] for r in train[:50]] != [r["smiles"] for r in
+                                                  datasets.load_logp("train")[:50]]  # mixed
+    test = combined.load_logp_nci_moses("test", **small)
+    assert not {r["smiles"] for r in test} & {r["smiles"] for r in train}
+    assert combined.load_logp_nci_moses("train", limit=5, **small) == train[:5]
+
+
+def test_nci_plus_moses_refuses_bad_options() -> None:
+    from tagregistry_chem import combined
+
+    with pytest.raises(InputError, match="moses_train must be a non-negative integer"):
+        combined.load_qed_nci_moses("train", moses_train=-1)
+    with pytest.raises(InputError, match="unknown split 'test_scaffolds'"):
+        combined.load_qed_nci_moses("test_scaffolds")

@@ -53,24 +53,20 @@ def shared_prefix_heads(model: TaggedModel, bindings: Sequence[FunctionBinding],
     ids = [torch.tensor(p.input_ids, dtype=torch.long) for p in prompts]
     size = batch_size or len(prompts)
     values: list[Any] = []
+    def run_prefix() -> Any:
+        prefix = splice_embeddings(model.model, ids[0][None, :shared].to(device),
+                                   rows[0][None, :shared].to(device), model.table)
+        ones = torch.ones(1, shared, dtype=torch.long, device=device)
+        positions = torch.arange(shared, device=device)[None]
+        return run_base(model.model, prefix, ones, positions, use_cache=True, hidden=False).cache
+
     with torch.inference_mode():
-        prefix_kv = None
-        if shared:
-            prefix = splice_embeddings(model.model, ids[0][None, :shared].to(device),
-                                       rows[0][None, :shared].to(device), model.table)
-            ones = torch.ones(1, shared, dtype=torch.long, device=device)
-            positions = torch.arange(shared, device=device)[None]
-            prefix_kv = run_base(model.model, prefix, ones, positions, use_cache=True,
-                                 hidden=False).cache
+        prefix_kv = run_prefix() if shared else None
         for start in range(0, len(prompts), size):
             chunk = range(start, min(start + size, len(prompts)))
             cache = _cache_copy(prefix_kv, len(chunk)) if prefix_kv is not None else None
             if cache is None and shared:  # a cache type that cannot be copied: run it again
-                prefix = splice_embeddings(model.model, ids[0][None, :shared].to(device),
-                                           rows[0][None, :shared].to(device), model.table)
-                ones = torch.ones(1, shared, dtype=torch.long, device=device)
-                cache = run_base(model.model, prefix, ones, torch.arange(shared, device=device)[None],
-                                 use_cache=True, hidden=False).cache
+                cache = run_prefix()
                 cache.batch_repeat_interleave(len(chunk))
             values.extend(_suffix_heads(model, [bindings[k] for k in chunk], [prompts[k] for k in chunk],
                                         [ids[k] for k in chunk], [rows[k] for k in chunk], shared,

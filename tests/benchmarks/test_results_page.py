@@ -31,7 +31,7 @@ def test_page_puts_our_rows_beside_the_papers(tmp_path: Path) -> None:
     text = page.render(tmp_path)
     assert "| LLaMA linear probe | 0.012 | 0.0092 (ridge probe) |" in text
     assert "| training mean | – | 0.0286 |" in text
-    assert "| Tag-LLM | 0.008 | 0.0230 |" in text
+    assert "| Tag-LLM | 0.008 | 0.0230 (SMILES@1 + QED@1) |" in text
     assert "| LLaMA LoRA | 0.020 | not measured |" in text
     assert "`python benchmarks/baselines.py --task qed-nci # training mean`" in text
     assert "## Not measured yet" in text and "`qed-moses`" in text

@@ -176,7 +176,7 @@ PROTEIN_TAGS = "protein_tags_cpu.json"
 PROTEIN_TASKS = {"binding-affinity": "BindingAffinity", "antimicrobial": "Antimicrobial",
                  "descriptor": "Descriptor"}
 PROTEIN_BASELINE_COMMAND = ("OMP_NUM_THREADS=1 python benchmarks/baselines_protein.py "
-                            "binding-affinity antimicrobial descriptor [--probe]")
+                            "binding-affinity antimicrobial descriptor [--probe --cache DIR]")
 
 
 def _metric_cells(row: dict[str, Any], names: list[str]) -> str:
@@ -201,7 +201,7 @@ def _protein_section(directory: Path) -> list[str]:
              "cold on both sides: no test protein and no test ligand occurs in training, so the "
              "per-protein and per-ligand means fall back to the training mean. Baselines: "
              f"`{PROTEIN_BASELINE_COMMAND}`; shipped tags: `{tags.get('command', '–')}` "
-             "(scored through `compose` + `predict_batch` after loading the written pack).", ""]
+             "(each Tag-LLM row says how it was scored).", ""]
     for task, function in PROTEIN_TASKS.items():
         document = baselines.get(task)
         if document is None:
@@ -218,10 +218,16 @@ def _protein_section(directory: Path) -> list[str]:
             lines.append(f"| {_escape(row['baseline'])} | {_metric_cells(row, names)} | {_escape(notes)} |")
         scored = (tags.get("test") or {}).get(function)
         trained = (tags.get("training") or {}).get(function)
-        if scored is not None:
-            budget = ""
+        how = "compose + predict_batch on the loaded pack"
+        if scored is None and trained is not None:  # the training run's own test pass
+            scored = {k.removeprefix("test_"): v for k, v in trained["metrics"].items()
+                      if k.startswith("test_")}
+            how = "the training run's test pass"
+        if scored:
+            budget = how
             if trained is not None:
-                budget = f"{trained['steps']} steps, {trained['seconds']:,.0f} s training on {tags.get('device')}"
+                budget += (f"; {trained['steps']} steps, {trained['seconds']:,.0f} s training on "
+                           f"{tags.get('device')}")
             lines.append(f"| **Tag-LLM** (shipped `<{function}>`) | {_metric_cells(scored, names)} | "
                          f"{budget} |")
         lines.append("")

@@ -57,6 +57,8 @@ def load_recipe_for(tag: str, smoke: bool, steps_scale: float) -> Any:
     hyper, data = recipe.hyper, recipe.data
     if smoke:
         hyper = hyper.model_copy(update={"n_vectors": 2, "max_steps": 2, "batch_size": 4})
+        if hyper.readout_layers is not None:  # the tiny base has two layers
+            hyper = hyper.model_copy(update={"readout_layers": [1, 2]})
         options = {**data.options, "max_residues": 60} if tag != "Antimicrobial" else data.options
         data = data.model_copy(update={"limit": 16, "options": options})
         return recipe.model_copy(update={"base": "protein-tiny", "hyper": hyper, "data": data,
@@ -80,11 +82,11 @@ def ensure_smiles(registry: Any, loaded: Any, smoke: bool) -> str:
     return registry.get("SMILES", base=loaded.record).ref
 
 
-def write_pack(registry: Any, loaded: Any, tags: list[str], out: Path) -> Path:
-    """Replace ``out/PACK_FOLDER`` with a pack of ``tags`` (written aside first)."""
+def write_pack(registry: Any, base: Any, tags: list[str], out: Path) -> Path:
+    """Replace ``out/PACK_FOLDER`` with a pack of ``tags`` on ``base`` (written aside first)."""
     target = out / PACK_FOLDER
     staging = Path(tempfile.mkdtemp(prefix=".pack-", dir=out)) / PACK_FOLDER
-    registry.save_pack(tags, staging, base=loaded.record)
+    registry.save_pack(tags, staging, base=base)
     if target.exists():
         shutil.rmtree(target)
     staging.rename(target)
@@ -111,9 +113,9 @@ def train_all(registry: Any, loaded: Any, args: argparse.Namespace) -> dict[str,
         _say(f"  {result.records[0].ref}: {result.steps} steps in {result.seconds:.0f} s, "
              + ", ".join(f"{k}={v:.4g}" for k, v in result.metrics.items() if k.startswith("test_")))
         done.append(tag)
-        _say(f"  pack rewritten: {write_pack(registry, loaded, done, args.out)}")
+        _say(f"  pack rewritten: {write_pack(registry, loaded.record, done, args.out)}")
     if not (args.out / PACK_FOLDER).is_dir():  # everything came from --resume-pack
-        write_pack(registry, loaded, done, args.out)
+        write_pack(registry, loaded.record, done, args.out)
     return timings
 
 
@@ -179,6 +181,37 @@ def adopt(pack: Path, target: Path = PLUGIN_PACK) -> int:
     return 0
 
 
+def combine(parts: list[Path], out: Path) -> int:
+    """One pack (and one ``protein_tags.json``) from runs made in parts, e.g. two processes
+    that each trained some tags on top of the same resumed pack."""
+    from tagregistry.registry import Registry
+
+    out.mkdir(parents=True, exist_ok=True)
+    results = [json.loads((p.parent / "protein_tags.json").read_text()) for p in parts]
+    frozen = {r["frozen_smiles_sha256"] for r in results}
+    if len(frozen) != 1:
+        raise SystemExit(f"refused: the parts were trained on different <SMILES> ({sorted(frozen)})")
+    with tempfile.TemporaryDirectory() as tmp:
+        registry = Registry(f"sqlite:///{tmp}/combine.db")
+        registry.install_pack(CHEM_PACK)
+        names: list[str] = []
+        for part in parts:  # the tags they share are identical files: imported once
+            names += [r.name for r in registry.load_pack(part) if r.name not in names]
+        base = registry.get(names[0]).base
+        target = write_pack(registry, base, names, out)
+        registry.close()
+    merged: dict[str, Any] = {**results[0], "training": {}, "test": {}, "showcase": [],
+                              "parts": [str(p) for p in parts]}
+    for result in results:
+        merged["training"].update(result.get("training", {}))
+        merged["test"].update(result.get("test", {}))
+        merged["showcase"] = result.get("showcase") or merged["showcase"]
+    merged["total_seconds"] = round(sum(r.get("total_seconds", 0) for r in results), 1)
+    (out / "protein_tags.json").write_text(json.dumps(merged, indent=2, default=str) + "\n")
+    _say(f"combined {', '.join(names)} into {target}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, help="folder for the pack and results")
@@ -192,9 +225,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="train only these tags (with --resume-pack, finish a run in parts)")
     parser.add_argument("--smoke", action="store_true", help="tiny base, a few steps, on the CPU")
     parser.add_argument("--progress", action="store_true", help="show training progress bars")
+    parser.add_argument("--combine", nargs="+", type=Path, metavar="PACK",
+                        help="pack folders of runs made in parts: write one pack of all their "
+                        "tags, and their merged results, into --out")
     args = parser.parse_args(argv)
     if args.adopt:
         return adopt(args.adopt, args.adopt_into)
+    if args.combine:
+        if args.out is None:
+            parser.error("--combine needs --out")
+        return combine(args.combine, args.out)
     if args.out is None:
         parser.error("--out is required (or --adopt PACK)")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -212,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
         resumed = registry.load_pack(args.resume_pack)
         _say("resumed: " + ", ".join(r.ref for r in resumed))
     timings = train_all(registry, loaded, args)
+    earlier = args.out / "protein_tags.json"
+    if args.resume_pack and earlier.is_file():  # a run in parts keeps the earlier parts' records
+        timings = {**json.loads(earlier.read_text()).get("training", {}), **timings}
     result = {"base": str(loaded.record), "device": str(loaded.device), "frozen_smiles": smiles_ref,
               "frozen_smiles_sha256": registry.get(smiles_ref, base=loaded.record).sha256,
               "training": timings, **verify_and_score(loaded, args, registry),

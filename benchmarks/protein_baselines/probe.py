@@ -16,7 +16,7 @@ from typing import Any
 
 from protein_baselines.tasks import Task
 
-ALPHAS = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0)
+ALPHAS = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0, 1e4, 1e5)
 POOLS = ("mean", "last")
 LAYERS = ("middle", "last", "both")
 
@@ -54,11 +54,17 @@ def features(task: Task, split: str, base: Any, catalog: Any, batch_size: int = 
         text, spans = untagged_prompt(task, record, catalog)
         enc = tokenizer(text, return_offsets_mapping=True)
         inside = [any(s <= a < e for s, e in spans) for a, _ in enc["offset_mapping"]]
-        encoded.append((enc["input_ids"], inside))
-    order = sorted(range(len(encoded)), key=lambda i: len(encoded[i][0]))
+        encoded.append((list(enc["input_ids"]), inside))
     out = {p: np.zeros((len(encoded), 2, model.config.hidden_size), dtype=np.float32) for p in POOLS}
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     started = time.perf_counter()
+    groups = _shared_first_value(task, split, encoded)
+    grouped = {i for g in groups for i in g}
+    for group in groups:
+        _grouped_features(model, [encoded[i] for i in group], (middle, -1), pad, batch_size,
+                          out, group)
+    order = sorted((i for i in range(len(encoded)) if i not in grouped),
+                   key=lambda i: len(encoded[i][0]))
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
             rows = order[start:start + batch_size]
@@ -73,7 +79,7 @@ def features(task: Task, split: str, base: Any, catalog: Any, batch_size: int = 
                 values[k, :n] = torch.tensor(encoded[i][1])
             hidden = model(input_ids=ids.to(base.device), attention_mask=mask.to(base.device),
                            output_hidden_states=True).hidden_states
-            for layer_index, layer in enumerate((hidden[middle], hidden[-1])):
+            for layer_index, layer in enumerate((hidden[middle], hidden[-1])):  # as grouped
                 layer = layer.float().cpu()
                 weights = values.float() / values.float().sum(1, keepdim=True).clamp(min=1)
                 pooled = (layer * weights[..., None]).sum(1)
@@ -89,6 +95,71 @@ def features(task: Task, split: str, base: Any, catalog: Any, batch_size: int = 
         path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(path, **out)
     return out
+
+
+def _shared_first_value(task: Task, split: str, encoded: list[Any]) -> list[list[int]]:
+    """Records grouped by their first slot's value (one protein, many ligands), two or more."""
+    from tagregistry.compose.template import TagPiece, parse_template
+
+    slots = [p.slot for p in parse_template(task.spec.template) if isinstance(p, TagPiece) and p.slot]
+    if len(slots) < 2:
+        return []
+    groups: dict[str, list[int]] = {}
+    for index, record in enumerate(task.splits[split]):
+        groups.setdefault(record[slots[0]], []).append(index)
+    return [g for g in groups.values() if len(g) > 1]
+
+
+def _grouped_features(model: Any, encoded: list[Any], layers: tuple[int, int], pad: int,
+                      batch_size: int, out: dict[str, Any], rows: list[int]) -> None:
+    """Pooled features of prompts sharing a token prefix: the prefix runs once into a KV
+    cache, the rests run right-padded on copies of it (the same values as whole prompts)."""
+    import torch
+    from transformers import DynamicCache
+
+    ids = [e[0] for e in encoded]
+    shared = 0
+    while shared < min(map(len, ids)) - 1 and all(x[shared] == ids[0][shared] for x in ids):
+        shared += 1
+    from tagregistry.compose.forward import cache_argument
+
+    device = next(model.parameters()).device
+    backbone = getattr(model, "model", model)  # hidden states only: no LM logits
+    with torch.inference_mode():
+        head = backbone(input_ids=torch.tensor([ids[0][:shared]], device=device), use_cache=True,
+                        output_hidden_states=True)
+        inside = torch.tensor(encoded[0][1][:shared], dtype=torch.float32)
+        prefix_sums = [(head.hidden_states[k][0].float().cpu() * inside[:, None]).sum(0) for k in layers]
+        found = head["cache"] if "cache" in head.keys() else head["past_key_values"]
+        kv = [(layer.keys, layer.values) for layer in found.layers]
+        for start in range(0, len(ids), batch_size):
+            chunk = list(range(start, min(start + batch_size, len(ids))))
+            width = max(len(ids[i]) for i in chunk) - shared
+            rest = torch.full((len(chunk), width), pad, dtype=torch.long)
+            mask = torch.zeros((len(chunk), shared + width), dtype=torch.long)
+            values = torch.zeros((len(chunk), width))
+            mask[:, :shared] = 1
+            for k, i in enumerate(chunk):
+                n = len(ids[i]) - shared
+                rest[k, :n] = torch.tensor(ids[i][shared:])
+                mask[k, shared:shared + n] = 1
+                values[k, :n] = torch.tensor(encoded[i][1][shared:], dtype=torch.float32)
+            cache = DynamicCache(ddp_cache_data=[(k.expand(len(chunk), -1, -1, -1).contiguous(),
+                                                  v.expand(len(chunk), -1, -1, -1).contiguous())
+                                                 for k, v in kv])
+            positions = (shared + torch.arange(width))[None].expand(len(chunk), -1)
+            hidden = backbone(input_ids=rest.to(device), attention_mask=mask.to(device),
+                              position_ids=positions.to(device), use_cache=True,
+                              output_hidden_states=True, **{cache_argument(backbone): cache}).hidden_states
+            counts = values.sum(1) + inside.sum()
+            lasts = mask[:, shared:].sum(1) - 1
+            for layer_index, k in enumerate(layers):
+                layer = hidden[k].float().cpu()
+                pooled = ((layer * values[..., None]).sum(1) + prefix_sums[layer_index]) / counts.clamp(min=1)[:, None]
+                last = layer[torch.arange(len(chunk)), lasts]
+                for row, i in enumerate(chunk):
+                    out["mean"][rows[i], layer_index] = pooled[row].numpy()
+                    out["last"][rows[i], layer_index] = last[row].numpy()
 
 
 def _select(stack: Any, layers: str) -> Any:

@@ -1,4 +1,4 @@
-"""The shipped recipes, and the shipped tag pack once a GPU run has produced it."""
+"""The shipped recipes, and the shipped tag pack: installed, verified and composed."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_pack_is_offered_exactly_when_its_folder_exists() -> None:
 
 
 @pytest.mark.skipif(not (SHIPPED / "tagpack.json").is_file(),
-                    reason="no shipped pack yet: run benchmarks/gpu/train_protein_pack.py on a GPU")
+                    reason="no shipped pack yet: run benchmarks/gpu/train_protein_pack.py")
 def test_shipped_pack_installs_verified_on_top_of_the_chem_pack(tmp_path: Path) -> None:
     registry = Registry(f"sqlite:///{tmp_path}/r.db")
     registry.install_pack("chem-smollm2-135m")
@@ -50,4 +50,24 @@ def test_shipped_pack_installs_verified_on_top_of_the_chem_pack(tmp_path: Path) 
         assert record.source["pack"]["plugin"] == "tagregistry-protein"
     assert records["BindingAffinity"].source["domains"] == ["Protein", "SMILES"]
     assert records["Antimicrobial"].head.spec.labels == ["non-AMP", "AMP"]
+    registry.close()
+
+
+@pytest.mark.skipif(not (SHIPPED / "tagpack.json").is_file(),
+                    reason="no shipped pack yet: run benchmarks/gpu/train_protein_pack.py")
+def test_binding_affinity_composes_out_of_the_box(tmp_path: Path) -> None:
+    """The headline: compose("Protein", "SMILES", "BindingAffinity") on the default base
+    predicts a KIBA test pair with no training (the shortest showcase protein, to stay quick)."""
+    import math
+
+    from tagregistry_protein.showcase import binding_affinity_examples
+
+    registry = Registry(f"sqlite:///{tmp_path}/r.db")
+    registry.install_pack("chem-smollm2-135m")
+    registry.install_pack(PACK_NAME)
+    model = registry.compose("Protein", "SMILES", "BindingAffinity")
+    pair = min(binding_affinity_examples(10), key=lambda p: len(p["protein"]))
+    value = model.predict(protein=pair["protein"], smiles=pair["smiles"])
+    assert isinstance(value, float) and math.isfinite(value)
+    assert 8.0 < value < 18.0  # KIBA scores of the data set lie in about 9.5..17
     registry.close()

@@ -74,6 +74,21 @@ def trained_domain(registry: Registry, catalog: Catalog, base, mol_file: Path, h
     return result.records[0]
 
 
+@pytest.fixture
+def pair_file(registry: Registry, catalog: Catalog, base, mol_file: Path, hyper, tmp_path) -> Path:
+    """Registered ``TestMol`` and ``TestText`` domain tags (stage 1) and a ``TestPair`` data
+    file: 36 (molecule, text) pairs over three molecules, labelled with their total length."""
+    text_file = write_jsonl(tmp_path / "text.jsonl", [
+        {"text": w} for w in ["a cat sits", "the mat", "le chat", "it binds", "a number"] * 8])
+    for tag, data in (("TestMol", {"file": str(mol_file), "text_field": "mol"}),
+                      ("TestText", {"file": str(text_file)})):
+        registry.train({"stage": 1, "tag": tag, "data": data, "hyper": hyper()}, catalog=catalog,
+                       base=base, output_dir=tmp_path / tag, progress=False)
+    pairs = zip(["CCO", "N", "c1ccccc1"] * 12, ["a", "bb", "ccc", "d"] * 9, strict=True)
+    return write_jsonl(tmp_path / "pair.jsonl",
+                       [{"mol": m, "text": t, "label": len(m) + len(t)} for m, t in pairs])
+
+
 @pytest.fixture(autouse=True)
 def _one_thread():
     """Tiny models run fastest single-threaded, and other test sessions share the cores."""

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 import pytest
 import torch
+from support.tiny_trainer import loss_and_grads, pair_trainer
 
-from tagregistry.compose.prompt import PromptEncoder
-from tagregistry.compose.splice import TagTable
-from tagregistry.heads import RegressionHead
-from tagregistry.specs import HeadSpec
-from tagregistry.testing import tiny_base
-from tagregistry.training.examples import collate, encode_function_examples
-from tagregistry.training.model import TagTrainer
+from tagregistry.training.examples import collate
 
-TEMPLATE = "The molecule {TestMol:mol} and the sentence {TestText:text} give {TestPair}"
 RECORDS = [
     {"mol": "CCO", "text": "a cat", "label": 0.3},
     {"mol": "c1ccccc1O", "text": "the protein binds the ligand strongly", "label": -1.0},
@@ -23,27 +17,8 @@ RECORDS = [
 
 
 def _trainer(arch: str, catalog, text_target: bool = False):
-    loaded = tiny_base(arch)
-    torch.manual_seed(0)
-    hidden = loaded.hidden_size
-    tags = {"TestMol": torch.randn(2, hidden), "TestText": torch.randn(3, hidden),
-            "TestPair": torch.randn(4, hidden)}
-    table = TagTable(tags, trainable=["TestPair"])
-    head = None if text_target else RegressionHead(hidden, HeadSpec(type="regression"))
-    trainer = TagTrainer(loaded.model, table, head, "lm" if text_target else "regression")
-    encoder = PromptEncoder(loaded.tokenizer, catalog)
-    examples = encode_function_examples(
-        encoder, TEMPLATE, ["mol", "text"], RECORDS, {k: v.shape[0] for k, v in tags.items()},
-        label_field="label", output="text" if text_target else "scalar",
-    )
-    return trainer, collate(examples, table.layout(), 1)
-
-
-def _grads(trainer: TagTrainer, batch, fast: bool):
-    trainer.zero_grad(set_to_none=True)
-    loss = trainer(batch, fast=fast)
-    loss.backward()
-    return loss.detach(), {k: p.grad.clone() for k, p in trainer.trainable_parameters().items()}
+    trainer, examples = pair_trainer(arch, catalog, RECORDS, text_target=text_target)
+    return trainer, collate(examples, trainer.table.layout(), 1)
 
 
 @pytest.mark.parametrize("arch", ["llama", "gpt2"])
@@ -52,8 +27,8 @@ def test_fast_gradients_equal_naive(arch, text_target, catalog):
     trainer, batch = _trainer(arch, catalog, text_target)
     assert len(set(len(r["text"]) for r in RECORDS)) > 1  # prompts really differ in length
     assert int(batch.prompts.attention_mask.sum(1).min()) < batch.prompts.input_ids.shape[1]
-    fast_loss, fast = _grads(trainer, batch, fast=True)
-    slow_loss, slow = _grads(trainer, batch, fast=False)
+    fast_loss, fast = loss_and_grads(trainer, batch, fast=True)
+    slow_loss, slow = loss_and_grads(trainer, batch, fast=False)
     assert torch.allclose(fast_loss, slow_loss, atol=1e-5)
     assert fast.keys() == slow.keys() and "tag.TestPair" in fast
     for name in fast:
@@ -70,7 +45,7 @@ def test_trainable_prefix_disables_the_fast_path(catalog):
     assert trainer.prefix_trainable(batch)
     hidden, offset = trainer.hidden_states(batch, fast=True)
     assert offset == 0 and hidden.shape[1] == batch.prompts.input_ids.shape[1]
-    _, grads = _grads(trainer, batch, fast=True)
+    _, grads = loss_and_grads(trainer, batch, fast=True)
     assert grads["tag.TestMol"].abs().sum() > 0
 
 

@@ -6,18 +6,15 @@ import json
 
 import pytest
 import torch
+from support.tiny_trainer import loss_and_grads, tiny_trainer
 
-from tagregistry.compose.prompt import PromptEncoder
 from tagregistry.compose.readout import Readout
-from tagregistry.compose.splice import TagTable
 from tagregistry.errors import InputError, TagRegistryError
 from tagregistry.heads import RegressionHead
 from tagregistry.specs import HeadSpec
-from tagregistry.testing import tiny_base
 from tagregistry.training.data import random_split
-from tagregistry.training.examples import collate, encode_function_examples
+from tagregistry.training.examples import collate
 from tagregistry.training.features import fold_feature_norm, refit_ridge_head
-from tagregistry.training.model import TagTrainer
 from tagregistry.training.recipe import RecipeError, SplitConfig, load_recipe
 
 TEMPLATE = "The molecule {TestMol:mol} scores {TestScore}"
@@ -57,25 +54,12 @@ def test_recipe_validates_readout_layers():
 
 @pytest.mark.parametrize("arch", ["llama", "gpt2"])
 def test_intermediate_readout_fast_gradients_equal_naive(arch, catalog):
-    loaded = tiny_base(arch)
-    torch.manual_seed(0)
-    hidden = loaded.hidden_size
-    tags = {"TestMol": torch.randn(2, hidden), "TestScore": torch.randn(4, hidden)}
-    table = TagTable(tags, trainable=["TestScore"])
-    readout = Readout("mean", (1, -1))
-    head = RegressionHead(readout.width(hidden), HeadSpec(type="regression"))
-    trainer = TagTrainer(loaded.model, table, head, "regression", readout=readout)
-    examples = encode_function_examples(
-        PromptEncoder(loaded.tokenizer, catalog), TEMPLATE, ["mol"], RECORDS,
-        {k: v.shape[0] for k, v in tags.items()}, label_field="label", output="scalar")
-    batch = collate(examples, table.layout(), 1)
-    grads = []
-    for fast in (True, False):
-        trainer.zero_grad(set_to_none=True)
-        loss = trainer(batch, fast=fast)
-        loss.backward()
-        grads.append((loss.detach(), {k: p.grad.clone() for k, p in trainer.trainable_parameters().items()}))
-    (fast_loss, fast), (slow_loss, slow) = grads
+    trainer, examples = tiny_trainer(arch, catalog, TEMPLATE, ["mol"], RECORDS,
+                                     {"TestMol": 2, "TestScore": 4}, "TestScore",
+                                     readout=Readout("mean", (1, -1)))
+    batch = collate(examples, trainer.table.layout(), 1)
+    fast_loss, fast = loss_and_grads(trainer, batch, fast=True)
+    slow_loss, slow = loss_and_grads(trainer, batch, fast=False)
     assert torch.allclose(fast_loss, slow_loss, atol=1e-5)
     for name in fast:
         assert fast[name].abs().sum() > 0

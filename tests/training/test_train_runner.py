@@ -70,19 +70,8 @@ def test_enriched_domain_tag_gets_a_new_version(trained_domain, registry, catalo
     assert not torch.equal(registry.load("TestMol@1"), registry.load("TestMol@2"))
 
 
-def test_stage3_multi_domain_with_frozen_domains(registry, catalog, base, mol_file, hyper, tmp_path):
-    text_file = tmp_path / "text.jsonl"
-    text_file.write_text("\n".join(json.dumps({"text": w}) for w in
-                                   ["a cat sits", "the mat", "le chat", "it binds", "a number"] * 8))
-    for tag, data in (("TestMol", {"file": str(mol_file), "text_field": "mol"}),
-                      ("TestText", {"file": str(text_file)})):
-        registry.train({"stage": 1, "tag": tag, "data": data, "hyper": hyper()}, catalog=catalog,
-                       base=base, output_dir=tmp_path / tag, progress=False)
-    pair = tmp_path / "pair.jsonl"
-    pair.write_text("\n".join(json.dumps({"mol": m, "text": t, "label": len(m) + len(t)})
-                              for m, t in zip(["CCO", "N", "c1ccccc1"] * 12, ["a", "bb", "ccc", "d"] * 9,
-                                              strict=True)))
-    recipe = {"stage": 3, "tag": "TestPair", "data": {"file": str(pair)}, "hyper": hyper(),
+def test_stage3_multi_domain_with_frozen_domains(registry, catalog, base, pair_file, hyper, tmp_path):
+    recipe = {"stage": 3, "tag": "TestPair", "data": {"file": str(pair_file)}, "hyper": hyper(),
               "freeze": ["TestMol@1"]}
     result = registry.train(recipe, catalog=catalog, base=base, output_dir=tmp_path / "s3",
                             progress=False)

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import torch
+from support.tiny_trainer import loss_and_grads, pair_trainer
 
-from tagregistry.compose.prompt import PromptEncoder
-from tagregistry.compose.splice import TagTable
-from tagregistry.heads import RegressionHead
-from tagregistry.specs import HeadSpec
-from tagregistry.testing import tiny_base
-from tagregistry.training.examples import collate, encode_function_examples
-from tagregistry.training.model import TagTrainer
+from tagregistry.training.examples import collate
 from tagregistry.training.prefix_cache import SegmentCache, mark_shared_segments
 
-TEMPLATE = "The molecule {TestMol:mol} and the sentence {TestText:text} give {TestPair}"
 #: two molecules shared by several sentences, and one molecule that appears once
 RECORDS = [
     {"mol": "CCO", "text": "a cat", "label": 0.3},
@@ -28,32 +20,8 @@ RECORDS = [
 ]
 
 
-def _setup(arch: str, catalog, readout=None):
-    loaded = tiny_base(arch)
-    torch.manual_seed(0)
-    hidden = loaded.hidden_size
-    tags = {"TestMol": torch.randn(2, hidden), "TestText": torch.randn(3, hidden),
-            "TestPair": torch.randn(4, hidden)}
-    table = TagTable(tags, trainable=["TestPair"])
-    head = RegressionHead(hidden * (len(readout.layers) if readout else 1), HeadSpec(type="regression"))
-    trainer = TagTrainer(loaded.model, table, head, "regression", readout=readout)
-    encoder = PromptEncoder(loaded.tokenizer, catalog)
-    examples = encode_function_examples(
-        encoder, TEMPLATE, ["mol", "text"], RECORDS, {k: v.shape[0] for k, v in tags.items()},
-        label_field="label", output="scalar",
-    )
-    return trainer, examples
-
-
-def _grads(trainer: TagTrainer, batch, fast: bool = True):
-    trainer.zero_grad(set_to_none=True)
-    loss = trainer(batch, fast=fast)
-    loss.backward()
-    return loss.detach(), {k: p.grad.clone() for k, p in trainer.trainable_parameters().items()}
-
-
 def test_marks_only_segments_that_examples_share(catalog):
-    _, examples = _setup("llama", catalog)
+    _, examples = pair_trainer("llama", catalog, RECORDS)
     assert mark_shared_segments(examples) == 5
     once = examples[4]
     assert once.prefix_length == 0 and once.prefix_key is None
@@ -68,17 +36,17 @@ def test_marks_only_segments_that_examples_share(catalog):
 def test_cached_segments_give_the_fast_path_gradients(arch, catalog):
     from tagregistry.compose.readout import Readout
 
-    trainer, examples = _setup(arch, catalog, readout=Readout.parse("mean", [1, -1]))
+    trainer, examples = pair_trainer(arch, catalog, RECORDS, readout=Readout.parse("mean", [1, -1]))
     mark_shared_segments(examples)
     batch = collate(examples, trainer.table.layout(), 1)
     assert batch.segments is not None and None in batch.segments.keys  # one row has none
-    plain_loss, plain = _grads(trainer, batch)
-    naive_loss, _ = _grads(trainer, batch, fast=False)
+    plain_loss, plain = loss_and_grads(trainer, batch)
+    naive_loss, _ = loss_and_grads(trainer, batch, fast=False)
     trainer.segment_cache = SegmentCache(2**30)
-    first_loss, first = _grads(trainer, batch)
+    first_loss, first = loss_and_grads(trainer, batch)
     store = trainer.segment_cache
     assert (store.misses, store.hits, len(store)) == (2, 3, 2)  # 5 rows over 2 segments
-    again_loss, again = _grads(trainer, batch)  # all from the store this time
+    again_loss, again = loss_and_grads(trainer, batch)  # all from the store this time
     assert (store.misses, store.hits) == (2, 8)
     for loss in (first_loss, again_loss, naive_loss):
         torch.testing.assert_close(loss, plain_loss, atol=1e-5, rtol=1e-5)
@@ -93,7 +61,7 @@ def test_cached_segments_give_the_fast_path_gradients(arch, catalog):
 
 
 def test_a_small_store_evicts_and_stays_correct(catalog):
-    trainer, examples = _setup("llama", catalog)
+    trainer, examples = pair_trainer("llama", catalog, RECORDS)
     mark_shared_segments(examples)
     layout = trainer.table.layout()
     one, two = collate(examples[:1], layout, 1), collate(examples[1:2], layout, 1)
@@ -112,21 +80,11 @@ def test_a_small_store_evicts_and_stays_correct(catalog):
         SegmentCache(0)
 
 
-def test_training_with_and_without_the_store_agrees(registry, catalog, base, mol_file, hyper,
+def test_training_with_and_without_the_store_agrees(registry, catalog, base, pair_file, hyper,
                                                     tmp_path):
-    text_file = tmp_path / "text.jsonl"
-    text_file.write_text("\n".join(json.dumps({"text": w}) for w in ["a cat sits", "the mat"] * 8))
-    for tag, data in (("TestMol", {"file": str(mol_file), "text_field": "mol"}),
-                      ("TestText", {"file": str(text_file)})):
-        registry.train({"stage": 1, "tag": tag, "data": data, "hyper": hyper()}, catalog=catalog,
-                       base=base, output_dir=tmp_path / tag, progress=False)
-    pair = tmp_path / "pair.jsonl"
-    pair.write_text("\n".join(json.dumps({"mol": m, "text": t, "label": len(m) + len(t)})
-                              for m, t in zip(["CCO", "N", "c1ccccc1"] * 16, ["a", "bb", "ccc", "d"] * 12,
-                                              strict=True)))
     results = []
     for mb in (0, 64):
-        recipe = {"stage": 3, "tag": "TestPair", "data": {"file": str(pair)},
+        recipe = {"stage": 3, "tag": "TestPair", "data": {"file": str(pair_file)},
                   "hyper": hyper(segment_cache_mb=mb, readout="mean", readout_layers=[1, -1])}
         results.append(registry.train(recipe, catalog=catalog, base=base, register=False,
                                       output_dir=tmp_path / f"s3-{mb}", progress=False))
@@ -140,7 +98,7 @@ def test_training_with_and_without_the_store_agrees(registry, catalog, base, mol
 def test_collected_features_come_back_in_input_order(catalog):
     from tagregistry.training.features import collect_features
 
-    trainer, examples = _setup("llama", catalog)
+    trainer, examples = pair_trainer("llama", catalog, RECORDS)
     assert len({e.length for e in examples}) > 2  # batches are formed by length
     together = collect_features(trainer, examples, pad_id=1, device="cpu", batch_size=4)
     alone = torch.cat([collect_features(trainer, [e], pad_id=1, device="cpu") for e in examples])

@@ -12,8 +12,8 @@ import re
 from rdkit import Chem
 
 from tagregistry.errors import InputError
-from tagregistry_chem.units import pointer
-from tagregistry_chem.validation import canonical_smiles, parse_smiles, try_parse
+from tagregistry_chem.units import pointer, quote
+from tagregistry_chem.validation import canonical_smiles, parse_smiles, stripped_text, try_parse
 
 _SYMBOLS = re.compile(r"\[[^\[\]\s]+\]|\.")  # symbols, and "." between fragments
 _ADVICE = "write the molecule as bracketed SELFIES symbols, e.g. '[C][C][O]' for ethanol"
@@ -21,11 +21,7 @@ _ADVICE = "write the molecule as bracketed SELFIES symbols, e.g. '[C][C][O]' for
 
 def clean_selfies(value: object) -> str:
     """``value`` without surrounding whitespace; every character must sit inside a symbol."""
-    if not isinstance(value, str):
-        raise InputError(f"expected a SELFIES string, got {type(value).__name__} {value!r}")
-    text = value.strip()
-    if not text:
-        raise InputError(f"empty SELFIES {value!r}: {_ADVICE}")
+    text = stripped_text(value, "SELFIES", _ADVICE)
     position = 0
     for match in _SYMBOLS.finditer(text):
         if match.start() != position:
@@ -35,7 +31,7 @@ def clean_selfies(value: object) -> str:
         found = text[position]
         what = "whitespace" if found.isspace() else f"{found!r}"
         raise InputError(
-            f"invalid SELFIES {value!r}: {what} at position {position + 1} is not part of a "
+            f"invalid SELFIES {quote(text)}: {what} at position {position + 1} is not part of a "
             f"bracketed symbol\n{pointer(text, position)}\n{_ADVICE}"
         )
     return text

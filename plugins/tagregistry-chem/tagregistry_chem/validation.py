@@ -17,13 +17,20 @@ _FOR_INPUT = re.compile(r"\s+for input: '.*'$")
 _ADVICE = "fix the SMILES (RDKit must be able to parse and sanitise it) and try again"
 
 
-def clean_input(value: object) -> str:
-    """``value`` stripped of surrounding whitespace; rejects non-strings, empties and spaces."""
+def stripped_text(value: object, kind: str, advice: str) -> str:
+    """``value`` without surrounding whitespace; refuses non-strings and empty strings, naming
+    ``kind`` (``"SMILES"``) and saying ``advice`` for an empty one."""
     if not isinstance(value, str):
-        raise InputError(f"expected a SMILES string, got {type(value).__name__} {value!r:.80}")
+        raise InputError(f"expected a {kind} string, got {type(value).__name__} {value!r:.80}")
     text = value.strip()
     if not text:
-        raise InputError(f"empty SMILES {quote(value)}: pass a molecule such as 'CCO'")
+        raise InputError(f"empty {kind} {quote(value)}: {advice}")
+    return text
+
+
+def clean_input(value: object) -> str:
+    """``value`` stripped of surrounding whitespace; rejects non-strings, empties and spaces."""
+    text = stripped_text(value, "SMILES", "pass a molecule such as 'CCO'")
     space = re.search(r"\s", text)
     if space is not None:
         raise InputError(

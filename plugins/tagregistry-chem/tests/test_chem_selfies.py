@@ -141,3 +141,10 @@ def test_compose_selfies_with_a_qed_tag_trained_with_smiles(tmp_path) -> None:
     assert isinstance(value, float) and value != same.predict(smiles="CCO")
     with pytest.raises(InputError, match=r"slot 'smiles' \(SELFIES\) rejected 'CCO'"):
         zero.predict(smiles="CCO")
+
+
+@pytest.mark.parametrize("value", [" " * 5000, "C" * 5000, ["[C]"] * 5000])
+def test_selfies_errors_do_not_echo_long_inputs(value: object) -> None:
+    with pytest.raises(InputError) as caught:
+        SelfiesTokenizer().render(value)  # type: ignore[arg-type]
+    assert len(str(caught.value)) < 600

@@ -13,7 +13,6 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tagregistry.errors import InputError
@@ -60,11 +59,10 @@ def discover(catalog: Catalog, base_name: str, functions: Sequence[str] | None =
     installed), the function's own listed domains first.
     """
     from tagregistry.compose.builder import assign_slots
-    from tagregistry.hub.manifest import MANIFEST_FILE, parse_manifest
+    from tagregistry.hub.manifest import read_manifest
 
     packs = sorted((p for p in catalog.packs.values() if p.base == base_name), key=lambda p: p.name)
-    manifests = {p.name: parse_manifest((Path(p.path) / MANIFEST_FILE).read_bytes(), p.path)
-                 for p in packs}
+    manifests = {p.name: read_manifest(p.path) for p in packs}
     # every pack for the base is installed, so a slot may take a domain tag from another pack
     domains = {t.name: None for m in manifests.values() for t in m.tags if t.kind == "domain"}
     found: list[Evaluation] = []

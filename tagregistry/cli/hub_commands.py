@@ -64,11 +64,11 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 def cmd_save_pack(args: argparse.Namespace) -> int:
     from tagregistry.cli.output import print_json
-    from tagregistry.hub.manifest import MANIFEST_FILE, parse_manifest
+    from tagregistry.hub.manifest import read_manifest
 
     folder = _registry(args).save_pack(args.refs, args.directory, base=args.base, name=args.name,
                                        shipped_by=args.shipped_by)
-    manifest = parse_manifest((folder / MANIFEST_FILE).read_bytes(), str(folder))
+    manifest = read_manifest(folder)
     summary = {
         "path": str(folder), "name": manifest.name, "base": manifest.base_model.model_id,
         "tags": [t.ref for t in manifest.tags],

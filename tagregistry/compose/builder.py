@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tagregistry.compose.heads import build_head
@@ -134,13 +133,13 @@ def _check_slots_exist(slot_domains: Mapping[str, str], bindings: Mapping[str, F
 
 def shipped_pack_hint(catalog: Catalog, name: str, base_name: str | None) -> str:
     """How to install ``name`` when an installed plugin ships it for ``base_name`` ('' if none)."""
-    from tagregistry.hub.manifest import MANIFEST_FILE, parse_manifest
+    from tagregistry.hub.manifest import read_manifest
 
     for pack in sorted(catalog.packs.values(), key=lambda p: p.name):
         if base_name is None or pack.base != base_name:
             continue
         try:
-            manifest = parse_manifest((Path(pack.path) / MANIFEST_FILE).read_bytes(), pack.path)
+            manifest = read_manifest(pack.path)
         except (OSError, TagRegistryError):
             continue  # a broken pack says so when it is installed
         if any(tag.name == name for tag in manifest.tags):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -138,6 +139,11 @@ def check_file_name(name: str, entry: str) -> str:
             f"{entry}: file names must be plain '<letters, digits, _ . ->.safetensors' names",
         )
     return name
+
+
+def read_manifest(folder: str | Path) -> PackManifest:
+    """:func:`parse_manifest` of the manifest file in the pack folder ``folder``."""
+    return parse_manifest((Path(folder) / MANIFEST_FILE).read_bytes(), str(folder))
 
 
 def parse_manifest(data: bytes, where: str) -> PackManifest:

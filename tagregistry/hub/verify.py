@@ -22,7 +22,7 @@ from tagregistry.hub.manifest import (
     PICKLE_SUFFIXES,
     PackManifest,
     PackTag,
-    parse_manifest,
+    read_manifest,
 )
 from tagregistry.store.validation import FLOAT_DTYPES, MAX_VECTORS, check_head, check_tag
 
@@ -51,7 +51,7 @@ def verify_pack(directory: str | Path) -> tuple[PackManifest, list[VerifiedTag]]
         raise PackFormatError(
             f"{folder}: {MANIFEST_FILE} is over the {MAX_MANIFEST_BYTES}-byte limit"
         )
-    manifest = parse_manifest(manifest_path.read_bytes(), str(folder))
+    manifest = read_manifest(folder)
     verified = [_verify_tag(folder, manifest, entry) for entry in manifest.tags]
     return manifest, verified
 

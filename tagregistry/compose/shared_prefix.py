@@ -138,15 +138,16 @@ def segment_key(prompt: EncodedPrompt, length: int) -> Hashable:
     return tuple(prompt.input_ids[:length]), tags
 
 
-def shared_segment_groups(prompts: Sequence[EncodedPrompt], min_share: int = 2) -> list[list[int]]:
-    """Indices of prompts grouped by their leading segment; groups smaller than ``min_share``
-    are left out."""
+def shared_segment_groups(prompts: Sequence[EncodedPrompt],
+                          min_share: int = 2) -> dict[Hashable, list[int]]:
+    """Indices of prompts by their leading segment's :func:`segment_key` (whose token tuple
+    is as long as the segment); groups smaller than ``min_share`` are left out."""
     groups: dict[Hashable, list[int]] = {}
     for index, prompt in enumerate(prompts):
         length = shared_segment_length(prompt)
         if length > 0:
             groups.setdefault(segment_key(prompt, length), []).append(index)
-    return [members for members in groups.values() if len(members) >= min_share]
+    return {key: members for key, members in groups.items() if len(members) >= min_share}
 
 
 def tag_rows(prompt: EncodedPrompt, layout: Mapping[str, tuple[int, int]]) -> list[int]:

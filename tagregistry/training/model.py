@@ -209,8 +209,8 @@ class TagTrainer(nn.Module):
             if key is None:
                 found.append(None)
                 continue
-            segment = store.get(key, lambda row=row: self._segment_kv(batch, row) or [])
-            if not segment:
+            segment = store.get(key, lambda row=row: self._segment_kv(batch, row))
+            if segment is None:
                 return None
             found.append(segment)
         lengths = [n if s is not None else 0 for n, s in zip(segments.lengths, found, strict=True)]

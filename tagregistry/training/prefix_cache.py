@@ -15,12 +15,9 @@ from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 
-from tagregistry.compose.shared_prefix import (
-    segment_key,
-    shared_segment_groups,
-    shared_segment_length,
-)
+from tagregistry.compose.shared_prefix import shared_segment_groups
 
 #: per layer: keys and values ``(kv_heads, length, head_dim)`` of one cached segment
 SegmentKV = list[tuple[torch.Tensor, torch.Tensor]]
@@ -30,12 +27,10 @@ def mark_shared_segments(examples: Sequence[Any], min_share: int = 2) -> int:
     """Set ``prefix_length``/``prefix_key`` on examples whose leading segment at least
     ``min_share`` examples have in common; returns how many examples were marked."""
     groups = shared_segment_groups([e.prompt for e in examples], min_share)
-    for members in groups:
+    for key, members in groups.items():
         for index in members:
-            example = examples[index]
-            length = shared_segment_length(example.prompt)
-            example.prefix_length, example.prefix_key = length, segment_key(example.prompt, length)
-    return sum(len(g) for g in groups)
+            examples[index].prefix_length, examples[index].prefix_key = len(key[0]), key
+    return sum(len(g) for g in groups.values())
 
 
 def cache_from_segments(segments: Sequence[SegmentKV | None], lengths: Sequence[int],
@@ -50,18 +45,17 @@ def cache_from_segments(segments: Sequence[SegmentKV | None], lengths: Sequence[
     mask = torch.zeros(len(lengths), width, dtype=torch.long)
     for row, length in enumerate(lengths):
         mask[row, width - length:] = 1
-    shape = next(s for s in segments if s is not None)[0][0].shape
-    data = []
-    for layer in range(n_layers):
-        parts: tuple[list[torch.Tensor], list[torch.Tensor]] = ([], [])
-        for segment, length in zip(segments, lengths, strict=True):
-            for which in (0, 1):
-                blank = like.new_zeros(shape[0], width - length, shape[2])
-                if segment is None:
-                    parts[which].append(blank)
-                else:
-                    parts[which].append(torch.cat([blank, segment[layer][which]], dim=1))
-        data.append((torch.stack(parts[0]), torch.stack(parts[1])))
+    heads, _, head_dim = next(s for s in segments if s is not None)[0][0].shape
+    blank = like.new_zeros(heads, width, head_dim)
+
+    def padded(segment: SegmentKV | None, layer: int, which: int) -> torch.Tensor:
+        if segment is None:
+            return blank
+        part = segment[layer][which]
+        return F.pad(part, (0, 0, width - part.shape[1], 0))
+
+    data = [tuple(torch.stack([padded(s, layer, which) for s in segments]) for which in (0, 1))
+            for layer in range(n_layers)]
     return DynamicCache(ddp_cache_data=data), mask.to(like.device)
 
 
@@ -79,8 +73,9 @@ class SegmentCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: Hashable, compute: Callable[[], SegmentKV]) -> SegmentKV:
-        """The stored segment for ``key``, computed (and stored if it fits) when missing."""
+    def get(self, key: Hashable, compute: Callable[[], SegmentKV | None]) -> SegmentKV | None:
+        """The stored segment for ``key``, computed (and stored if it fits) when missing;
+        ``None`` when ``compute`` gives none (nothing is stored then)."""
         found = self._entries.get(key)
         if found is not None:
             self._entries.move_to_end(key)
@@ -88,6 +83,8 @@ class SegmentCache:
             return found[0]
         self.misses += 1
         segment = compute()
+        if segment is None:
+            return None
         size = sum(k.numel() * k.element_size() + v.numel() * v.element_size() for k, v in segment)
         if size <= self.max_bytes:
             while self.bytes + size > self.max_bytes:

@@ -91,7 +91,7 @@ def test_records_sharing_a_first_value_run_its_prefix_once(arch, tagged):
                 {"function": "TestScore", "mol": MOLS[0]}]
     prompts = [model.encode(r["function"], **{k: v for k, v in r.items() if k != "function"})
                for r in records]
-    assert sorted(map(len, shared_segment_groups(prompts))) == [5, 5]
+    assert sorted(map(len, shared_segment_groups(prompts).values())) == [5, 5]
     values = model.predict_batch(records, batch_size=2, output="logits")
     for record, value in zip(records, values, strict=True):
         slots = {k: v for k, v in record.items() if k != "function"}

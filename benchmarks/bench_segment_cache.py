@@ -22,7 +22,8 @@ import statistics
 import time
 
 
-def build(proteins: int, ligands: int, batch: int) -> tuple[list, list, object, object]:
+def build(proteins: int, ligands: int) -> tuple[list, int, object, object]:
+    """KIBA examples marked for segment caching, the pad id, and the two trainers."""
     import torch
     from tagregistry_protein.kiba import load_binding_affinity
     from tagregistry_protein.shipped import TRAINING_MAX_RESIDUES
@@ -33,7 +34,7 @@ def build(proteins: int, ligands: int, batch: int) -> tuple[list, list, object, 
     from tagregistry.models.loading import load_base
     from tagregistry.plugins.manager import get_catalog
     from tagregistry.specs import HeadSpec
-    from tagregistry.training.examples import encode_function_examples
+    from tagregistry.training.examples import encode_function_examples, pad_token_id
     from tagregistry.training.model import TagTrainer
     from tagregistry.training.prefix_cache import SegmentCache, mark_shared_segments
 
@@ -58,7 +59,7 @@ def build(proteins: int, ligands: int, batch: int) -> tuple[list, list, object, 
         trainer.segment_cache = SegmentCache(16 * 2**30) if cached else None
         trainers.append(trainer)
     torch.manual_seed(0)
-    return examples, chosen, trainers[0], trainers[1]
+    return examples, pad_token_id(base.tokenizer), trainers[0], trainers[1]
 
 
 def step_seconds(trainer, batch) -> float:
@@ -79,13 +80,10 @@ def main() -> None:
 
     import torch
 
-    from tagregistry.training.examples import collate, pad_token_id
+    from tagregistry.training.examples import collate
 
     torch.set_num_threads(1)
-    examples, records, plain, cached = build(args.proteins, args.ligands, args.batch)
-    from tagregistry.models.loading import load_base
-
-    pad = pad_token_id(load_base(device="cpu").tokenizer)
+    examples, pad, plain, cached = build(args.proteins, args.ligands)
     layout = plain.table.layout()
     lengths = [e.length for e in examples]
     print(f"{len(examples)} pairs over {args.proteins} proteins; prompt tokens mean "

@@ -45,16 +45,19 @@ tags see the same splits of the chem plugin's data sets (see `benchmarks/README.
   alpha by leave-one-out on train.
 - **PEFT prompt tuning / LoRA**: PEFT with p = 10 virtual tokens / LoRA r = 8 and a linear
   regression head on the last hidden state, for the optimiser steps stated in the row.
-- **Tag-LLM**: registered tags through `Registry.compose(...)` and `predict_batch`. The
-  `--home` folder in these commands is a registry holding the chem plugin's shipped pack
-  (`TAGREGISTRY_HOME=/tmp/chem-pack-home tagregistry install-pack chem-smollm2-135m`) and,
-  for the SELFIES rows, `<SELFIES>` trained by
+- **Tag-LLM**: registered tags through `Registry.compose(...)` and `predict_batch`. Refs are
+  the versions the chem pack shipped them under (its files are named `QED.v4.safetensors` and so
+  on; a fresh `install-pack` numbers them from 1 in a new registry): the `--home` folder in these
+  commands is a registry that loaded the pack folder of each commit that changed the pack, in
+  order (`Registry.load_pack`), plus, for the SELFIES rows, `<SELFIES>` trained by
   `tagregistry train plugins/tagregistry-chem/tagregistry_chem/recipes/selfies-stage1.yaml`.
   `QED@1` is the pack's first `<QED>` (the paper's readout, 200 CPU steps); `QED@2` added the
   mean readout over layers 7, 15, 22, 30 and a ridge-refitted head (see "What the head
-  reads"), trained on NCI only; `QED@3`, the one the pack ships now, is the same recipe on
-  `qed-nci-moses` (NCI plus the 1,000 MOSES training molecules the MOSES rows' baselines are
-  fitted on; `tagregistry_chem/recipes/qed-stage2.yaml`).
+  reads"), trained on NCI only; `QED@3` is the same recipe on `qed-nci-moses` (NCI plus the
+  1,000 MOSES training molecules the MOSES rows' baselines are fitted on); `QED@4`, the one the
+  pack ships now, adds `refit_balance: source` (NCI and MOSES weigh the same in the head refit;
+  see "Where the head is fitted"; `tagregistry_chem/recipes/qed-stage2.yaml`). `LogP@2` and
+  `TPSA@2` are the QED@3 recipe for their properties (`logp-stage2.yaml`, `tpsa-stage2.yaml`).
 
 Runs were on a 2-core CPU shared with other jobs, one thread (`OMP_NUM_THREADS=1`).
 """
@@ -170,6 +173,59 @@ def _readout_section(directory: Path) -> list[str]:
     return lines + ["", _escape(study["notes"]), ""]
 
 
+#: written by ``python benchmarks/refit_study.py fit`` (and ``mlp``)
+REFIT_STUDY = "refit_study_qed.json"
+REFIT_MIXES = {"nci": "NCI", "moses": "MOSES", "mix": "NCI + MOSES", "balanced": "NCI + MOSES, balanced"}
+REFIT_INTRO = (
+    "Why the shipped <QED> trails the ridge probe on MOSES. One pass of the pack's <SMILES>@1 + "
+    "<QED>@{version} prompt per molecule keeps every layer's mean over the function tag's positions "
+    "(the tag's readout) and over the SMILES tokens (the probe's pooling, inside the tagged prompt); "
+    "the product's ridge refit (`refit_ridge_head`, strength chosen on the training sources' "
+    "validation molecules) is then fitted on NCI, on the 1,000 MOSES molecules, on both as in "
+    "`qed-nci-moses`, or on both with `refit_balance: source` (each source weighs the same). "
+    "Cells: test MSE on NCI / MOSES test / MOSES scaffold test. For comparison the ridge probe "
+    "(fitted per data set on the plain prompt): {probes}."
+)
+
+
+def _refit_section(directory: Path, documents: dict[str, dict[str, Any]]) -> list[str]:
+    """The refit study (``benchmarks/refit_study.py``), when its summary exists."""
+    path = directory / REFIT_STUDY
+    if not path.is_file():
+        return []
+    study = json.loads(path.read_text())
+    probes = []
+    for task in ("qed-nci", "qed-moses", "qed-moses-scaffolds"):
+        rows = [r for r in documents.get(task, {}).get("rows", []) if r["method"].startswith("ridge probe")]
+        if rows:
+            probes.append(f"{task} {_fmt(rows[0]['metrics']['mse'])}")
+    intro = REFIT_INTRO.format(version=study["qed_version"], probes=", ".join(probes) or "not measured")
+    mixes = [m for m in REFIT_MIXES if any(r["train"] == m for r in study["rows"])]
+    lines = ["## Where the head is fitted (QED, NCI and MOSES)", "", _escape(intro), "",
+             "| features | layers | " + " | ".join(f"head fitted on {REFIT_MIXES[m]}" for m in mixes) + " |",
+             "|---|---|" + "---|" * len(mixes)]
+    keys = list(dict.fromkeys((r["features"], tuple(r["layers"])) for r in study["rows"]))
+    names = {"function": "function tag positions", "span": "SMILES tokens (tagged prompt)"}
+    for kind, layers in keys:
+        cells = []
+        for mix in mixes:
+            row = next(r for r in study["rows"] if (r["features"], tuple(r["layers"]), r["train"]) == (kind, layers, mix))
+            cells.append(" / ".join(_fmt(row[n]) for n in ("nci-test", "moses-test", "scaffolds-test")))
+        lines.append(f"| {names[kind]} | {'+'.join(map(str, layers))} | " + " | ".join(cells) + " |")
+    lines += ["", f"Reproduce: `{study['command']}`.", ""]
+    if study.get("mlp_rows"):
+        lines += ["A non-linear head for comparison (not a product head): a one-hidden-layer MLP "
+                  "(256 units) on the same features, layers "
+                  f"{'+'.join(map(str, study['mlp_rows'][0]['layers']))}, trained on NCI + MOSES and "
+                  f"early-stopped on their validation molecules (`{study['mlp_command']}`): "
+                  + "; ".join(f"{names[r['features']]} "
+                              + " / ".join(_fmt(r[n]) for n in ("nci-test", "moses-test", "scaffolds-test"))
+                              for r in study["mlp_rows"]) + ".", ""]
+    if study.get("notes"):
+        lines += [_escape(study["notes"]), ""]
+    return lines
+
+
 #: written by ``benchmarks/baselines_protein.py`` and ``benchmarks/gpu/train_protein_pack.py``
 PROTEIN_BASELINES = "baselines_protein_cpu.json"
 PROTEIN_TAGS = "protein_tags_cpu.json"
@@ -242,7 +298,8 @@ def _protein_section(directory: Path) -> list[str]:
 def render(directory: Path = RESULTS) -> str:
     """The whole page as Markdown."""
     documents = load(directory)
-    lines = [INTRO, *_paper_section(documents.get("qed-nci")), *_readout_section(directory)]
+    lines = [INTRO, *_paper_section(documents.get("qed-nci")), *_readout_section(directory),
+             *_refit_section(directory, documents)]
     order = [t for t in TASK_ORDER if t in documents] + sorted(set(documents) - set(TASK_ORDER))
     missing = [t for t in TASK_ORDER if t not in documents]
     for task in order:

@@ -32,6 +32,8 @@ class Example:
     #: leading positions shared with other examples (:mod:`tagregistry.training.prefix_cache`)
     prefix_length: int = 0
     prefix_key: Any = field(default=None, repr=False, compare=False)
+    #: the example's group for a balanced head refit (``hyper.refit_balance``)
+    group: Any = None
 
     @property
     def length(self) -> int:
@@ -92,8 +94,10 @@ def encode_function_examples(
     output: str,
     labels: Sequence[str] | None = None,
     enrich: bool = False,
+    group_field: str | None = None,
 ) -> list[Example]:
-    """Stages 2/3: the function's template with the record's slot values and its target."""
+    """Stages 2/3: the function's template with the record's slot values and its target
+    (and, with ``group_field``, the record's group for a balanced refit)."""
     out = []
     for index, record in enumerate(records):
         missing = [s for s in slots if s not in record]
@@ -101,13 +105,16 @@ def encode_function_examples(
             raise InputError(
                 f"record {index} lacks slot field(s) {missing}; fields: {sorted(record)}"
             )
+        if group_field is not None and record.get(group_field) in (None, ""):
+            raise InputError(f"record {index} has no {group_field!r} value, which "
+                             f"hyper.refit_balance groups by; fields: {sorted(record)}")
         prompt = _encode_record(encoder, template, {s: record[s] for s in slots}, lengths, index)
         if prompt.function_start is None:
             raise InputError(f"template {template!r} must end with the function tag")
         if label_field not in record or record[label_field] in (None, ""):
             raise InputError(f"record {index} has no {label_field!r} value; set data.label_field")
         raw = record[label_field]
-        example = Example(prompt=prompt)
+        example = Example(prompt=prompt, group=None if group_field is None else record[group_field])
         if output in ("scalar", "vector"):
             example.target = _floats(raw, index)
         elif output == "class":

@@ -81,14 +81,30 @@ def fold_feature_norm(head: nn.Module, mean: torch.Tensor, std: torch.Tensor) ->
         linear.weight.copy_(weight)
 
 
+def group_weights(groups: Sequence[Any] | None, n: int) -> torch.Tensor:
+    """Per-example weights summing to 1 that give every group the same total weight
+    (uniform when ``groups`` is None)."""
+    if groups is None:
+        return torch.full((n,), 1.0 / n, dtype=torch.float64)
+    if len(groups) != n:
+        raise ValueError(f"{len(groups)} groups for {n} examples")
+    sizes: dict[Any, int] = {}
+    for group in groups:
+        sizes[group] = sizes.get(group, 0) + 1
+    return torch.tensor([1.0 / (len(sizes) * sizes[g]) for g in groups], dtype=torch.float64)
+
+
 @torch.no_grad()
 def refit_ridge_head(head: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
-                     validation: tuple[torch.Tensor, torch.Tensor]) -> dict[str, float]:
+                     validation: tuple[torch.Tensor, torch.Tensor], *,
+                     groups: tuple[Sequence[Any], Sequence[Any]] | None = None) -> dict[str, float]:
     """Replace ``head.linear`` by the ridge regression of targets on features.
 
     ``train`` and ``validation`` are ``(features (n, width), targets (n, d))`` in the units the
     head works in. The ridge strength is chosen on validation from :data:`RIDGE_GRID`
-    (times the mean feature variance). Returns ``{"ridge_alpha", "ridge_validation_mse"}``.
+    (times the mean feature variance). With ``groups`` (train's and validation's group per
+    example) every group weighs the same in the fit and in the validation MSE.
+    Returns ``{"ridge_alpha", "ridge_validation_mse"}``.
     """
     linear = getattr(head, "linear", None)
     if not isinstance(linear, nn.Linear):
@@ -96,15 +112,17 @@ def refit_ridge_head(head: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
                         "set hyper.head_refit: none for this head type")
     x, y = train[0].double(), train[1].double().reshape(train[0].shape[0], -1)
     xv, yv = validation[0].double(), validation[1].double().reshape(validation[0].shape[0], -1)
-    mu, y_mu = x.mean(0), y.mean(0)
+    w = group_weights(None if groups is None else groups[0], x.shape[0])
+    wv = group_weights(None if groups is None else groups[1], xv.shape[0])
+    mu, y_mu = w @ x, w @ y
     centred = x - mu
-    gram, rhs = centred.T @ centred, centred.T @ (y - y_mu)
+    gram, rhs = centred.T @ (w[:, None] * centred), centred.T @ (w[:, None] * (y - y_mu))
     scale = float(gram.diagonal().mean().clamp(min=1e-12))
     eye = torch.eye(gram.shape[0], dtype=gram.dtype)
     best: tuple[float, float, torch.Tensor] | None = None
     for rel in RIDGE_GRID:
         weight = torch.linalg.solve(gram + rel * scale * eye, rhs)  # (width, d)
-        mse = float((((xv - mu) @ weight + y_mu - yv) ** 2).mean())
+        mse = float(wv @ (((xv - mu) @ weight + y_mu - yv) ** 2).mean(1))
         if best is None or mse < best[0]:
             best = (mse, rel * scale, weight)
     assert best is not None
@@ -115,11 +133,13 @@ def refit_ridge_head(head: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
 
 
 def refit_logistic_head(head: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
-                        validation: tuple[torch.Tensor, torch.Tensor]) -> dict[str, float]:
+                        validation: tuple[torch.Tensor, torch.Tensor], *,
+                        groups: tuple[Sequence[Any], Sequence[Any]] | None = None) -> dict[str, float]:
     """Replace ``head.linear`` by L2-regularised multinomial logistic regression.
 
     ``train`` and ``validation`` are ``(features (n, width), class indices (n,))``. The
-    strength is chosen on validation log-loss from :data:`LOGISTIC_GRID`. Returns
+    strength is chosen on validation log-loss from :data:`LOGISTIC_GRID`; ``groups`` weighs
+    every group the same, as in :func:`refit_ridge_head`. Returns
     ``{"logistic_l2", "logistic_validation_loss", "logistic_validation_accuracy"}``.
     """
     import torch.nn.functional as F
@@ -130,6 +150,8 @@ def refit_logistic_head(head: nn.Module, train: tuple[torch.Tensor, torch.Tensor
                         "set hyper.head_refit: none for this head type")
     x, y = train[0].double(), train[1].long()
     xv, yv = validation[0].double(), validation[1].long()
+    w = group_weights(None if groups is None else groups[0], x.shape[0])
+    wv = group_weights(None if groups is None else groups[1], xv.shape[0])
     classes = linear.out_features
     best: tuple[float, float, float, torch.Tensor, torch.Tensor] | None = None
     for strength in LOGISTIC_GRID:
@@ -140,15 +162,15 @@ def refit_logistic_head(head: nn.Module, train: tuple[torch.Tensor, torch.Tensor
         def closure(weight: torch.Tensor = weight, bias: torch.Tensor = bias,
                     optimizer: torch.optim.LBFGS = optimizer, strength: float = strength) -> torch.Tensor:
             optimizer.zero_grad()
-            loss = F.cross_entropy(x @ weight + bias, y) + strength * (weight ** 2).sum()
+            loss = w @ F.cross_entropy(x @ weight + bias, y, reduction="none") + strength * (weight ** 2).sum()
             loss.backward()
             return loss
 
         optimizer.step(closure)
         with torch.no_grad():
             logits = xv @ weight + bias
-            loss = float(F.cross_entropy(logits, yv))
-            accuracy = float((logits.argmax(1) == yv).double().mean())
+            loss = float(wv @ F.cross_entropy(logits, yv, reduction="none"))
+            accuracy = float(wv @ (logits.argmax(1) == yv).double())
         if best is None or loss < best[0]:
             best = (loss, accuracy, strength, weight.detach(), bias.detach())
     assert best is not None

@@ -102,6 +102,11 @@ class HyperParameters(_Model):
         "(classification), strength chosen on validation"
     )
     refit_examples: int = Field(4096, ge=2, description="training examples the refit reads")
+    refit_balance: str | None = Field(
+        None, description="record field naming each example's group (e.g. its source data set): "
+        "the head refit gives every group the same total weight and picks its strength on the "
+        "mean of the groups' validation losses, so a large group does not drown a small one"
+    )
     enrich: bool = Field(False, description="stage 2: keep training domain tags (stage-1 loss)")
     enrich_weight: float = Field(1.0, ge=0)
 
@@ -109,6 +114,9 @@ class HyperParameters(_Model):
     def _phrase(self) -> HyperParameters:
         if self.init == "phrase" and not self.init_phrase:
             raise ValueError("init: phrase needs init_phrase (the text whose embeddings start the tag)")
+        if self.refit_balance is not None and self.head_refit == "none":
+            raise ValueError("refit_balance weights the head refit; set head_refit: ridge or "
+                             "logistic, or leave refit_balance out")
         if self.readout_layers is not None and not self.readout_layers:
             raise ValueError("readout_layers needs at least one layer (or leave it out)")
         self.head_readout()  # validates the layers

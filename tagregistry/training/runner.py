@@ -280,15 +280,18 @@ def _refit_head(trainer: Any, setup: Any, recipe: Recipe, *, pad_id: int,
                                 batch_size=recipe.eval.batch_size, normalise=True)
 
     validation = features(setup.validation)
+    groups = None
+    if recipe.hyper.refit_balance is not None:
+        groups = ([e.group for e in train], [e.group for e in setup.validation])
     if recipe.hyper.head_refit == "logistic":
         found = refit_logistic_head(
             trainer.head, (features(train), torch.tensor([e.target for e in train])),
-            (validation, torch.tensor([int(t) for t in setup.truth["validation"]])))
+            (validation, torch.tensor([int(t) for t in setup.truth["validation"]])), groups=groups)
     else:
         targets = torch.tensor([e.target for e in train], dtype=torch.float64)
         truth = torch.tensor(setup.truth["validation"], dtype=torch.float64)
         found = refit_ridge_head(trainer.head, (features(train), targets),
-                                 (validation, scale_labels(truth, setup.scaling)))
+                                 (validation, scale_labels(truth, setup.scaling)), groups=groups)
     scored: dict[str, dict[str, float]] = {}
     limit = recipe.eval.max_examples
     if limit is None or limit >= len(setup.validation):

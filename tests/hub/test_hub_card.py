@@ -77,7 +77,7 @@ def test_shipped_chem_pack_card_is_hub_valid_and_says_install_pack():
     manifest = json.loads((folder / MANIFEST_FILE).read_text())
     assert manifest["name"] == "chem-smollm2-135m"
     assert manifest["requires"] == [{"distribution": owner.distribution, "version": owner.version,
-                                     "provides": ["SMILES", "QED", "LogP", "TPSA"]}]
+                                     "provides": ["SMILES", "SELFIES", "QED", "LogP", "TPSA"]}]
     assert meta["tagregistry"]["requires"] == manifest["requires"]
     assert f"pip install '{owner.distribution}>={owner.version}'" in (folder / "README.md").read_text()
 

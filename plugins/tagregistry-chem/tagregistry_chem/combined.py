@@ -6,7 +6,8 @@ shuffled together with ``seed``; ``validation`` and ``test`` are the NCI split p
 training file, ``test`` is its test file). The defaults (1,000 and 200, seed 0) pick exactly
 the MOSES molecules of the benchmark harness's ``qed-moses`` train and validation subsample.
 NCI labels are computed by RDKit on load, MOSES labels come from the on-disk label cache
-(:mod:`tagregistry_chem.label_cache`).
+(:mod:`tagregistry_chem.label_cache`). Every record names its ``source`` (``"nci"`` or
+``"moses"``), which ``hyper.refit_balance: source`` balances the head refit by.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ def _combined(function: str, split: str, limit: int | None, seed: int, moses_tra
     for name, value in (("moses_train", moses_train), ("moses_eval", moses_eval)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise InputError(f"{name} must be a non-negative integer, got {value!r}")
-    records = _NCI[function](split, None, seed)
-    records += moses.labelled(function, split, moses_train if split == "train" else moses_eval, seed)
+    records = [{**r, "source": "nci"} for r in _NCI[function](split, None, seed)]
+    records += [{**r, "source": "moses"}
+                for r in moses.labelled(function, split, moses_train if split == "train" else moses_eval, seed)]
     random.Random(seed).shuffle(records)
     return records if limit is None else records[:limit]
 

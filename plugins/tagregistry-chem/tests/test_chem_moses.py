@@ -89,6 +89,9 @@ def test_nci_plus_moses_holds_both_and_the_harness_subsample() -> None:
     nci = {r["smiles"] for r in datasets.load_logp("train")}
     from_moses = [r for r in train if r["smiles"] not in nci]
     assert len(train) == len(nci) + 30 and len(from_moses) == 30
+    # every record names its source (hyper.refit_balance: source balances the refit by it)
+    assert {r["source"] for r in from_moses} == {"moses"}
+    assert {r["source"] for r in train if r["smiles"] in nci} == {"nci"}
     # the MOSES part is the harness's subsample (same loader, limit and seed), labels included
     assert sorted(r["smiles"] for r in from_moses) == sorted(moses.select("train", 30, 0))
     assert {r["smiles"]: r["label"] for r in from_moses} == {

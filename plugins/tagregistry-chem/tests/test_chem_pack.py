@@ -25,14 +25,15 @@ def test_install_pack_registers_verified_tags_once(tmp_path: Path) -> None:
     registry = Registry(f"sqlite:///{tmp_path}/r.db")
     records = registry.install_pack(PACK)
     names = {r.name for r in records}
-    assert {"SMILES", "QED", "TPSA"} <= names
+    assert {"SMILES", "SELFIES", "QED", "LogP", "TPSA"} <= names
     for record in records:
         assert record.base.model_id == "HuggingFaceTB/SmolLM2-135M-Instruct"
         assert record.base.hidden_size == 576
         assert record.source["pack"]["plugin"] == "tagregistry-chem"
         assert [r["distribution"] for r in record.source["pack"]["requires"]] == ["tagregistry-chem"]
         assert record.n_vectors == 10
-    for name in names - {"SMILES"}:
+    assert {r.name for r in records if r.kind == "domain"} == {"SMILES", "SELFIES"}
+    for name in names - {"SMILES", "SELFIES"}:
         function = next(r for r in records if r.name == name)
         assert function.kind == "function"
         assert function.head is not None and "label_mean" in function.head.config

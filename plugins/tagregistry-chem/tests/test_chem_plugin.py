@@ -19,7 +19,9 @@ MOSES = {"QED": "qed-moses", "LogP": "logp-moses", "TPSA": "tpsa-moses"}
 BOTH = {"QED": "qed-nci-moses", "LogP": "logp-nci-moses", "TPSA": "tpsa-nci-moses"}
 DATASETS = ["smiles-nci-5k", "selfies-nci-5k", "smiles-moses",
             *(name for f in FUNCTIONS for name in (FUNCTIONS[f], BOTH[f], MOSES[f]))]
-UNLABELLED = {"smiles-nci-5k": {"smiles"}, "selfies-nci-5k": {"selfies"}, "smiles-moses": {"smiles"}}
+#: record fields other than {"smiles", "label"}
+FIELDS = {"smiles-nci-5k": {"smiles"}, "selfies-nci-5k": {"selfies"}, "smiles-moses": {"smiles"},
+          **{name: {"smiles", "label", "source"} for name in BOTH.values()}}
 CLI = Path(sys.executable).with_name("tagregistry")
 
 
@@ -75,7 +77,7 @@ def test_factories_and_loaders_resolve(catalog: Catalog) -> None:
     for name in DATASETS:
         records = load_object(catalog.datasets[name].loader)(split="validation", limit=3, seed=0)
         assert len(records) == 3
-        expected = UNLABELLED.get(name, {"smiles", "label"})
+        expected = FIELDS.get(name, {"smiles", "label"})
         assert all(set(r) == expected for r in records)
 
 

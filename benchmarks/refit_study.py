@@ -1,0 +1,223 @@
+"""Why does the shipped ``<QED>`` lose to the ridge probe on MOSES? A refit study (issue 8).
+
+The shipped head is a ridge regression on the mean of the function tag's positions at a few
+layers. This script runs the shipped ``<SMILES>`` + ``<QED>`` prompt once per molecule and
+keeps, for *every* layer, the mean over the function tag's positions and the mean over the
+SMILES tokens (the probe's pooling, but inside the tagged prompt). Ridge heads on any subset of
+those features, trained on NCI, MOSES or the mix, are then seconds each, so layer choice and the
+training mix can be compared on validation before a recipe is changed.
+
+Usage (one thread keeps the shared 2-core machine usable)::
+
+    OMP_NUM_THREADS=1 python benchmarks/refit_study.py features   # ~20 min, one thread
+    python benchmarks/refit_study.py fit                            # writes results/refit_study_qed.json
+    python benchmarks/refit_study.py mlp                            # a non-linear head, for comparison
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+PACK = Path(__file__).resolve().parents[1] / "plugins/tagregistry-chem/tagregistry_chem/packs/smollm2-135m"
+RESULTS = Path(__file__).resolve().parent / "results" / "refit_study_qed.json"
+#: (name, benchmark task, split) of every feature file
+PARTS = (("nci-train", "qed-nci", "train"), ("nci-validation", "qed-nci", "validation"),
+         ("nci-test", "qed-nci", "test"), ("moses-train", "qed-moses", "train"),
+         ("moses-validation", "qed-moses", "validation"), ("moses-test", "qed-moses", "test"),
+         ("scaffolds-test", "qed-moses-scaffolds", "test"))
+
+
+def _records(task_name: str, split: str) -> list[dict[str, Any]]:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from harness.tasks import get_task, load_split
+
+    return load_split(get_task(task_name), split)
+
+
+@torch.no_grad()
+def cmd_features(args: argparse.Namespace) -> None:
+    from safetensors.torch import load_file
+    from tqdm import tqdm
+
+    from tagregistry.compose.prompt import PromptEncoder
+    from tagregistry.models.loading import load_base
+    from tagregistry.plugins.manager import get_catalog
+
+    catalog = get_catalog()
+    base = load_base("smollm2-135m", dtype=torch.float32, device="cpu")
+    encoder = PromptEncoder(base.tokenizer, catalog)
+    spec = catalog.get("functions", "QED")
+    tags = {"SMILES": load_file(str(PACK / "SMILES.v1.safetensors"))["tag"].float(),
+            "QED": load_file(str(PACK / f"QED.v{args.qed_version}.safetensors"))["tag"].float()}
+    model, embed = base.model, base.model.get_input_embeddings()
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, task_name, split in PARTS:
+        path = out_dir / f"{name}.pt"
+        if path.exists():
+            continue
+        records = _records(task_name, split)
+        prompts = [encoder.encode(spec.template, {"smiles": r["smiles"]},
+                                  {k: v.shape[0] for k, v in tags.items()}) for r in records]
+        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i].input_ids))
+        func, span_mean = [None] * len(prompts), [None] * len(prompts)
+        started = time.perf_counter()
+        for chunk in tqdm([order[i:i + args.batch] for i in range(0, len(order), args.batch)],
+                          desc=name, mininterval=10):
+            width = max(len(prompts[i].input_ids) for i in chunk)
+            ids = torch.zeros(len(chunk), width, dtype=torch.long)  # right-padded: causal, harmless
+            mask = torch.zeros(len(chunk), width, dtype=torch.long)
+            for row, i in enumerate(chunk):
+                ids[row, :len(prompts[i].input_ids)] = torch.tensor(prompts[i].input_ids)
+                mask[row, :len(prompts[i].input_ids)] = 1
+            emb = embed(ids).clone()
+            for row, i in enumerate(chunk):
+                for occ in prompts[i].tags:
+                    emb[row, occ.start:occ.end] = tags[occ.name]
+            hs = torch.stack(model.model(inputs_embeds=emb, attention_mask=mask,
+                                         output_hidden_states=True).hidden_states[1:], dim=1)
+            for row, i in enumerate(chunk):
+                occ, span = prompts[i].tags[-1], prompts[i].values[0]
+                func[i] = hs[row, :, occ.start:occ.end].mean(1).half()
+                span_mean[i] = hs[row, :, span.start:span.end].mean(1).half()
+        torch.save({"function": torch.stack(func), "span": torch.stack(span_mean),
+                    "label": torch.tensor([float(r["label"]) for r in records], dtype=torch.float64)},
+                   path)
+        print(f"{name}: {len(records)} molecules in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+#: readouts compared: the shipped one, the probe's depth, and spreads of shallow and deep layers
+LAYER_SETS = ((7, 15, 22, 30), (5,), (3, 5, 7, 15, 22, 30), (2, 4, 6, 8, 10), (4, 8, 12, 16, 20, 24, 28))
+#: training sets of the head: NCI only, MOSES only, both (as qed-nci-moses), both balanced
+MIXES = {"nci": ["nci"], "moses": ["moses"], "mix": ["nci", "moses"], "balanced": ["nci", "moses"]}
+EVALUATED = ("nci-test", "moses-test", "scaffolds-test")
+
+
+def load_parts(out: str) -> dict[str, dict[str, torch.Tensor]]:
+    return {name: torch.load(Path(out) / f"{name}.pt") for name, _, _ in PARTS}
+
+
+def features_of(data: dict[str, Any], name: str, kind: str, layers: tuple[int, ...]) -> torch.Tensor:
+    """``kind`` ("function" or "span") features of part ``name``, ``layers`` concatenated."""
+    return torch.cat([data[name][kind][:, k - 1].double() for k in layers], dim=1)
+
+
+def fit_head(data: dict[str, Any], kind: str, layers: tuple[int, ...], mix: str) -> tuple[Any, dict]:
+    """The product's ridge refit (:func:`refit_ridge_head`) on one training mix."""
+    from tagregistry.heads import RegressionHead
+    from tagregistry.specs import HeadSpec
+    from tagregistry.training.features import refit_ridge_head
+
+    sources = MIXES[mix]
+    x = torch.cat([features_of(data, f"{s}-train", kind, layers) for s in sources])
+    y = torch.cat([data[f"{s}-train"]["label"] for s in sources])[:, None]
+    xv = torch.cat([features_of(data, f"{s}-validation", kind, layers) for s in sources])
+    yv = torch.cat([data[f"{s}-validation"]["label"] for s in sources])[:, None]
+    groups = None
+    if mix == "balanced":
+        groups = tuple([s for s in sources for _ in range(len(data[f"{s}-{split}"]["label"]))]
+                       for split in ("train", "validation"))
+    head = RegressionHead(x.shape[1], HeadSpec(type="regression")).double()
+    found = refit_ridge_head(head, (x, y), (xv, yv), groups=groups)
+    return head, found
+
+
+def cmd_fit(args: argparse.Namespace) -> None:
+    data = load_parts(args.out)
+    rows = []
+    for kind, layers, mix in itertools.product(("function", "span"), LAYER_SETS, MIXES):
+        head, found = fit_head(data, kind, layers, mix)
+        row = {"features": kind, "layers": list(layers), "train": mix,
+               "alpha": found["ridge_alpha"], "validation_mse": found["ridge_validation_mse"]}
+        with torch.no_grad():
+            for name in EVALUATED:
+                pred = head(features_of(data, name, kind, layers))[:, 0]
+                row[name] = float(((pred - data[name]["label"]) ** 2).mean())
+        rows.append(row)
+        print(f"{kind:8s} {'+'.join(map(str, layers)):20s} {mix:9s} "
+              + " ".join(f"{n}={row[n]:.4f}" for n in EVALUATED), flush=True)
+    path = Path(args.results)
+    document = json.loads(path.read_text()) if path.is_file() else {}
+    document.update({"task": "qed", "qed_version": args.qed_version, "rows": rows,
+                     "command": "OMP_NUM_THREADS=1 python benchmarks/refit_study.py features && "
+                                "python benchmarks/refit_study.py fit"})
+    path.write_text(json.dumps(document, indent=1) + "\n")
+    print(f"wrote {path}")
+
+
+def mlp_row(data: dict[str, Any], kind: str, layers: tuple[int, ...], epochs: int) -> dict[str, Any]:
+    """A one-hidden-layer MLP on NCI + MOSES features, early-stopped on their validation."""
+    torch.manual_seed(0)
+    x = torch.cat([features_of(data, f"{s}-train", kind, layers) for s in ("nci", "moses")])
+    y = torch.cat([data[f"{s}-train"]["label"] for s in ("nci", "moses")])
+    xv = torch.cat([features_of(data, f"{s}-validation", kind, layers) for s in ("nci", "moses")])
+    yv = torch.cat([data[f"{s}-validation"]["label"] for s in ("nci", "moses")])
+    mu, sd = x.mean(0), x.std(0).clamp(min=1e-6)
+    y_mu, y_sd = y.mean(), y.std()
+    net = torch.nn.Sequential(torch.nn.Dropout(0.2), torch.nn.Linear(x.shape[1], 256), torch.nn.GELU(),
+                              torch.nn.Dropout(0.1), torch.nn.Linear(256, 1)).double()
+    optimizer = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=1e-2)
+
+    def run(inputs: torch.Tensor) -> torch.Tensor:
+        return net((inputs - mu) / sd)[:, 0] * y_sd + y_mu
+
+    best: tuple[float, Any] = (float("inf"), None)
+    for _ in range(epochs):
+        net.train()
+        for batch in torch.randperm(len(y)).split(64):
+            loss = ((run(x[batch]) - y[batch]) ** 2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        net.eval()
+        with torch.no_grad():
+            val = float(((run(xv) - yv) ** 2).mean())
+        if val < best[0]:
+            best = (val, {k: v.clone() for k, v in net.state_dict().items()})
+    net.load_state_dict(best[1])
+    net.eval()
+    row = {"features": kind, "layers": list(layers), "train": "mix", "head": "mlp", "validation_mse": best[0]}
+    with torch.no_grad():
+        for name in EVALUATED:
+            row[name] = float(((run(features_of(data, name, kind, layers)) - data[name]["label"]) ** 2).mean())
+    return row
+
+
+def cmd_mlp(args: argparse.Namespace) -> None:
+    """A non-linear comparison (not a product head) on the shipped readout's layers."""
+    data = load_parts(args.out)
+    rows = [mlp_row(data, kind, (7, 15, 22, 30), args.epochs) for kind in ("function", "span")]
+    for row in rows:
+        print(f"mlp {row['features']:8s} " + " ".join(f"{n}={row[n]:.4f}" for n in EVALUATED), flush=True)
+    path = Path(args.results)
+    document = json.loads(path.read_text()) if path.is_file() else {}
+    document["mlp_rows"] = rows
+    document["mlp_command"] = f"python benchmarks/refit_study.py mlp --epochs {args.epochs}"
+    path.write_text(json.dumps(document, indent=1) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    for name in ("features", "fit", "mlp"):
+        p = sub.add_parser(name)
+        p.add_argument("--out", default="runs/refit", help="feature files (ignored folder)")
+        p.add_argument("--results", default=str(RESULTS), help="the summary JSON")
+        p.add_argument("--qed-version", type=int, default=3, help="the pack's <QED> file version")
+    sub.choices["features"].add_argument("--batch", type=int, default=16)
+    sub.choices["mlp"].add_argument("--epochs", type=int, default=200)
+    args = parser.parse_args()
+    {"features": cmd_features, "fit": cmd_fit, "mlp": cmd_mlp}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    main()

@@ -178,7 +178,7 @@ REFIT_STUDY = "refit_study_qed.json"
 REFIT_MIXES = {"nci": "NCI", "moses": "MOSES", "mix": "NCI + MOSES", "balanced": "NCI + MOSES, balanced"}
 REFIT_INTRO = (
     "Why the shipped <QED> trails the ridge probe on MOSES. One pass of the pack's <SMILES>@1 + "
-    "<QED>@{version} prompt per molecule keeps every layer's mean over the function tag's positions "
+    "<QED>@{version} prompt per molecule (QED@3 and QED@4 share their tag vectors; only the heads differ) keeps every layer's mean over the function tag's positions "
     "(the tag's readout) and over the SMILES tokens (the probe's pooling, inside the tagged prompt); "
     "the product's ridge refit (`refit_ridge_head`, strength chosen on the training sources' "
     "validation molecules) is then fitted on NCI, on the 1,000 MOSES molecules, on both as in "

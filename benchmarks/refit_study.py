@@ -212,7 +212,7 @@ def main() -> None:
         p = sub.add_parser(name)
         p.add_argument("--out", default="runs/refit", help="feature files (ignored folder)")
         p.add_argument("--results", default=str(RESULTS), help="the summary JSON")
-        p.add_argument("--qed-version", type=int, default=3, help="the pack's <QED> file version")
+        p.add_argument("--qed-version", type=int, default=4, help="the pack's <QED> file version")
     sub.choices["features"].add_argument("--batch", type=int, default=16)
     sub.choices["mlp"].add_argument("--epochs", type=int, default=200)
     args = parser.parse_args()

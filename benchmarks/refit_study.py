@@ -43,6 +43,24 @@ def _records(task_name: str, split: str) -> list[dict[str, Any]]:
     return load_split(get_task(task_name), split)
 
 
+#: ``features --variant``: the shipped prompt, or one ablation of it (NCI parts only)
+VARIANTS = ("shipped", "no-domain-tag", "no-function-tag", "p1-untrained", "p10-untrained", "p20-untrained")
+
+
+def variant_prompts(variant: str, encoder: Any, spec: Any, smiles: list[str],
+                    tags: dict[str, torch.Tensor]) -> list[Any]:
+    """Encoded prompts of one variant (``tags`` holds the tensors the prompts may use)."""
+    template = spec.template
+    if variant == "no-function-tag":  # the paper's ablation: the head reads the last token
+        template = template.replace("{" + spec.name + "}", "").rstrip()
+    if variant == "no-domain-tag":  # the SMILES as plain text, no <SMILES> before it
+        render = encoder.domain_tokenizer("SMILES").render
+        return [encoder.encode(template.replace("{SMILES:smiles}", render(s)), {},
+                               {k: v.shape[0] for k, v in tags.items()}) for s in smiles]
+    return [encoder.encode(template, {"smiles": s}, {k: v.shape[0] for k, v in tags.items()})
+            for s in smiles]
+
+
 @torch.no_grad()
 def cmd_features(args: argparse.Namespace) -> None:
     from safetensors.torch import load_file
@@ -51,23 +69,29 @@ def cmd_features(args: argparse.Namespace) -> None:
     from tagregistry.compose.prompt import PromptEncoder
     from tagregistry.models.loading import load_base
     from tagregistry.plugins.manager import get_catalog
+    from tagregistry.training.init import initial_tag
 
     catalog = get_catalog()
     base = load_base("smollm2-135m", dtype=torch.float32, device="cpu")
     encoder = PromptEncoder(base.tokenizer, catalog)
     spec = catalog.get("functions", "QED")
+    model, embed = base.model, base.model.get_input_embeddings()
     tags = {"SMILES": load_file(str(PACK / "SMILES.v1.safetensors"))["tag"].float(),
             "QED": load_file(str(PACK / f"QED.v{args.qed_version}.safetensors"))["tag"].float()}
-    model, embed = base.model, base.model.get_input_embeddings()
-    out_dir = Path(args.out)
+    if args.variant.endswith("-untrained"):  # the mean-embedding initialisation, p vectors
+        p = int(args.variant.split("-")[0][1:])
+        tags["QED"] = initial_tag("mean", model, p, tokenizer=base.tokenizer, seed=0)
+    out_dir = Path(args.out) / ("" if args.variant == "shipped" else args.variant)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for name, task_name, split in PARTS:
+    parts = PARTS if args.variant == "shipped" else [p for p in PARTS if p[0].startswith("nci-")]
+    for name, task_name, split in parts:
         path = out_dir / f"{name}.pt"
         if path.exists():
             continue
         records = _records(task_name, split)
-        prompts = [encoder.encode(spec.template, {"smiles": r["smiles"]},
-                                  {k: v.shape[0] for k, v in tags.items()}) for r in records]
+        if split == "train" and args.train_limit is not None:
+            records = records[:args.train_limit]
+        prompts = variant_prompts(args.variant, encoder, spec, [r["smiles"] for r in records], tags)
         order = sorted(range(len(prompts)), key=lambda i: len(prompts[i].input_ids))
         func, span_mean = [None] * len(prompts), [None] * len(prompts)
         started = time.perf_counter()
@@ -86,9 +110,13 @@ def cmd_features(args: argparse.Namespace) -> None:
             hs = torch.stack(model.model(inputs_embeds=emb, attention_mask=mask,
                                          output_hidden_states=True).hidden_states[1:], dim=1)
             for row, i in enumerate(chunk):
-                occ, span = prompts[i].tags[-1], prompts[i].values[0]
-                func[i] = hs[row, :, occ.start:occ.end].mean(1).half()
-                span_mean[i] = hs[row, :, span.start:span.end].mean(1).half()
+                prompt, span = prompts[i], prompts[i].values[0] if prompts[i].values else None
+                if prompt.function_start is None:  # no function tag: the last token
+                    func[i] = hs[row, :, len(prompt.input_ids) - 1].half()
+                else:
+                    occ = prompt.tags[-1]
+                    func[i] = hs[row, :, occ.start:occ.end].mean(1).half()
+                span_mean[i] = (hs[row, :, span.start:span.end].mean(1) if span else hs[row, :, 0] * 0).half()
         torch.save({"function": torch.stack(func), "span": torch.stack(span_mean),
                     "label": torch.tensor([float(r["label"]) for r in records], dtype=torch.float64)},
                    path)
@@ -205,18 +233,61 @@ def cmd_mlp(args: argparse.Namespace) -> None:
     path.write_text(json.dumps(document, indent=1) + "\n")
 
 
+def cmd_ablate(args: argparse.Namespace) -> None:
+    """Ablations on NCI QED: the product's ridge refit on each variant's function-tag (or
+    last-token) features, layers 7+15+22+30, the first ``--train-limit`` training molecules."""
+    from tagregistry.heads import RegressionHead
+    from tagregistry.specs import HeadSpec
+    from tagregistry.training.features import refit_ridge_head
+
+    layers = (7, 15, 22, 30)
+    rows = []
+    for variant in VARIANTS:
+        folder = Path(args.out) / ("" if variant == "shipped" else variant)
+        if not (folder / "nci-test.pt").is_file():
+            print(f"{variant}: no features (run features --variant {variant})")
+            continue
+        data = {n: torch.load(folder / f"nci-{n}.pt") for n in ("train", "validation", "test")}
+        n = min(args.train_limit, len(data["train"]["label"]))
+        x = features_of(data, "train", "function", layers)[:n]
+        y = data["train"]["label"][:n, None]
+        xv = features_of(data, "validation", "function", layers)
+        head = RegressionHead(x.shape[1], HeadSpec(type="regression")).double()
+        found = refit_ridge_head(head, (x, y), (xv, data["validation"]["label"][:, None]))
+        with torch.no_grad():
+            pred = head(features_of(data, "test", "function", layers))[:, 0]
+        truth = data["test"]["label"]
+        centred = pred - pred.mean(), truth - truth.mean()
+        rows.append({"variant": variant, "train": n, "validation_mse": found["ridge_validation_mse"],
+                     "test_mse": float(((pred - truth) ** 2).mean()),
+                     "test_r": float((centred[0] * centred[1]).sum() / (centred[0].norm() * centred[1].norm()))})
+        print(f"{variant:16s} train {n} test MSE {rows[-1]['test_mse']:.4f} r {rows[-1]['test_r']:.3f}", flush=True)
+    path = Path(args.results)
+    document = json.loads(path.read_text()) if path.is_file() else {}
+    document["ablation_rows"] = rows
+    document["ablation_command"] = (f"OMP_NUM_THREADS=1 python benchmarks/refit_study.py features --variant V "
+                                    f"--train-limit {args.train_limit} (each V), then "
+                                    f"python benchmarks/refit_study.py ablate --train-limit {args.train_limit}")
+    path.write_text(json.dumps(document, indent=1) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
-    for name in ("features", "fit", "mlp"):
+    for name in ("features", "fit", "mlp", "ablate"):
         p = sub.add_parser(name)
         p.add_argument("--out", default="runs/refit", help="feature files (ignored folder)")
         p.add_argument("--results", default=str(RESULTS), help="the summary JSON")
         p.add_argument("--qed-version", type=int, default=4, help="the pack's <QED> file version")
     sub.choices["features"].add_argument("--batch", type=int, default=16)
+    sub.choices["features"].add_argument("--variant", choices=VARIANTS, default="shipped",
+                                         help="the shipped prompt or an ablation (NCI parts only)")
+    sub.choices["features"].add_argument("--train-limit", type=int, default=None,
+                                         help="first N training molecules (ablations)")
+    sub.choices["ablate"].add_argument("--train-limit", type=int, default=1500)
     sub.choices["mlp"].add_argument("--epochs", type=int, default=200)
     args = parser.parse_args()
-    {"features": cmd_features, "fit": cmd_fit, "mlp": cmd_mlp}[args.cmd](args)
+    {"features": cmd_features, "fit": cmd_fit, "mlp": cmd_mlp, "ablate": cmd_ablate}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ linear layer before it is stored, so composition needs nothing extra.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -88,10 +89,15 @@ def group_weights(groups: Sequence[Any] | None, n: int) -> torch.Tensor:
         return torch.full((n,), 1.0 / n, dtype=torch.float64)
     if len(groups) != n:
         raise ValueError(f"{len(groups)} groups for {n} examples")
-    sizes: dict[Any, int] = {}
-    for group in groups:
-        sizes[group] = sizes.get(group, 0) + 1
+    sizes = Counter(groups)
     return torch.tensor([1.0 / (len(sizes) * sizes[g]) for g in groups], dtype=torch.float64)
+
+
+def _split_weights(groups: tuple[Sequence[Any], Sequence[Any]] | None, n_train: int,
+                   n_validation: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`group_weights` of the training and the validation examples."""
+    train, validation = (None, None) if groups is None else groups
+    return group_weights(train, n_train), group_weights(validation, n_validation)
 
 
 @torch.no_grad()
@@ -112,8 +118,7 @@ def refit_ridge_head(head: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
                         "set hyper.head_refit: none for this head type")
     x, y = train[0].double(), train[1].double().reshape(train[0].shape[0], -1)
     xv, yv = validation[0].double(), validation[1].double().reshape(validation[0].shape[0], -1)
-    w = group_weights(None if groups is None else groups[0], x.shape[0])
-    wv = group_weights(None if groups is None else groups[1], xv.shape[0])
+    w, wv = _split_weights(groups, x.shape[0], xv.shape[0])
     mu, y_mu = w @ x, w @ y
     centred = x - mu
     gram, rhs = centred.T @ (w[:, None] * centred), centred.T @ (w[:, None] * (y - y_mu))
@@ -150,8 +155,7 @@ def refit_logistic_head(head: nn.Module, train: tuple[torch.Tensor, torch.Tensor
                         "set hyper.head_refit: none for this head type")
     x, y = train[0].double(), train[1].long()
     xv, yv = validation[0].double(), validation[1].long()
-    w = group_weights(None if groups is None else groups[0], x.shape[0])
-    wv = group_weights(None if groups is None else groups[1], xv.shape[0])
+    w, wv = _split_weights(groups, x.shape[0], xv.shape[0])
     classes = linear.out_features
     best: tuple[float, float, float, torch.Tensor, torch.Tensor] | None = None
     for strength in LOGISTIC_GRID:

@@ -154,7 +154,7 @@ def setup_function(
         return encode_function_examples(
             encoder, spec.template, slots, records, lengths, label_field=recipe.data.label_field,
             output=spec.output, labels=labels, enrich=hyper.enrich,
-            group_field=hyper.refit_balance if hyper.head_refit != "none" else None,
+            group_field=hyper.refit_balance,  # the recipe refuses it without head_refit
         )
 
     train, validation, test = encode(splits.train), encode(splits.validation), encode(splits.test)

@@ -116,7 +116,7 @@ def cmd_features(args: argparse.Namespace) -> None:
                 else:
                     occ = prompt.tags[-1]
                     func[i] = hs[row, :, occ.start:occ.end].mean(1).half()
-                span_mean[i] = (hs[row, :, span.start:span.end].mean(1) if span else hs[row, :, 0] * 0).half()
+                span_mean[i] = (hs[row, :, span.start:span.end].mean(1) if span else torch.zeros_like(hs[row, :, 0])).half()
         torch.save({"function": torch.stack(func), "span": torch.stack(span_mean),
                     "label": torch.tensor([float(r["label"]) for r in records], dtype=torch.float64)},
                    path)
@@ -139,24 +139,43 @@ def features_of(data: dict[str, Any], name: str, kind: str, layers: tuple[int, .
     return torch.cat([data[name][kind][:, k - 1].double() for k in layers], dim=1)
 
 
-def fit_head(data: dict[str, Any], kind: str, layers: tuple[int, ...], mix: str) -> tuple[Any, dict]:
-    """The product's ridge refit (:func:`refit_ridge_head`) on one training mix."""
+def stacked(data: dict[str, Any], sources: list[str], split: str, kind: str,
+            layers: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Features and labels of ``split`` over ``sources``, one after the other."""
+    return (torch.cat([features_of(data, f"{s}-{split}", kind, layers) for s in sources]),
+            torch.cat([data[f"{s}-{split}"]["label"] for s in sources]))
+
+
+def ridge_head(train: tuple[torch.Tensor, torch.Tensor], validation: tuple[torch.Tensor, torch.Tensor],
+               groups: Any = None) -> tuple[Any, dict]:
+    """A regression head fitted by the product's ridge refit (:func:`refit_ridge_head`)."""
     from tagregistry.heads import RegressionHead
     from tagregistry.specs import HeadSpec
     from tagregistry.training.features import refit_ridge_head
 
+    head = RegressionHead(train[0].shape[1], HeadSpec(type="regression")).double()
+    found = refit_ridge_head(head, (train[0], train[1][:, None]), (validation[0], validation[1][:, None]),
+                             groups=groups)
+    return head, found
+
+
+def update_results(path: str, fields: dict[str, Any]) -> None:
+    """Merge ``fields`` into the summary JSON (other commands' keys are kept)."""
+    target = Path(path)
+    document = json.loads(target.read_text()) if target.is_file() else {}
+    document.update(fields)
+    target.write_text(json.dumps(document, indent=1) + "\n")
+
+
+def fit_head(data: dict[str, Any], kind: str, layers: tuple[int, ...], mix: str) -> tuple[Any, dict]:
+    """The product's ridge refit on one training mix (balanced: each source weighs the same)."""
     sources = MIXES[mix]
-    x = torch.cat([features_of(data, f"{s}-train", kind, layers) for s in sources])
-    y = torch.cat([data[f"{s}-train"]["label"] for s in sources])[:, None]
-    xv = torch.cat([features_of(data, f"{s}-validation", kind, layers) for s in sources])
-    yv = torch.cat([data[f"{s}-validation"]["label"] for s in sources])[:, None]
     groups = None
     if mix == "balanced":
         groups = tuple([s for s in sources for _ in range(len(data[f"{s}-{split}"]["label"]))]
                        for split in ("train", "validation"))
-    head = RegressionHead(x.shape[1], HeadSpec(type="regression")).double()
-    found = refit_ridge_head(head, (x, y), (xv, yv), groups=groups)
-    return head, found
+    return ridge_head(stacked(data, sources, "train", kind, layers),
+                      stacked(data, sources, "validation", kind, layers), groups)
 
 
 def cmd_fit(args: argparse.Namespace) -> None:
@@ -173,22 +192,17 @@ def cmd_fit(args: argparse.Namespace) -> None:
         rows.append(row)
         print(f"{kind:8s} {'+'.join(map(str, layers)):20s} {mix:9s} "
               + " ".join(f"{n}={row[n]:.4f}" for n in EVALUATED), flush=True)
-    path = Path(args.results)
-    document = json.loads(path.read_text()) if path.is_file() else {}
-    document.update({"task": "qed", "qed_version": args.qed_version, "rows": rows,
-                     "command": "OMP_NUM_THREADS=1 python benchmarks/refit_study.py features && "
-                                "python benchmarks/refit_study.py fit"})
-    path.write_text(json.dumps(document, indent=1) + "\n")
-    print(f"wrote {path}")
+    update_results(args.results, {"task": "qed", "qed_version": args.qed_version, "rows": rows,
+                                  "command": "OMP_NUM_THREADS=1 python benchmarks/refit_study.py features && "
+                                             "python benchmarks/refit_study.py fit"})
+    print(f"wrote {args.results}")
 
 
 def mlp_row(data: dict[str, Any], kind: str, layers: tuple[int, ...], epochs: int) -> dict[str, Any]:
     """A one-hidden-layer MLP on NCI + MOSES features, early-stopped on their validation."""
     torch.manual_seed(0)
-    x = torch.cat([features_of(data, f"{s}-train", kind, layers) for s in ("nci", "moses")])
-    y = torch.cat([data[f"{s}-train"]["label"] for s in ("nci", "moses")])
-    xv = torch.cat([features_of(data, f"{s}-validation", kind, layers) for s in ("nci", "moses")])
-    yv = torch.cat([data[f"{s}-validation"]["label"] for s in ("nci", "moses")])
+    x, y = stacked(data, MIXES["mix"], "train", kind, layers)
+    xv, yv = stacked(data, MIXES["mix"], "validation", kind, layers)
     mu, sd = x.mean(0), x.std(0).clamp(min=1e-6)
     y_mu, y_sd = y.mean(), y.std()
     net = torch.nn.Sequential(torch.nn.Dropout(0.2), torch.nn.Linear(x.shape[1], 256), torch.nn.GELU(),
@@ -226,19 +240,14 @@ def cmd_mlp(args: argparse.Namespace) -> None:
     rows = [mlp_row(data, kind, (7, 15, 22, 30), args.epochs) for kind in ("function", "span")]
     for row in rows:
         print(f"mlp {row['features']:8s} " + " ".join(f"{n}={row[n]:.4f}" for n in EVALUATED), flush=True)
-    path = Path(args.results)
-    document = json.loads(path.read_text()) if path.is_file() else {}
-    document["mlp_rows"] = rows
-    document["mlp_command"] = f"python benchmarks/refit_study.py mlp --epochs {args.epochs}"
-    path.write_text(json.dumps(document, indent=1) + "\n")
+    update_results(args.results, {"mlp_rows": rows,
+                                  "mlp_command": f"python benchmarks/refit_study.py mlp --epochs {args.epochs}"})
 
 
 def cmd_ablate(args: argparse.Namespace) -> None:
     """Ablations on NCI QED: the product's ridge refit on each variant's function-tag (or
     last-token) features, layers 7+15+22+30, the first ``--train-limit`` training molecules."""
-    from tagregistry.heads import RegressionHead
-    from tagregistry.specs import HeadSpec
-    from tagregistry.training.features import refit_ridge_head
+    from tagregistry.training.metrics import pearson
 
     layers = (7, 15, 22, 30)
     rows = []
@@ -247,28 +256,22 @@ def cmd_ablate(args: argparse.Namespace) -> None:
         if not (folder / "nci-test.pt").is_file():
             print(f"{variant}: no features (run features --variant {variant})")
             continue
-        data = {n: torch.load(folder / f"nci-{n}.pt") for n in ("train", "validation", "test")}
-        n = min(args.train_limit, len(data["train"]["label"]))
-        x = features_of(data, "train", "function", layers)[:n]
-        y = data["train"]["label"][:n, None]
-        xv = features_of(data, "validation", "function", layers)
-        head = RegressionHead(x.shape[1], HeadSpec(type="regression")).double()
-        found = refit_ridge_head(head, (x, y), (xv, data["validation"]["label"][:, None]))
+        data = {f"nci-{n}": torch.load(folder / f"nci-{n}.pt") for n in ("train", "validation", "test")}
+        x, y = stacked(data, ["nci"], "train", "function", layers)
+        n = min(args.train_limit, len(y))
+        head, found = ridge_head((x[:n], y[:n]), stacked(data, ["nci"], "validation", "function", layers))
+        x_test, truth = stacked(data, ["nci"], "test", "function", layers)
         with torch.no_grad():
-            pred = head(features_of(data, "test", "function", layers))[:, 0]
-        truth = data["test"]["label"]
-        centred = pred - pred.mean(), truth - truth.mean()
+            pred = head(x_test)[:, 0]
         rows.append({"variant": variant, "train": n, "validation_mse": found["ridge_validation_mse"],
                      "test_mse": float(((pred - truth) ** 2).mean()),
-                     "test_r": float((centred[0] * centred[1]).sum() / (centred[0].norm() * centred[1].norm()))})
+                     "test_r": pearson(pred.tolist(), truth.tolist())})
         print(f"{variant:16s} train {n} test MSE {rows[-1]['test_mse']:.4f} r {rows[-1]['test_r']:.3f}", flush=True)
-    path = Path(args.results)
-    document = json.loads(path.read_text()) if path.is_file() else {}
-    document["ablation_rows"] = rows
-    document["ablation_command"] = (f"OMP_NUM_THREADS=1 python benchmarks/refit_study.py features --variant V "
-                                    f"--train-limit {args.train_limit} (each V), then "
-                                    f"python benchmarks/refit_study.py ablate --train-limit {args.train_limit}")
-    path.write_text(json.dumps(document, indent=1) + "\n")
+    update_results(args.results, {
+        "ablation_rows": rows,
+        "ablation_command": (f"OMP_NUM_THREADS=1 python benchmarks/refit_study.py features --variant V "
+                             f"--train-limit {args.train_limit} (each V), then "
+                             f"python benchmarks/refit_study.py ablate --train-limit {args.train_limit}")})
 
 
 def main() -> None:

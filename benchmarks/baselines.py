@@ -5,6 +5,8 @@ Methods (``--methods``, comma-separated):
 - ``mean``: the training mean; ``nn``: nearest neighbour (Tanimoto on Morgan r=2, 2,048 bits);
 - ``ridge``: RidgeCV on the frozen base's hidden states (mean over the SMILES tokens or the
   last token; layer(s) chosen on validation); features cached on disk;
+- ``mlp``: the head ``head_refit: mlp`` fits (three averaged MLPs, early-stopped on validation)
+  on the same features (mean over the SMILES tokens, every stored layer);
 - ``prompt-tuning`` / ``lora``: PEFT with p virtual tokens / LoRA r=8, each with a linear
   regression head on the last hidden state, ``--steps`` optimiser steps of ``--batch``;
 - ``taglm``: registered tags (``--tags SMILES@1 QED@1`` from the registry at ``--home``),
@@ -30,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness.results import merge, print_table, row  # noqa: E402
 from harness.tasks import TASKS, get_task, load_split, records_hash  # noqa: E402
 
-METHODS = ("mean", "nn", "ridge", "prompt-tuning", "lora", "taglm")
+METHODS = ("mean", "nn", "ridge", "mlp", "prompt-tuning", "lora", "taglm")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -112,15 +114,21 @@ def run_method(method: str, task: Any, data: dict[str, list[dict[str, Any]]],
     if method == "nn":
         pred = probes.nearest_neighbour([r[slot] for r in train], train_y, [r[slot] for r in test])
         return [row("nearest neighbour (Tanimoto, Morgan r=2)", pred, test_y, command)]
-    if method == "ridge":
+    if method in ("ridge", "mlp"):
         from harness.features import default_layers, extract
 
         loaded = _loaded_base(args)
         layers = default_layers(int(loaded.model.config.num_hidden_layers))
         feats = {k: extract(loaded, [r[slot] for r in v], domain=task.domain, layers=layers)
                  for k, v in data.items()}
-        result = probes.ridge_probe(feats["train"], train_y, feats["validation"],
-                                    [r["label"] for r in validation], feats["test"], layers)
+        validation_y = [r["label"] for r in validation]
+        if method == "mlp":
+            result = probes.mlp_probe(feats["train"], train_y, feats["validation"], validation_y,
+                                      feats["test"])
+            return [row("MLP probe on frozen base", result["predictions"], test_y, command,
+                        choice=result["choice"], base=loaded.record.model_dump())]
+        result = probes.ridge_probe(feats["train"], train_y, feats["validation"], validation_y,
+                                    feats["test"], layers)
         return [row("ridge probe on frozen base", result["predictions"], test_y, command,
                     choice=result["choice"], validation_mse=result["validation_mse"],
                     base=loaded.record.model_dump())]

@@ -43,6 +43,9 @@ tags see the same splits of the chem plugin's data sets (see `benchmarks/README.
   "The SMILES of the molecule is ....", mean over the SMILES tokens or the last token, at six
   depths or middle + last layer concatenated; pooling and layers chosen on validation,
   alpha by leave-one-out on train.
+- **MLP probe**: the head `head_refit: mlp` fits (three MLPs of 256 units, early-stopped on
+  validation, averaged) on the same frozen-base features, mean over the SMILES tokens at all
+  six depths: the non-linear counterpart of the ridge probe, fitted per data set like it.
 - **PEFT prompt tuning / LoRA**: PEFT with p = 10 virtual tokens / LoRA r = 8 and a linear
   regression head on the last hidden state, for the optimiser steps stated in the row.
 - **Tag-LLM**: registered tags through `Registry.compose(...)` and `predict_batch`. Refs are
@@ -54,10 +57,13 @@ tags see the same splits of the chem plugin's data sets (see `benchmarks/README.
   `QED@1` is the pack's first `<QED>` (the paper's readout, 200 CPU steps); `QED@2` added the
   mean readout over layers 7, 15, 22, 30 and a ridge-refitted head (see "What the head
   reads"), trained on NCI only; `QED@3` is the same recipe on `qed-nci-moses` (NCI plus the
-  1,000 MOSES training molecules the MOSES rows' baselines are fitted on); `QED@4`, the one the
-  pack ships now, adds `refit_balance: source` (NCI and MOSES weigh the same in the head refit;
-  see "Where the head is fitted"; `tagregistry_chem/recipes/qed-stage2.yaml`). `LogP@2` and
-  `TPSA@2` are the QED@3 recipe for their properties (`logp-stage2.yaml`, `tpsa-stage2.yaml`).
+  1,000 MOSES training molecules the MOSES rows' baselines are fitted on); `QED@4` adds
+  `refit_balance: source` (NCI and MOSES weigh the same in the head refit; see "Where the head
+  is fitted"); `QED@5`, the one the pack ships now, reads the SMILES tokens beside the function
+  tag (`readout_values: true`) and has a hidden layer refitted as three averaged MLPs
+  (`head_hidden: 768`, `head_refit: mlp`, `tagregistry_chem/recipes/qed-stage2.yaml`).
+  `LogP@2` and `TPSA@2` are the QED@3 recipe for their properties (`logp-stage2.yaml`,
+  `tpsa-stage2.yaml`); `LogP@3` is the QED@5 recipe for LogP.
 
 Runs were on a 2-core CPU shared with other jobs, one thread (`OMP_NUM_THREADS=1`).
 """
@@ -99,9 +105,14 @@ def _tag_budget(tag: dict[str, Any]) -> str:
         return f"{tag['ref']}: no training recipe recorded"
     train = (data.get("sizes") or {}).get("train")
     where = f"{data.get('dataset', 'file')}" + (f" ({train:,} train)" if train else "")
+    head = ""
+    if hyper.get("head_hidden"):
+        reads = " and the SMILES tokens" if hyper.get("readout_values") else ""
+        head = (f", head: {hyper.get('refit_members', 1)} averaged MLPs ({hyper['head_hidden']} "
+                f"hidden units in all) on the function tag{reads}")
     return (f"{tag['ref']} stage {source.get('stage')}, {source.get('steps')} steps x "
             f"{hyper.get('batch_size')}, lr {hyper.get('lr'):g}, p = {hyper.get('n_vectors')}, "
-            f"{where}")
+            f"{where}{head}")
 
 
 def _task_section(document: dict[str, Any]) -> list[str]:
@@ -118,11 +129,15 @@ def _task_section(document: dict[str, Any]) -> list[str]:
         pearson = 0.0 if abs(m["pearson"]) < 5e-4 else m["pearson"]
         lines.append(f"| {_escape(row['method'])} | {_fmt(m['mse'])} | {_fmt(m['mae'])} | "
                      f"{pearson:.3f} | {m['n']} | `{row['command']}` |")
-    choices = [r for r in document["rows"] if "choice" in r]
-    for row in choices:
-        c = row["choice"]
-        lines += ["", f"Ridge probe choice (validation MSE {_fmt(c['validation_mse'])}): "
-                      f"{c['pooling']} pooling, {c['view']}, alpha {c['alpha']:g}."]
+    for row in document["rows"]:
+        c = row.get("choice")
+        if c and row["method"].startswith("ridge probe"):
+            lines += ["", f"Ridge probe choice (validation MSE {_fmt(c['validation_mse'])}): "
+                          f"{c['pooling']} pooling, {c['view']}, alpha {c['alpha']:g}."]
+        elif c and row["method"].startswith("MLP probe"):
+            lines += ["", f"MLP probe: {c['members']} MLPs of {c['hidden'] // c['members']} units "
+                          f"averaged (the product's `head_refit: mlp`), {c['pooling']} pooling, "
+                          f"{c['view']}; best validation epoch {c['mlp_mean_epochs']:.0f} on average."]
     for row in document["rows"]:
         budgets = [_tag_budget(tag) for tag in row.get("tags", [])]
         if budgets:
@@ -177,7 +192,7 @@ def _readout_section(directory: Path) -> list[str]:
 REFIT_STUDY = "refit_study_qed.json"
 REFIT_MIXES = {"nci": "NCI", "moses": "MOSES", "mix": "NCI + MOSES", "balanced": "NCI + MOSES, balanced"}
 REFIT_INTRO = (
-    "Why the shipped <QED> trails the ridge probe on MOSES. One pass of the pack's <SMILES>@1 + "
+    "Why QED@4 trailed the ridge probe on MOSES, and what QED@5 changed. One pass of the <SMILES>@1 + "
     "<QED>@{version} prompt per molecule (QED@3 and QED@4 share their tag vectors; only the heads differ) keeps every layer's mean over the function tag's positions "
     "(the tag's readout) and over the SMILES tokens (the probe's pooling, inside the tagged prompt); "
     "the product's ridge refit (`refit_ridge_head`, strength chosen on the training sources' "
@@ -214,13 +229,26 @@ def _refit_section(directory: Path, documents: dict[str, dict[str, Any]]) -> lis
         lines.append(f"| {names[kind]} | {'+'.join(map(str, layers))} | " + " | ".join(cells) + " |")
     lines += ["", f"Reproduce: `{study['command']}`.", ""]
     if study.get("mlp_rows"):
-        lines += ["A non-linear head for comparison (not a product head): a one-hidden-layer MLP "
-                  "(256 units) on the same features, layers "
-                  f"{'+'.join(map(str, study['mlp_rows'][0]['layers']))}, trained on NCI + MOSES and "
-                  f"early-stopped on their validation molecules (`{study['mlp_command']}`): "
-                  + "; ".join(f"{names[r['features']]} "
-                              + " / ".join(_fmt(r[n]) for n in ("nci-test", "moses-test", "scaffolds-test"))
-                              for r in study["mlp_rows"]) + ".", ""]
+        mlp_names = {**names, "function+span": "both, side by side (`readout_values: true`)"}
+        lines += ["The product's MLP head refit (`head_refit: mlp`: "
+                  f"{study['mlp_rows'][0]['members']} MLPs of 256 units, early-stopped on the "
+                  "validation molecules, averaged) on the same features, layers "
+                  f"{'+'.join(map(str, study['mlp_rows'][0]['layers']))}, fitted on NCI + MOSES "
+                  f"(`{study['mlp_command']}`):", "",
+                  "| features | head fitted on both, plain | both, balanced |", "|---|---|---|"]
+        for kind in dict.fromkeys(r["features"] for r in study["mlp_rows"]):
+            cells = [" / ".join(_fmt(r[n]) for n in ("nci-test", "moses-test", "scaffolds-test"))
+                     for mix in ("mix", "balanced") for r in study["mlp_rows"]
+                     if r["features"] == kind and r["train"] == mix]
+            lines.append(f"| {mlp_names[kind]} | " + " | ".join(cells) + " |")
+        lines.append("")
+    if study.get("mlp_source_rows"):
+        rows = {r["train"]: r for r in study["mlp_source_rows"]}
+        lines += ["The same refit on the SMILES tokens of the tagged prompt at the probe's six depths, "
+                  "one head per data set (as the probes are fitted): fitted on NCI, NCI test "
+                  f"{_fmt(rows['nci']['nci-test'])}; fitted on MOSES, MOSES test "
+                  f"{_fmt(rows['moses']['moses-test'])} and scaffolds {_fmt(rows['moses']['scaffolds-test'])} "
+                  f"(`{study['mlp_source_command']}`).", ""]
     if study.get("notes"):
         lines += [_escape(study["notes"]), ""]
     return lines + _ablation_lines(study)

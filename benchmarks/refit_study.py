@@ -11,7 +11,7 @@ Usage (one thread keeps the shared 2-core machine usable)::
 
     OMP_NUM_THREADS=1 python benchmarks/refit_study.py features   # ~20 min, one thread
     python benchmarks/refit_study.py fit                            # writes results/refit_study_qed.json
-    python benchmarks/refit_study.py mlp                            # a non-linear head, for comparison
+    python benchmarks/refit_study.py mlp                            # the product's MLP head refit
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def cmd_features(args: argparse.Namespace) -> None:
     spec = catalog.get("functions", "QED")
     model, embed = base.model, base.model.get_input_embeddings()
     tags = {"SMILES": load_file(str(PACK / "SMILES.v1.safetensors"))["tag"].float(),
-            "QED": load_file(str(PACK / f"QED.v{args.qed_version}.safetensors"))["tag"].float()}
+            "QED": load_file(args.qed_file or str(PACK / f"QED.v{args.qed_version}.safetensors"))["tag"].float()}
     if args.variant.endswith("-untrained"):  # the mean-embedding initialisation, p vectors
         p = int(args.variant.split("-")[0][1:])
         tags["QED"] = initial_tag("mean", model, p, tokenizer=base.tokenizer, seed=0)
@@ -198,50 +198,64 @@ def cmd_fit(args: argparse.Namespace) -> None:
     print(f"wrote {args.results}")
 
 
-def mlp_row(data: dict[str, Any], kind: str, layers: tuple[int, ...], epochs: int) -> dict[str, Any]:
-    """A one-hidden-layer MLP on NCI + MOSES features, early-stopped on their validation."""
-    torch.manual_seed(0)
-    x, y = stacked(data, MIXES["mix"], "train", kind, layers)
-    xv, yv = stacked(data, MIXES["mix"], "validation", kind, layers)
-    mu, sd = x.mean(0), x.std(0).clamp(min=1e-6)
-    y_mu, y_sd = y.mean(), y.std()
-    net = torch.nn.Sequential(torch.nn.Dropout(0.2), torch.nn.Linear(x.shape[1], 256), torch.nn.GELU(),
-                              torch.nn.Dropout(0.1), torch.nn.Linear(256, 1)).double()
-    optimizer = torch.optim.AdamW(net.parameters(), lr=1e-3, weight_decay=1e-2)
+#: ``mlp`` rows: the readouts compared (the function tag's positions, the SMILES tokens, both)
+MLP_FEATURES = (("function",), ("span",), ("function", "span"))
 
-    def run(inputs: torch.Tensor) -> torch.Tensor:
-        return net((inputs - mu) / sd)[:, 0] * y_sd + y_mu
 
-    best: tuple[float, Any] = (float("inf"), None)
-    for _ in range(epochs):
-        net.train()
-        for batch in torch.randperm(len(y)).split(64):
-            loss = ((run(x[batch]) - y[batch]) ** 2).mean()
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        net.eval()
-        with torch.no_grad():
-            val = float(((run(xv) - yv) ** 2).mean())
-        if val < best[0]:
-            best = (val, {k: v.clone() for k, v in net.state_dict().items()})
-    net.load_state_dict(best[1])
-    net.eval()
-    row = {"features": kind, "layers": list(layers), "train": "mix", "head": "mlp", "validation_mse": best[0]}
+def mlp_row(data: dict[str, Any], kinds: tuple[str, ...], layers: tuple[int, ...], mix: str,
+            members: int, epochs: int) -> dict[str, Any]:
+    """The product's MLP refit (:func:`refit_mlp_head`, ``members`` x 256 units averaged) on
+    ``kinds`` features of NCI + MOSES, plain (``mix``) or with each source weighing the same."""
+    from tagregistry.heads import RegressionHead
+    from tagregistry.specs import HeadSpec
+    from tagregistry.training.mlp_refit import refit_mlp_head
+
+    def pair(split: str) -> tuple[torch.Tensor, torch.Tensor]:
+        parts = [stacked(data, MIXES[mix], split, kind, layers) for kind in kinds]
+        return torch.cat([x for x, _ in parts], 1), parts[0][1]
+
+    (x, y), (xv, yv) = pair("train"), pair("validation")
+    y_mu, y_sd = y.mean(), y.std()  # the product refits on standardised labels
+    groups = None
+    if mix == "balanced":
+        groups = tuple([s for s in MIXES[mix] for _ in range(len(data[f"{s}-{split}"]["label"]))]
+                       for split in ("train", "validation"))
+    head = RegressionHead(x.shape[1], HeadSpec(type="regression", hidden=256 * members))
+    found = refit_mlp_head(head, (x, ((y - y_mu) / y_sd)[:, None]), (xv, ((yv - y_mu) / y_sd)[:, None]),
+                           groups=groups, members=members, epochs=epochs)
+    row = {"features": "+".join(kinds), "layers": list(layers), "train": mix, "head": "mlp",
+           "members": members, "validation_mse": found["mlp_validation_mse"] * float(y_sd) ** 2}
     with torch.no_grad():
         for name in EVALUATED:
-            row[name] = float(((run(features_of(data, name, kind, layers)) - data[name]["label"]) ** 2).mean())
+            x_test = torch.cat([features_of(data, name, kind, layers) for kind in kinds], 1).float()
+            pred = head(x_test)[:, 0].double() * y_sd + y_mu
+            row[name] = float(((pred - data[name]["label"]) ** 2).mean())
     return row
 
 
+#: ``mlp --per-source``: the probe's six depths, the SMILES tokens, one head per data set
+PROBE_LAYERS = (5, 10, 15, 20, 25, 30)
+
+
 def cmd_mlp(args: argparse.Namespace) -> None:
-    """A non-linear comparison (not a product head) on the shipped readout's layers."""
+    """The product's MLP head refit (``head_refit: mlp``) on the shipped readout's layers;
+    with ``--per-source``, on the SMILES tokens at the probe's depths, one head per data set
+    (what the MLP probe does on the plain prompt)."""
     data = load_parts(args.out)
-    rows = [mlp_row(data, kind, (7, 15, 22, 30), args.epochs) for kind in ("function", "span")]
-    for row in rows:
-        print(f"mlp {row['features']:8s} " + " ".join(f"{n}={row[n]:.4f}" for n in EVALUATED), flush=True)
-    update_results(args.results, {"mlp_rows": rows,
-                                  "mlp_command": f"python benchmarks/refit_study.py mlp --epochs {args.epochs}"})
+    if args.per_source:
+        rows = [mlp_row(data, ("span",), PROBE_LAYERS, mix, args.members, args.epochs) for mix in ("nci", "moses")]
+        for row in rows:
+            print(f"mlp span {row['train']:6s} " + " ".join(f"{n}={row[n]:.4f}" for n in EVALUATED), flush=True)
+        update_results(args.results, {"mlp_source_rows": rows, "mlp_source_command": (
+            f"python benchmarks/refit_study.py mlp --per-source --members {args.members} --epochs {args.epochs}")})
+        return
+    rows = []
+    for kinds, mix in itertools.product(MLP_FEATURES, ("mix", "balanced")):
+        rows.append(mlp_row(data, kinds, (7, 15, 22, 30), mix, args.members, args.epochs))
+        print(f"mlp {rows[-1]['features']:14s} {mix:9s} "
+              + " ".join(f"{n}={rows[-1][n]:.4f}" for n in EVALUATED), flush=True)
+    update_results(args.results, {"mlp_rows": rows, "mlp_command": (
+        f"python benchmarks/refit_study.py mlp --members {args.members} --epochs {args.epochs}")})
 
 
 def cmd_ablate(args: argparse.Namespace) -> None:
@@ -283,12 +297,18 @@ def main() -> None:
         p.add_argument("--results", default=str(RESULTS), help="the summary JSON")
         p.add_argument("--qed-version", type=int, default=4, help="the pack's <QED> file version")
     sub.choices["features"].add_argument("--batch", type=int, default=16)
+    sub.choices["features"].add_argument(
+        "--qed-file", default=None, help="a <QED> tag file the pack no longer ships, e.g. QED.v4 "
+        "from the commit that shipped it (git show 7024286:plugins/.../QED.v4.safetensors > FILE)")
     sub.choices["features"].add_argument("--variant", choices=VARIANTS, default="shipped",
                                          help="the shipped prompt or an ablation (NCI parts only)")
     sub.choices["features"].add_argument("--train-limit", type=int, default=None,
                                          help="first N training molecules (ablations)")
     sub.choices["ablate"].add_argument("--train-limit", type=int, default=1500)
-    sub.choices["mlp"].add_argument("--epochs", type=int, default=200)
+    sub.choices["mlp"].add_argument("--epochs", type=int, default=100)
+    sub.choices["mlp"].add_argument("--members", type=int, default=3)
+    sub.choices["mlp"].add_argument("--per-source", action="store_true",
+                                    help="one head per data set on the SMILES tokens (probe depths)")
     args = parser.parse_args()
     {"features": cmd_features, "fit": cmd_fit, "mlp": cmd_mlp, "ablate": cmd_ablate}[args.cmd](args)
 

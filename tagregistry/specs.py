@@ -37,6 +37,11 @@ class HeadSpec(_Spec):
     type: str = Field(description="head type name, e.g. 'regression' or 'classification'")
     output_dim: int = Field(1, ge=1, description="scalars out (regression) or classes")
     labels: list[str] | None = Field(None, description="class names for classification heads")
+    hidden: int | None = Field(
+        None, ge=1, exclude_if=lambda value: value is None,
+        description="units of a hidden GELU layer before the output (none: a linear head); "
+        "set by a recipe's hyper.head_hidden",
+    )
 
     @model_validator(mode="after")
     def _labels_match(self) -> HeadSpec:

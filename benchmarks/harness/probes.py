@@ -80,3 +80,33 @@ def ridge_probe(train: dict[str, np.ndarray], train_y: Sequence[float],
                    "validation_mse": best[0]},
         "validation_mse": scores,
     }
+
+
+def mlp_probe(train: dict[str, np.ndarray], train_y: Sequence[float],
+              validation: dict[str, np.ndarray], validation_y: Sequence[float],
+              test: dict[str, np.ndarray], members: int = 3, hidden: int = 768) -> dict[str, Any]:
+    """The head that ``head_refit: mlp`` fits (``members`` MLPs of ``hidden / members`` units,
+    early-stopped on validation, averaged), on the mean over the value's tokens at every stored
+    layer of the frozen base: the non-linear counterpart of :func:`ridge_probe`."""
+    import torch
+
+    from tagregistry.heads import RegressionHead, fit_label_scaling, scale_labels, unscale
+    from tagregistry.specs import HeadSpec
+    from tagregistry.training.mlp_refit import refit_mlp_head
+
+    def features(split: dict[str, np.ndarray]) -> torch.Tensor:
+        values = split["mean"]
+        return torch.from_numpy(values.reshape(values.shape[0], -1).astype(np.float32))
+
+    y = torch.tensor(train_y, dtype=torch.float64)[:, None]
+    scaling = fit_label_scaling(y)
+    head = RegressionHead(features(train).shape[1], HeadSpec(type="regression", hidden=hidden))
+    found = refit_mlp_head(head, (features(train), scale_labels(y, scaling)),
+                           (features(validation),
+                            scale_labels(torch.tensor(validation_y, dtype=torch.float64)[:, None], scaling)),
+                           members=members)
+    with torch.no_grad():
+        predictions = unscale(head(features(test)).double(), scaling)[:, 0]
+    return {"predictions": predictions.tolist(),
+            "choice": {"pooling": "mean", "view": "every stored layer", "members": members,
+                       "hidden": hidden, **found}}

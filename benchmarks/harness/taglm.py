@@ -44,7 +44,9 @@ def taglm_rows(task: Any, data: dict[str, list[dict[str, Any]]], args: Any,
 def predict_without_domain_tag(model: Any, function: str, domain: str,
                                values: list[str], batch_size: int = 16) -> list[float]:
     """The function tag and head on prompts whose value is written as plain text (rendered
-    by ``domain``'s tokenizer) with no domain tag before it."""
+    by ``domain``'s tokenizer) with no domain tag before it. For heads that read the value's
+    tokens (``readout_values``) the value is tokenised on its own, as in a tagged prompt, and
+    the domain tag's positions are dropped."""
     import torch
 
     from tagregistry.compose.batching import collate
@@ -62,6 +64,9 @@ def predict_without_domain_tag(model: Any, function: str, domain: str,
     renderer = model.encoder.domain_tokenizer(domain)
     prompts = []
     for value in values:
+        if binding.readout.values:  # the head needs to know the value's tokens
+            prompts.append(_without_domain_tag(model, template, pieces[0], domain, value))
+            continue
         text = renderer.render(value)
         if "{" in text or "}" in text:
             raise ValueError(f"{value!r} renders with braces; it cannot be inlined in a template")
@@ -78,9 +83,30 @@ def predict_without_domain_tag(model: Any, function: str, domain: str,
             result = run_base(model.model, embeds, batch.attention_mask, batch.position_ids,
                               all_layers=binding.readout.intermediate)
             raw = binding.head(head_features(binding, result, batch.function_start,
-                                             batch.readout).float())
+                                             batch.readout, batch.value_mask).float())
             out += head_values(binding.head_spec, raw, binding.head_config, "value", scalar=True)
     return out
+
+
+def _without_domain_tag(model: Any, template: str, piece: str, domain: str, value: str) -> Any:
+    """The prompt with ``value`` in its slot (tokenised as a value, its span known to heads
+    that read the values) and the domain tag's positions removed."""
+    from tagregistry.compose.prompt import EncodedPrompt, TagOccurrence, ValueSpan
+
+    slot = piece.strip("{}").split(":")[1]
+    prompt = model.encoder.encode(template.replace(piece, "{" + domain + ":" + slot + "}"),
+                                  {slot: value}, model.table.lengths())
+    [tag] = [t for t in prompt.tags if t.name == domain]
+
+    def moved(position: int) -> int:
+        return position - tag.length if position >= tag.end else position
+
+    return EncodedPrompt(
+        input_ids=prompt.input_ids[:tag.start] + prompt.input_ids[tag.end:],
+        tags=[TagOccurrence(t.name, moved(t.start), t.length) for t in prompt.tags if t is not tag],
+        values=[ValueSpan(v.slot, v.domain, moved(v.start), moved(v.end)) for v in prompt.values],
+        function_start=None if prompt.function_start is None else moved(prompt.function_start),
+        readout=moved(prompt.readout))
 
 
 def selfies_zero_shot(task: Any, data: dict[str, list[dict[str, Any]]], args: Any,

@@ -86,10 +86,11 @@ def binding_values(binding: FunctionBinding, hidden: torch.Tensor, output: str) 
 
 
 def head_features(binding: FunctionBinding, out: ForwardOutput, start: torch.Tensor,
-                  end: torch.Tensor) -> torch.Tensor:
+                  end: torch.Tensor, value_mask: torch.Tensor | None = None) -> torch.Tensor:
     """What ``binding``'s head reads (its stored :class:`Readout`) for every row of ``out``;
-    ``start``/``end`` are each row's function-tag positions."""
-    return binding.readout.read(out, start, end)
+    ``start``/``end`` are each row's function-tag positions, ``value_mask`` its slot-value
+    tokens (needed by readouts of the values)."""
+    return binding.readout.read(out, start, end, value_mask)
 
 
 def reads_all_layers(bindings: Sequence[FunctionBinding]) -> bool:
@@ -97,19 +98,26 @@ def reads_all_layers(bindings: Sequence[FunctionBinding]) -> bool:
     return any(b.readout.intermediate for b in bindings)
 
 
+def reads_values(bindings: Sequence[FunctionBinding]) -> bool:
+    """Whether any of these heads reads the slot values' tokens (then every prompt runs whole:
+    a shared prefix's states are not kept)."""
+    return any(b.readout.values for b in bindings)
+
+
 def apply_heads(bindings: Sequence[FunctionBinding], out: ForwardOutput, start: torch.Tensor,
-                end: torch.Tensor, output: str) -> list[Any]:
+                end: torch.Tensor, output: str, value_mask: torch.Tensor | None = None) -> list[Any]:
     """Row ``i`` of ``out`` through ``bindings[i]``'s head; each head runs once on its rows."""
     groups: dict[str, list[int]] = {}
     for row, binding in enumerate(bindings):
         groups.setdefault(binding.name, []).append(row)
     if len(groups) == 1:
-        return binding_values(bindings[0], head_features(bindings[0], out, start, end), output)
+        return binding_values(bindings[0], head_features(bindings[0], out, start, end, value_mask),
+                              output)
     values: list[Any] = [None] * len(bindings)
     for rows in groups.values():
         binding = bindings[rows[0]]
         index = torch.tensor(rows, device=out.hidden.device)
-        feats = head_features(binding, out, start, end)[index]
+        feats = head_features(binding, out, start, end, value_mask)[index]
         for row, value in zip(rows, binding_values(binding, feats, output), strict=True):
             values[row] = value
     return values
@@ -127,14 +135,16 @@ def predict_prompts(
     """Head values for ``prompts`` (row ``i`` read by ``bindings[i]``), in input order.
 
     Prompts that share a leading segment (:func:`~tagregistry.compose.shared_prefix.
-    shared_segment_groups`: a first slot value paired with several others) run it once;
+    shared_segment_groups`: a first slot value paired with several others) run it once
+    (unless a head reads the slot values);
     the others are sorted by length (longest first) into left-padded batches of ``batch_size``.
     """
     from tagregistry.compose.shared_prefix import shared_prefix_heads, shared_segment_groups
 
     if batch_size < 1:
         raise InputError(f"batch_size must be at least 1, got {batch_size}")
-    groups = [sorted(g, key=lambda i: len(prompts[i])) for g in shared_segment_groups(prompts).values()]
+    shared = {} if reads_values(bindings) else shared_segment_groups(prompts)
+    groups = [sorted(g, key=lambda i: len(prompts[i])) for g in shared.values()]
     grouped = {i for g in groups for i in g}
     order = sorted((i for i in range(len(prompts)) if i not in grouped),
                    key=lambda i: len(prompts[i]), reverse=True)
@@ -164,7 +174,8 @@ def predict_prompts(
             rows = [bindings[i] for i in chunk]
             out = run_base(model.model, embeds, batch.attention_mask, batch.position_ids,
                            all_layers=reads_all_layers(rows))
-            values = apply_heads(rows, out, batch.function_start, batch.readout, output)
+            values = apply_heads(rows, out, batch.function_start, batch.readout, output,
+                                 batch.value_mask)
             for i, value in zip(chunk, values, strict=True):
                 results[i] = value
             if show:

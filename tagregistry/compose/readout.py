@@ -3,8 +3,10 @@
 The paper's head reads the final layer at the function tag's last position (``last`` of
 layer ``-1``). A :class:`Readout` can instead average the function tag's p positions
 (``mean``) and concatenate several layers; on small bases the middle layers carry more of
-what a property needs than the last one (``docs/results.md``). The readout a head was trained
-with is stored in its record's config (``"readout"``), so composition reads the same features.
+what a property needs than the last one (``docs/results.md``). With ``values`` the head also
+reads the mean over the prompt's slot-value tokens (the molecule's own tokens, as a probe on the
+frozen base would) at the same layers. The readout a head was trained with is stored in its
+record's config (``"readout"``), so composition reads the same features.
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ class Readout:
 
     Layers are numbered like Hugging Face's ``hidden_states``: ``0`` is the embedding
     output, ``k`` the output of decoder layer ``k``; ``-1`` is the final normalised output.
+    With ``values`` the mean over the slot-value tokens of the same layers follows.
     """
 
     pool: str = "last"
     layers: tuple[int, ...] = (FINAL,)
+    values: bool = False
 
     def __post_init__(self) -> None:
         if self.pool not in POOLS:
@@ -45,11 +49,13 @@ class Readout:
                 )
         if len(set(self.layers)) != len(self.layers):
             raise InputError(f"readout layers repeat a layer: {list(self.layers)}")
+        if not isinstance(self.values, bool):
+            raise InputError(f"readout values must be true or false, got {self.values!r}")
 
     @property
     def is_default(self) -> bool:
         """The paper's readout (stored heads without a readout config use it)."""
-        return self.pool == "last" and self.layers == (FINAL,)
+        return self.pool == "last" and self.layers == (FINAL,) and not self.values
 
     @property
     def intermediate(self) -> bool:
@@ -58,7 +64,7 @@ class Readout:
 
     def width(self, hidden_size: int) -> int:
         """Width of the feature vector the head takes."""
-        return hidden_size * len(self.layers)
+        return hidden_size * len(self.layers) * (2 if self.values else 1)
 
     def check(self, n_layers: int) -> Readout:
         """``self`` if every layer exists in a model with ``n_layers`` decoder layers."""
@@ -68,7 +74,10 @@ class Readout:
         return self
 
     def to_config(self) -> dict[str, Any]:
-        return {"pool": self.pool, "layers": list(self.layers)}
+        config: dict[str, Any] = {"pool": self.pool, "layers": list(self.layers)}
+        if self.values:  # only then: heads stored before the option keep identical configs
+            config["values"] = True
+        return config
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | None) -> Readout:
@@ -78,11 +87,13 @@ class Readout:
             return cls()
         if not isinstance(raw, Mapping):
             raise InputError(f"head config 'readout' must be a mapping, got {type(raw).__name__}")
-        return cls(pool=str(raw.get("pool", "last")), layers=tuple(raw.get("layers", (FINAL,))))
+        return cls(pool=str(raw.get("pool", "last")), layers=tuple(raw.get("layers", (FINAL,))),
+                   values=raw.get("values", False))
 
     @classmethod
-    def parse(cls, pool: str = "last", layers: Sequence[int] | None = None) -> Readout:
-        return cls(pool=pool, layers=tuple(layers) if layers else (FINAL,))
+    def parse(cls, pool: str = "last", layers: Sequence[int] | None = None,
+              values: bool = False) -> Readout:
+        return cls(pool=pool, layers=tuple(layers) if layers else (FINAL,), values=values)
 
     def select(self, final: torch.Tensor, all_states: Sequence[torch.Tensor] | None) -> list[torch.Tensor]:
         """The ``(B, L, H)`` states of each read layer (``all_states``: HF ``hidden_states``)."""
@@ -90,15 +101,18 @@ class Readout:
             raise ValueError("this readout reads intermediate layers: run the model with them")
         return [final if k == FINAL else all_states[k] for k in self.layers]
 
-    def read(self, output: Any, start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
+    def read(self, output: Any, start: torch.Tensor, end: torch.Tensor,
+             value_mask: torch.Tensor | None = None) -> torch.Tensor:
         """:meth:`features` of a forward output (``hidden`` and, when needed, ``states``)."""
-        return self.features(self.select(output.hidden, output.states), start, end)
+        return self.features(self.select(output.hidden, output.states), start, end, value_mask)
 
-    def features(self, states: Sequence[torch.Tensor], start: torch.Tensor, end: torch.Tensor) -> torch.Tensor:
+    def features(self, states: Sequence[torch.Tensor], start: torch.Tensor, end: torch.Tensor,
+                 value_mask: torch.Tensor | None = None) -> torch.Tensor:
         """``(B, width)`` features from per-layer states ``(B, L, H)``.
 
         ``start``/``end`` (``(B,)``, indices into the states' second axis) are the function
-        tag's first and last positions; ``last`` reads ``end`` alone.
+        tag's first and last positions; ``last`` reads ``end`` alone. ``value_mask`` (``(B, L)``,
+        True on slot-value tokens, aligned with the states) is needed when :attr:`values` is set.
         """
         device = states[0].device
         rows = torch.arange(states[0].shape[0], device=device)
@@ -108,7 +122,18 @@ class Readout:
         else:
             start = start.to(device)
             cols = torch.arange(states[0].shape[1], device=device)
-            window = ((cols[None, :] >= start[:, None]) & (cols[None, :] <= end[:, None])).to(states[0].dtype)
-            counts = window.sum(1, keepdim=True).clamp(min=1)
-            parts = [(s * window[:, :, None]).sum(1) / counts for s in states]
+            window = (cols[None, :] >= start[:, None]) & (cols[None, :] <= end[:, None])
+            parts = [masked_mean(s, window) for s in states]
+        if self.values:
+            if value_mask is None or value_mask.shape != states[0].shape[:2]:
+                raise ValueError("this readout reads the slot values: pass a value mask shaped like "
+                                 "the states (run the whole prompt, not a suffix)")
+            parts += [masked_mean(s, value_mask.to(device)) for s in states]
         return torch.cat(parts, dim=-1)
+
+
+def masked_mean(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """``(B, H)`` mean of ``states`` ``(B, L, H)`` over the positions where ``mask`` ``(B, L)``
+    is true (zeros for a row without any)."""
+    weights = mask.to(states.dtype)
+    return (states * weights[:, :, None]).sum(1) / weights.sum(1, keepdim=True).clamp(min=1)

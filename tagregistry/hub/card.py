@@ -61,7 +61,10 @@ def render_card(manifest: PackManifest, repo_id: str | None = None,
         "|---|---|---|---|---|---|---|",
     ]
     for t in manifest.tags:
-        head = f"{t.head.spec.type} ({t.head.spec.output_dim})" if t.head else "-"
+        head = "-"
+        if t.head:
+            hidden = f", hidden {t.head.spec.hidden}" if t.head.spec.hidden else ""
+            head = f"{t.head.spec.type} ({t.head.spec.output_dim}{hidden})"
         metrics = ", ".join(f"{k}={v:.4g}" for k, v in sorted(t.metrics.items())) or "-"
         lines.append(
             f"| `{t.name}` | {t.version} | {t.kind} | {t.shape[0]} x {t.shape[1]} {t.dtype} "

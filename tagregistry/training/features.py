@@ -82,6 +82,18 @@ def fold_feature_norm(head: nn.Module, mean: torch.Tensor, std: torch.Tensor) ->
         linear.weight.copy_(weight)
 
 
+def _linear_layer(head: nn.Module) -> nn.Linear:
+    """The head's only layer (a closed-form refit replaces it), or a TypeError."""
+    linear = getattr(head, "linear", None)
+    if not isinstance(linear, nn.Linear):
+        raise TypeError(f"{type(head).__name__} has no 'linear' layer to refit; "
+                        "set hyper.head_refit: none for this head type")
+    if getattr(head, "output", None) is not None:
+        raise TypeError(f"{type(head).__name__} has a hidden layer; a linear refit cannot replace "
+                        "it: use hyper.head_refit: mlp")
+    return linear
+
+
 def group_weights(groups: Sequence[Any] | None, n: int) -> torch.Tensor:
     """Per-example weights summing to 1 that give every group the same total weight
     (uniform when ``groups`` is None)."""
@@ -93,7 +105,7 @@ def group_weights(groups: Sequence[Any] | None, n: int) -> torch.Tensor:
     return torch.tensor([1.0 / (len(sizes) * sizes[g]) for g in groups], dtype=torch.float64)
 
 
-def _split_weights(groups: tuple[Sequence[Any], Sequence[Any]] | None, n_train: int,
+def split_weights(groups: tuple[Sequence[Any], Sequence[Any]] | None, n_train: int,
                    n_validation: int) -> tuple[torch.Tensor, torch.Tensor]:
     """:func:`group_weights` of the training and the validation examples."""
     train, validation = (None, None) if groups is None else groups
@@ -112,13 +124,10 @@ def refit_ridge_head(head: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
     example) every group weighs the same in the fit and in the validation MSE.
     Returns ``{"ridge_alpha", "ridge_validation_mse"}``.
     """
-    linear = getattr(head, "linear", None)
-    if not isinstance(linear, nn.Linear):
-        raise TypeError(f"{type(head).__name__} has no 'linear' layer to refit; "
-                        "set hyper.head_refit: none for this head type")
+    linear = _linear_layer(head)
     x, y = train[0].double(), train[1].double().reshape(train[0].shape[0], -1)
     xv, yv = validation[0].double(), validation[1].double().reshape(validation[0].shape[0], -1)
-    w, wv = _split_weights(groups, x.shape[0], xv.shape[0])
+    w, wv = split_weights(groups, x.shape[0], xv.shape[0])
     mu, y_mu = w @ x, w @ y
     centred = x - mu
     gram, rhs = centred.T @ (w[:, None] * centred), centred.T @ (w[:, None] * (y - y_mu))
@@ -149,13 +158,10 @@ def refit_logistic_head(head: nn.Module, train: tuple[torch.Tensor, torch.Tensor
     """
     import torch.nn.functional as F
 
-    linear = getattr(head, "linear", None)
-    if not isinstance(linear, nn.Linear):
-        raise TypeError(f"{type(head).__name__} has no 'linear' layer to refit; "
-                        "set hyper.head_refit: none for this head type")
+    linear = _linear_layer(head)
     x, y = train[0].double(), train[1].long()
     xv, yv = validation[0].double(), validation[1].long()
-    w, wv = _split_weights(groups, x.shape[0], xv.shape[0])
+    w, wv = split_weights(groups, x.shape[0], xv.shape[0])
     classes = linear.out_features
     best: tuple[float, float, float, torch.Tensor, torch.Tensor] | None = None
     for strength in LOGISTIC_GRID:

@@ -88,6 +88,15 @@ class TagBatch:
         return self.host_prefix_rows
 
 
+def _joined(prefix: ForwardOutput, suffix: ForwardOutput) -> ForwardOutput:
+    """One output for the whole sequence from a prefix run and the suffix run on its cache."""
+    states = None
+    if prefix.states is not None and suffix.states is not None:
+        states = tuple(torch.cat([a, b], 1) for a, b in zip(prefix.states, suffix.states, strict=True))
+    return ForwardOutput(hidden=torch.cat([prefix.hidden, suffix.hidden], 1), cache=suffix.cache,
+                         states=states)
+
+
 class TagTrainer(nn.Module):
     """Frozen base + tags + optional head; ``forward(batch)`` returns the training loss.
 
@@ -163,20 +172,24 @@ class TagTrainer(nn.Module):
         layers = self.head is not None and self.readout.intermediate
         split = batch.split
         length = p.input_ids.shape[1]
+        whole = self.head is not None and self.readout.values  # the head reads prefix states too
         if fast and 0 < split < length and not self.prefix_trainable(batch):
-            if self.segment_cache is not None and batch.segments is not None:
+            if self.segment_cache is not None and batch.segments is not None and not whole:
                 found = self._run_on_segments(batch, layers)
                 if found is not None:
                     return found
             with torch.no_grad():
                 prefix = splice_embeddings(self.base, p.input_ids[:, :split],
                                            p.tag_rows[:, :split], self.table)
-                cache = run_base(self.base, prefix, p.attention_mask[:, :split],
-                                 p.position_ids[:, :split], use_cache=True).cache
+                before = run_base(self.base, prefix, p.attention_mask[:, :split],
+                                  p.position_ids[:, :split], use_cache=True,
+                                  all_layers=layers and whole)
             suffix = splice_embeddings(self.base, p.input_ids[:, split:], p.tag_rows[:, split:],
                                        self.table)
             out = run_base(self.base, suffix, p.attention_mask, p.position_ids[:, split:],
-                           cache=cache, use_cache=True, all_layers=layers)
+                           cache=before.cache, use_cache=True, all_layers=layers)
+            if whole:  # the prefix's states (no gradient) before the suffix's: offset 0
+                return _joined(before, out), 0
             return out, split
         embeds = splice_embeddings(self.base, p.input_ids, p.tag_rows, self.table)
         return run_base(self.base, embeds, p.attention_mask, p.position_ids, all_layers=layers), 0
@@ -236,7 +249,8 @@ class TagTrainer(nn.Module):
     def features(self, out: ForwardOutput, batch: TagBatch, offset: int) -> torch.Tensor:
         """The readout's float32 features (before any feature normalisation)."""
         p = batch.prompts
-        return self.readout.read(out, p.function_start - offset, p.readout - offset).float()
+        values = p.value_mask[:, offset:] if self.readout.values else None
+        return self.readout.read(out, p.function_start - offset, p.readout - offset, values).float()
 
     def head_output(self, out: ForwardOutput, batch: TagBatch, offset: int) -> torch.Tensor:
         """The head on the readout features, in float32."""

@@ -92,15 +92,29 @@ class HyperParameters(_Model):
         None, description="hidden-state layers the head reads, concatenated (0 = embeddings, "
         "k = after layer k, -1 = final output; default [-1])"
     )
+    readout_values: bool = Field(
+        False, description="the head also reads the mean over the slot values' tokens (the "
+        "molecule's own tokens) at the readout layers, beside the function tag"
+    )
+    head_hidden: int | None = Field(
+        None, ge=1, description="units of a hidden GELU layer in the head (default: a linear "
+        "head); refit it with head_refit: mlp"
+    )
     standardize_features: bool | None = Field(
         None, description="standardise head inputs during training (default: on when the "
         "readout reads intermediate layers); folded into the stored head"
     )
-    head_refit: Literal["none", "ridge", "logistic"] = Field(
-        "none", description="after training, replace the linear head by the closed-form fit on "
-        "the trained tags' features: ridge (regression) or L2 logistic regression "
-        "(classification), strength chosen on validation"
+    head_refit: Literal["none", "ridge", "logistic", "mlp"] = Field(
+        "none", description="after training, replace the head by a fit on the trained tags' "
+        "features: ridge (regression) or L2 logistic regression (classification), strength "
+        "chosen on validation; or mlp (regression heads with head_hidden): AdamW from scratch, "
+        "early-stopped on validation, refit_members heads averaged"
     )
+    refit_members: int = Field(
+        1, ge=1, description="head_refit: mlp trains this many heads of head_hidden / members "
+        "units (different seeds) and stores their average, itself one head of head_hidden units"
+    )
+    refit_epochs: int = Field(100, ge=1, description="head_refit: mlp, most passes over the data")
     refit_examples: int = Field(4096, ge=2, description="training examples the refit reads")
     refit_balance: str | None = Field(
         None, description="record field naming each example's group (e.g. its source data set): "
@@ -117,6 +131,15 @@ class HyperParameters(_Model):
         if self.refit_balance is not None and self.head_refit == "none":
             raise ValueError("refit_balance weights the head refit; set head_refit: ridge or "
                              "logistic, or leave refit_balance out")
+        if self.head_hidden is not None and self.head_refit in ("ridge", "logistic"):
+            raise ValueError(f"head_refit: {self.head_refit} fits a linear head; a head with "
+                             "head_hidden needs head_refit: mlp or none")
+        if self.head_refit == "mlp" and self.head_hidden is None:
+            raise ValueError("head_refit: mlp fits a head with a hidden layer; set head_hidden "
+                             "(e.g. 768) or use head_refit: ridge")
+        if self.head_hidden is not None and self.head_hidden % self.refit_members:
+            raise ValueError(f"head_hidden ({self.head_hidden}) must split evenly into "
+                             f"refit_members ({self.refit_members}) heads")
         if self.readout_layers is not None and not self.readout_layers:
             raise ValueError("readout_layers needs at least one layer (or leave it out)")
         self.head_readout()  # validates the layers
@@ -127,7 +150,7 @@ class HyperParameters(_Model):
         from tagregistry.compose.readout import Readout
 
         try:
-            return Readout.parse(self.readout, self.readout_layers)
+            return Readout.parse(self.readout, self.readout_layers, self.readout_values)
         except InputError as exc:  # -> pydantic's ValueError, reported with the field
             raise ValueError(str(exc)) from exc
 

@@ -201,7 +201,8 @@ def run_setup(recipe: Recipe, setup: Any, loaded: Any, accelerator: Any, *, outp
         metrics["train_loss"] = float(loop.history[-1]["loss"])
     scored: dict[str, dict[str, float]] = {}
     if setup.head is not None and recipe.hyper.head_refit != "none":
-        found, scored = _refit_head(trainer, setup, recipe, pad_id=pad_id, device=device)
+        found, scored = _refit_head(trainer, setup, recipe, pad_id=pad_id, device=device,
+                                    progress=progress and accelerator.is_main_process)
         metrics.update(found)
     if accelerator.is_main_process:
         trainer.eval()
@@ -237,15 +238,16 @@ def _cache_shared_segments(trainer: Any, setup: Any, recipe: Recipe) -> None:
 
 
 def _check_refit(setup: Any, recipe: Recipe) -> None:
-    """Refuse ``head_refit: ridge`` before training where it cannot run."""
+    """Refuse ``hyper.head_refit`` before training where it cannot run."""
     from tagregistry.training.stages import TrainingError
 
     refit = recipe.hyper.head_refit
     if refit == "none":
         return
-    wanted = {"ridge": "regression", "logistic": "classification"}[refit]
+    wanted = {"ridge": "regression", "logistic": "classification", "mlp": "regression"}[refit]
     if setup.task != wanted or setup.head is None:
-        other = {"regression": "ridge", "classification": "logistic"}.get(setup.task)
+        other = None if recipe.hyper.head_hidden else {"regression": "ridge",
+                                                        "classification": "logistic"}.get(setup.task)
         instead = f"head_refit: {other} or none" if other and setup.head is not None else "head_refit: none"
         raise TrainingError(f"hyper.head_refit: {refit} refits {wanted} heads; this recipe trains a "
                             f"{setup.task} {'head' if setup.head is not None else 'objective'} "
@@ -256,7 +258,7 @@ def _check_refit(setup: Any, recipe: Recipe) -> None:
 
 
 def _refit_head(trainer: Any, setup: Any, recipe: Recipe, *, pad_id: int,
-                device: Any) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+                device: Any, progress: bool = False) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
     """``hyper.head_refit``: the ridge (regression) or logistic (classification) head fitted
     on the trained tags' features.
 
@@ -272,6 +274,7 @@ def _refit_head(trainer: Any, setup: Any, recipe: Recipe, *, pad_id: int,
         refit_logistic_head,
         refit_ridge_head,
     )
+    from tagregistry.training.mlp_refit import refit_mlp_head
     train = setup.train[: recipe.hyper.refit_examples]
     trainer.eval()
 
@@ -290,8 +293,12 @@ def _refit_head(trainer: Any, setup: Any, recipe: Recipe, *, pad_id: int,
     else:
         targets = torch.tensor([e.target for e in train], dtype=torch.float64)
         truth = torch.tensor(setup.truth["validation"], dtype=torch.float64)
-        found = refit_ridge_head(trainer.head, (features(train), targets),
-                                 (validation, scale_labels(truth, setup.scaling)), groups=groups)
+        pairs = ((features(train), targets), (validation, scale_labels(truth, setup.scaling)))
+        if recipe.hyper.head_refit == "mlp":
+            found = refit_mlp_head(trainer.head, *pairs, groups=groups, members=recipe.hyper.refit_members,
+                                   epochs=recipe.hyper.refit_epochs, seed=recipe.seed, progress=progress)
+        else:
+            found = refit_ridge_head(trainer.head, *pairs, groups=groups)
     scored: dict[str, dict[str, float]] = {}
     limit = recipe.eval.max_examples
     if limit is None or limit >= len(setup.validation):

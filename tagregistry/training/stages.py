@@ -148,6 +148,8 @@ def setup_function(
     else:
         task = "lm"
     head_spec = spec.head if task != "lm" else None
+    if head_spec is not None and hyper.head_hidden is not None:
+        head_spec = head_spec.model_copy(update={"hidden": hyper.head_hidden})
     labels = head_spec.labels if head_spec is not None else None
 
     def encode(records: list[dict[str, Any]]) -> list[Example]:

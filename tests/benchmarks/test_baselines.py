@@ -54,6 +54,24 @@ def test_ridge_probe_picks_the_informative_pooling_and_layer() -> None:
     assert np.mean((np.array(result["predictions"]) - y_test) ** 2) < 0.01 * np.var(y_test)
 
 
+def test_mlp_probe_fits_a_curved_target_the_ridge_probe_cannot() -> None:
+    rng = np.random.default_rng(1)
+    layers = [1, 2]
+
+    def split(n: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        factors = rng.normal(size=(n, 2))
+        mean = np.concatenate([factors.repeat(4, axis=1), rng.normal(size=(n, 8))], 1)
+        feats = {"mean": mean.reshape(n, 2, 8), "last": rng.normal(size=(n, 2, 8))}
+        return feats, factors[:, 0] ** 2 + np.sin(2 * factors[:, 1])
+
+    (train, y_train), (val, y_val), (test, y_test) = split(600), split(200), split(200)
+    ridge = probes.ridge_probe(train, y_train, val, y_val, test, layers)
+    mlp = probes.mlp_probe(train, y_train, val, y_val, test, members=2, hidden=64)
+    ridge_mse, mlp_mse = (np.mean((np.array(r["predictions"]) - y_test) ** 2) for r in (ridge, mlp))
+    assert mlp_mse < 0.5 * ridge_mse
+    assert mlp["choice"]["members"] == 2 and mlp["choice"]["pooling"] == "mean"
+
+
 def test_features_are_cached_and_keyed_by_template(tiny_dir: str, monkeypatch) -> None:
     loaded = load_base(tiny_dir)
     values = ["CCO", "c1ccccc1O", "CC(=O)O"]
@@ -103,13 +121,13 @@ def test_every_method_side_by_side_and_merged_into_json(tiny_dir: str, tmp_path:
     home.mkdir()
     _register_tags(home, tiny_dir, ["SMILES", "QED"])
     out = tmp_path / "results"
-    argv = ["--task", "qed-nci", "--methods", "mean,nn,ridge,prompt-tuning,lora,taglm",
+    argv = ["--task", "qed-nci", "--methods", "mean,nn,ridge,mlp,prompt-tuning,lora,taglm",
             "--base", tiny_dir, "--steps", "3", "--batch", "4", "--home", str(home),
             "--results-dir", str(out), *LIMITS]
     rows = baselines.run(argv)
     assert [r["method"].split(" (")[0] for r in rows] == [
         "training mean", "nearest neighbour", "ridge probe on frozen base",
-        "PEFT prompt tuning", "PEFT LoRA", "Tag-LLM SMILES@1 + QED@1"]
+        "MLP probe on frozen base", "PEFT prompt tuning", "PEFT LoRA", "Tag-LLM SMILES@1 + QED@1"]
     printed = capsys.readouterr().out
     assert "PEFT LoRA (r=8)" in printed and "Tag-LLM SMILES@1 + QED@1" in printed
     stored = json.loads((out / "baselines-qed-nci.json").read_text())
@@ -121,14 +139,14 @@ def test_every_method_side_by_side_and_merged_into_json(tiny_dir: str, tmp_path:
     mean = sum(r["label"] for r in load_split(task, "train")) / 24
     expected = sum((mean - t) ** 2 for t in truth) / len(truth)
     assert stored["rows"][0]["metrics"]["mse"] == pytest.approx(expected)
-    pt, lora = stored["rows"][3], stored["rows"][4]
+    pt, lora = stored["rows"][4], stored["rows"][5]
     assert pt["trainable_parameters"] == 10 * 32 + 33  # p vectors + the linear head
     assert lora["trainable_parameters"] > pt["trainable_parameters"]
-    assert stored["rows"][5]["tags"][1]["ref"] == "QED@1"
+    assert stored["rows"][6]["tags"][1]["ref"] == "QED@1"
 
     baselines.run(["--task", "qed-nci", "--methods", "mean", "--results-dir", str(out), *LIMITS])
     merged = json.loads((out / "baselines-qed-nci.json").read_text())
-    assert len(merged["rows"]) == 6 and merged["rows"][-1]["method"] == "training mean"
+    assert len(merged["rows"]) == 7 and merged["rows"][-1]["method"] == "training mean"
     baselines.run(["--task", "qed-nci", "--methods", "mean", "--results-dir", str(out),
                    "--train-limit", "20", "--validation-limit", "8", "--test-limit", "8"])
     other_data = json.loads((out / "baselines-qed-nci.json").read_text())

@@ -52,11 +52,13 @@ def test_recipe_validates_readout_layers():
         load_recipe({**base, "hyper": {"readout_layers": [-3]}})
 
 
+@pytest.mark.parametrize("values", [False, True], ids=["tag", "tag+values"])
 @pytest.mark.parametrize("arch", ["llama", "gpt2"])
-def test_intermediate_readout_fast_gradients_equal_naive(arch, catalog):
+def test_intermediate_readout_fast_gradients_equal_naive(arch, values, catalog):
+    """Also with ``readout_values``: the values' states come from the no-grad prefix pass."""
     trainer, examples = tiny_trainer(arch, catalog, TEMPLATE, ["mol"], RECORDS,
                                      {"TestMol": 2, "TestScore": 4}, "TestScore",
-                                     readout=Readout("mean", (1, -1)))
+                                     readout=Readout("mean", (1, -1), values=values))
     batch = collate(examples, trainer.table.layout(), 1)
     fast_loss, fast = loss_and_grads(trainer, batch, fast=True)
     slow_loss, slow = loss_and_grads(trainer, batch, fast=False)

@@ -20,11 +20,12 @@ TASK_ORDER = ["qed-nci", "qed-moses", "qed-moses-scaffolds", "logp-nci", "logp-m
 #: Table 2 of the Tag-LLM paper, QED column (MSE, LLaMA-7B): the paper's numbers, not ours
 PAPER_QED = [
     ("training mean", "–"), ("nearest neighbour", "0.040"), ("LLaMA prompted directly", "0.298"),
-    ("GPT-4 prompted directly", "0.18"), ("LLaMA linear probe", "0.012"),
+    ("GPT-4 prompted directly", "0.18"), ("LLaMA linear probe", "0.012"), ("MLP probe (not in the paper)", "–"),
     ("LLaMA prompt tuning", "1.387"), ("LLaMA LoRA", "0.020"), ("Tag-LLM", "0.008"),
 ]
 #: which of our methods sits beside which paper row
 COUNTERPART = {"training mean": "training mean", "nearest neighbour": "nearest neighbour", "ridge probe": "LLaMA linear probe",
+               "MLP probe": "MLP probe (not in the paper)",
                "PEFT prompt tuning": "LLaMA prompt tuning", "PEFT LoRA": "LLaMA LoRA",
                "Tag-LLM": "Tag-LLM"}
 
@@ -49,7 +50,7 @@ tags see the same splits of the chem plugin's data sets (see `benchmarks/README.
 - **PEFT prompt tuning / LoRA**: PEFT with p = 10 virtual tokens / LoRA r = 8 and a linear
   regression head on the last hidden state, for the optimiser steps stated in the row.
 - **Tag-LLM**: registered tags through `Registry.compose(...)` and `predict_batch`. Refs are
-  the versions the chem pack shipped them under (its files are named `QED.v4.safetensors` and so
+  the versions the chem pack shipped them under (its files are named `QED.v6.safetensors` and so
   on; a fresh `install-pack` numbers them from 1 in a new registry): the `--home` folder in these
   commands is a registry that loaded the pack folder of each commit that changed the pack, in
   order (`Registry.load_pack`), plus, for the SELFIES rows, `<SELFIES>` trained by
@@ -57,15 +58,17 @@ tags see the same splits of the chem plugin's data sets (see `benchmarks/README.
   `QED@1` is the pack's first `<QED>` (the paper's readout, 200 CPU steps); `QED@2` added the
   mean readout over layers 7, 15, 22, 30 and a ridge-refitted head (see "What the head
   reads"), trained on NCI only; `QED@3` is the same recipe on `qed-nci-moses` (NCI plus the
-  1,000 MOSES training molecules the MOSES rows' baselines are fitted on); `QED@4`, the one the
-  pack ships, adds `refit_balance: source` (NCI and MOSES weigh the same in the head refit; see
-  "Where the head is fitted"; `tagregistry_chem/recipes/qed-stage2.yaml`). `QED@5` reads the
-  SMILES tokens beside the function tag (`readout_values: true`) and has a hidden layer
-  refitted as three averaged MLPs (`head_hidden: 768`, `head_refit: mlp`, `qed-stage2-mlp.yaml`);
-  it is measured here but not shipped, because its head is a 14 MB file. `LogP@2` (shipped) and
-  `TPSA@2` (shipped) are the QED@3 recipe for their properties (`logp-stage2.yaml`,
-  `tpsa-stage2.yaml`); `LogP@3` is the QED@5 recipe for LogP (`logp-stage2-mlp.yaml`) and
-  `TPSA@3` the same for TPSA (`tag: TPSA`, `dataset: tpsa-nci-moses`), measured, not shipped.
+  1,000 MOSES training molecules the MOSES rows' baselines are fitted on); `QED@4` adds
+  `refit_balance: source` (NCI and MOSES weigh the same in the head refit; see "Where the head
+  is fitted"). `QED@5` reads the SMILES tokens beside the function tag (`readout_values: true`)
+  and has a hidden layer refitted as three averaged MLPs (`head_hidden: 768`, `head_refit: mlp`,
+  `qed-stage2-mlp.yaml`); measured, not shipped, because its head is a 14 MB file. `QED@6`, the
+  one the pack ships, is the same recipe with a 96-unit head (1.8 MB;
+  `tagregistry_chem/recipes/qed-stage2.yaml`). `LogP@2` and `TPSA@2` are the QED@3 recipe for
+  their properties; `LogP@3` is the QED@5 recipe for LogP (`logp-stage2-mlp.yaml`) and `LogP@4`,
+  shipped, the QED@6 one (`logp-stage2.yaml`); `TPSA@3` is the QED@5 recipe for TPSA (`tag:
+  TPSA`, `dataset: tpsa-nci-moses`), measured, not shipped: the pack keeps `TPSA@2`
+  (`tpsa-stage2.yaml`).
 
 Runs were on a 2-core CPU shared with other jobs, one thread (`OMP_NUM_THREADS=1`).
 """
@@ -244,6 +247,17 @@ def _refit_section(directory: Path, documents: dict[str, dict[str, Any]]) -> lis
                      if r["features"] == kind and r["train"] == mix]
             lines.append(f"| {mlp_names[kind]} | " + " | ".join(cells) + " |")
         lines.append("")
+    if study.get("mlp_width_rows"):
+        rows = study["mlp_width_rows"]
+        lines += ["How wide the MLP head needs to be (both features side by side, balanced; the head "
+                  "file holds hidden units x 4,608 float32 numbers: 576 x 4 layers x 2 readouts; "
+                  f"`{study['mlp_width_command']}`):", "",
+                  "| hidden units | head file | NCI / MOSES / scaffolds test MSE |", "|---|---|---|"]
+        for row in rows:
+            hidden, width = row["members"] * row["units"], 576 * len(row["layers"]) * 2
+            lines.append(f"| {row['members']} x {row['units']} = {hidden} | {hidden * width * 4 / 1e6:.1f} MB | "
+                         + " / ".join(_fmt(row[n]) for n in ("nci-test", "moses-test", "scaffolds-test")) + " |")
+        lines.append("")
     if study.get("mlp_source_rows"):
         rows = {r["train"]: r for r in study["mlp_source_rows"]}
         lines += ["The same refit on the SMILES tokens of the tagged prompt at the probe's six depths, "
@@ -257,7 +271,7 @@ def _refit_section(directory: Path, documents: dict[str, dict[str, Any]]) -> lis
 
 
 ABLATIONS = {
-    "shipped": "<SMILES> + trained <QED> (the shipped tag vectors), p = 10",
+    "shipped": "<SMILES> + trained <QED> (QED@4's tag vectors), p = 10",
     "no-domain-tag": "no domain tag: the SMILES as plain text + trained <QED>",
     "no-function-tag": "no function tag: the head reads the prompt's last token",
     "p1-untrained": "untrained <QED> (mean-embedding initialisation), p = 1",
@@ -354,10 +368,63 @@ def _protein_section(directory: Path) -> list[str]:
     return lines
 
 
-def render(directory: Path = RESULTS) -> str:
-    """The whole page as Markdown."""
+#: the chem pack the plugin ships for the default base: its function tags are "the shipped tags"
+CHEM_PACK = ROOT / "plugins/tagregistry-chem/tagregistry_chem/packs/smollm2-135m/tagpack.json"
+
+
+def shipped_refs(manifest: Path = CHEM_PACK) -> list[str]:
+    """``["QED@6", ...]``: the function tags in the shipped chem pack."""
+    tags = json.loads(manifest.read_text())["tags"]
+    return [f"{t['name']}@{t['version']}" for t in tags if t["kind"] == "function"]
+
+
+def _bold_if(value: float | None, best: float) -> str:
+    if value is None:
+        return "–"
+    return f"**{_fmt(value)}**" if value == best else _fmt(value)
+
+
+def _versus(tag: float, other: float | None) -> str:
+    """``beats (0.66x)``: the tag's MSE over the other method's; within 1 %, ``ties``."""
+    if other is None:
+        return "–"
+    ratio = tag / other
+    verdict = "ties" if abs(ratio - 1) < 0.01 else "beats" if ratio < 1 else "loses"
+    return f"{verdict} ({ratio:.2f}x)"
+
+
+def _shipped_section(documents: dict[str, dict[str, Any]], shipped: list[str]) -> list[str]:
+    """One line per task: the shipped tag beside the mean and the two probes."""
+    lines = ["## The shipped tags against the probes", "",
+             "Test MSE of the tags the chem pack ships (" + ", ".join(f"`{r}`" for r in shipped) + ") beside "
+             "the training mean and the two probes on the frozen base, from the task tables below. "
+             "Bold: the lowest of the row; in brackets, the tag's MSE over the probe's.", "",
+             "| task | training mean | ridge probe | MLP probe | shipped tag | vs ridge probe | vs MLP probe |",
+             "|---|---|---|---|---|---|---|"]
+    found = False
+    for task in TASK_ORDER[:-1]:
+        rows = documents.get(task, {}).get("rows", [])
+        pick = {name: next((r for r in rows if r["method"].startswith(prefix)), None) for name, prefix in
+                (("mean", "training mean"), ("ridge", "ridge probe"), ("mlp", "MLP probe"))}
+        tag = next((r for r in rows if r["method"].startswith("Tag-LLM")
+                    and r["method"].rsplit(" + ", 1)[-1] in shipped), None)
+        if tag is None:
+            continue
+        found = True
+        mse = {k: (r["metrics"]["mse"] if r else None) for k, r in {**pick, "tag": tag}.items()}
+        best = min(v for v in mse.values() if v is not None)
+        cells = [_bold_if(mse[k], best) for k in ("mean", "ridge", "mlp", "tag")]
+        cells[3] += f" ({tag['method'].rsplit(' + ', 1)[-1]})"
+        lines.append(f"| {task} | " + " | ".join(cells) + f" | {_versus(mse['tag'], mse['ridge'])} | "
+                     f"{_versus(mse['tag'], mse['mlp'])} |")
+    return lines + [""] if found else []
+
+
+def render(directory: Path = RESULTS, shipped: list[str] | None = None) -> str:
+    """The whole page as Markdown; ``shipped``: the function tags to sum up (default: the chem pack's)."""
     documents = load(directory)
-    lines = [INTRO, *_paper_section(documents.get("qed-nci")), *_readout_section(directory),
+    lines = [INTRO, *_shipped_section(documents, shipped_refs() if shipped is None else shipped),
+             *_paper_section(documents.get("qed-nci")), *_readout_section(directory),
              *_refit_section(directory, documents)]
     order = [t for t in TASK_ORDER if t in documents] + sorted(set(documents) - set(TASK_ORDER))
     missing = [t for t in TASK_ORDER if t not in documents]

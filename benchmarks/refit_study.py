@@ -71,13 +71,20 @@ def cmd_features(args: argparse.Namespace) -> None:
     from tagregistry.plugins.manager import get_catalog
     from tagregistry.training.init import initial_tag
 
+    qed_file = Path(args.qed_file or PACK / f"QED.v{args.qed_version}.safetensors")
+    if args.qed_file and not qed_file.is_file():
+        raise SystemExit(f"--qed-file {qed_file} not found")
+    if not qed_file.is_file():
+        raise SystemExit(f"{qed_file} not found: the pack no longer ships QED.v{args.qed_version}. Extract it "
+                         f"from the last commit that did (git show 60b140a:{qed_file.relative_to(PACK.parents[4])} "
+                         "> FILE) and pass --qed-file FILE")
     catalog = get_catalog()
     base = load_base("smollm2-135m", dtype=torch.float32, device="cpu")
     encoder = PromptEncoder(base.tokenizer, catalog)
     spec = catalog.get("functions", "QED")
     model, embed = base.model, base.model.get_input_embeddings()
     tags = {"SMILES": load_file(str(PACK / "SMILES.v1.safetensors"))["tag"].float(),
-            "QED": load_file(args.qed_file or str(PACK / f"QED.v{args.qed_version}.safetensors"))["tag"].float()}
+            "QED": load_file(str(qed_file))["tag"].float()}
     if args.variant.endswith("-untrained"):  # the mean-embedding initialisation, p vectors
         p = int(args.variant.split("-")[0][1:])
         tags["QED"] = initial_tag("mean", model, p, tokenizer=base.tokenizer, seed=0)
@@ -203,8 +210,8 @@ MLP_FEATURES = (("function",), ("span",), ("function", "span"))
 
 
 def mlp_row(data: dict[str, Any], kinds: tuple[str, ...], layers: tuple[int, ...], mix: str,
-            members: int, epochs: int) -> dict[str, Any]:
-    """The product's MLP refit (:func:`refit_mlp_head`, ``members`` x 256 units averaged) on
+            members: int, epochs: int, units: int = 256) -> dict[str, Any]:
+    """The product's MLP refit (:func:`refit_mlp_head`, ``members`` x ``units`` averaged) on
     ``kinds`` features of NCI + MOSES, plain (``mix``) or with each source weighing the same."""
     from tagregistry.heads import RegressionHead
     from tagregistry.specs import HeadSpec
@@ -220,11 +227,11 @@ def mlp_row(data: dict[str, Any], kinds: tuple[str, ...], layers: tuple[int, ...
     if mix == "balanced":
         groups = tuple([s for s in MIXES[mix] for _ in range(len(data[f"{s}-{split}"]["label"]))]
                        for split in ("train", "validation"))
-    head = RegressionHead(x.shape[1], HeadSpec(type="regression", hidden=256 * members))
+    head = RegressionHead(x.shape[1], HeadSpec(type="regression", hidden=units * members))
     found = refit_mlp_head(head, (x, ((y - y_mu) / y_sd)[:, None]), (xv, ((yv - y_mu) / y_sd)[:, None]),
                            groups=groups, members=members, epochs=epochs)
     row = {"features": "+".join(kinds), "layers": list(layers), "train": mix, "head": "mlp",
-           "members": members, "validation_mse": found["mlp_validation_mse"] * float(y_sd) ** 2}
+           "members": members, "units": units, "validation_mse": found["mlp_validation_mse"] * float(y_sd) ** 2}
     with torch.no_grad():
         for name in EVALUATED:
             x_test = torch.cat([features_of(data, name, kind, layers) for kind in kinds], 1).float()
@@ -248,6 +255,16 @@ def cmd_mlp(args: argparse.Namespace) -> None:
             print(f"mlp span {row['train']:6s} " + " ".join(f"{n}={row[n]:.4f}" for n in EVALUATED), flush=True)
         update_results(args.results, {"mlp_source_rows": rows, "mlp_source_command": (
             f"python benchmarks/refit_study.py mlp --per-source --members {args.members} --epochs {args.epochs}")})
+        return
+    if args.widths:
+        rows = [mlp_row(data, ("function", "span"), (7, 15, 22, 30), "balanced", args.members, args.epochs, units)
+                for units in args.widths]
+        for row in rows:
+            print(f"mlp width {row['members']}x{row['units']:<4d} " + " ".join(f"{n}={row[n]:.4f}" for n in EVALUATED),
+                  flush=True)
+        update_results(args.results, {"mlp_width_rows": rows, "mlp_width_command": (
+            f"python benchmarks/refit_study.py mlp --widths {' '.join(map(str, args.widths))} "
+            f"--members {args.members} --epochs {args.epochs}")})
         return
     rows = []
     for kinds, mix in itertools.product(MLP_FEATURES, ("mix", "balanced")):
@@ -299,7 +316,7 @@ def main() -> None:
     sub.choices["features"].add_argument("--batch", type=int, default=16)
     sub.choices["features"].add_argument(
         "--qed-file", default=None, help="a <QED> tag file the pack no longer ships, e.g. QED.v4 "
-        "from the commit that shipped it (git show 7024286:plugins/.../QED.v4.safetensors > FILE)")
+        "from the last commit that shipped it (git show 60b140a:plugins/.../QED.v4.safetensors > FILE)")
     sub.choices["features"].add_argument("--variant", choices=VARIANTS, default="shipped",
                                          help="the shipped prompt or an ablation (NCI parts only)")
     sub.choices["features"].add_argument("--train-limit", type=int, default=None,
@@ -307,6 +324,8 @@ def main() -> None:
     sub.choices["ablate"].add_argument("--train-limit", type=int, default=1500)
     sub.choices["mlp"].add_argument("--epochs", type=int, default=100)
     sub.choices["mlp"].add_argument("--members", type=int, default=3)
+    sub.choices["mlp"].add_argument("--widths", type=int, nargs="+", default=None,
+                                    help="units per member to compare (function + SMILES tokens, balanced)")
     sub.choices["mlp"].add_argument("--per-source", action="store_true",
                                     help="one head per data set on the SMILES tokens (probe depths)")
     args = parser.parse_args()

@@ -7,6 +7,7 @@ path (``"package.module:attr"``) so that listing plugins never imports heavy lib
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from typing import Any, Literal
@@ -212,6 +213,10 @@ class HeadRecord(BaseModel):
     shapes: dict[str, list[int]]
     sha256: str
     config: dict[str, Any] = Field(default_factory=dict)
+
+    def parameter_count(self) -> int:
+        """How many numbers the head's tensors hold (x 4 bytes in float32)."""
+        return sum(math.prod(shape) for shape in self.shapes.values())
 
 
 class TagRecord(BaseModel):

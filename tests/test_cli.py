@@ -97,6 +97,22 @@ def test_list(cli: Cli) -> None:
     assert "did you mean tiny-test" in cli.fails("list", "--base", "tiny-tset")
 
 
+def test_save_pack_reports_size_and_warns_on_large_files(cli: Cli, tmp_path: Path, monkeypatch) -> None:
+    code, out, err = cli("save-pack", "SMILES", "QED@3", str(tmp_path / "small"))
+    assert code == 0 and err == ""
+    files = list((tmp_path / "small").iterdir())
+    total = sum(f.stat().st_size for f in files)
+    assert 1000 < total < 1e6
+    assert out.splitlines()[0].endswith(f": {len(files)} files, {round(total / 1000)} kB")
+    monkeypatch.setattr("tagregistry.hub.pack.LARGE_FILE_BYTES", 100)  # the head file is ~150 bytes
+    code, out, err = cli("save-pack", "QED@3", str(tmp_path / "large"))
+    assert code == 0 and (tmp_path / "large" / "tagpack.json").is_file()  # written all the same
+    warned = [line for line in err.splitlines() if line.startswith("warning: ")]
+    assert any(line.startswith("warning: QED.v3.head.safetensors is ") and "hyper.head_hidden" in line
+               for line in warned), err
+    assert any(line.startswith("warning: QED.v3.safetensors is ") for line in warned), err
+
+
 def test_list_empty(tmp_path: Path, capsys) -> None:
     empty = Cli(f"sqlite:///{tmp_path / 'empty.db'}", capsys)
     assert empty("list") == (0, "no tags registered yet\n", "")
@@ -108,7 +124,7 @@ def test_show(cli: Cli) -> None:
     assert code == 0
     assert out.splitlines()[0] == "QED@3  (function tag)"
     assert "tiny-test@main" in out and "2 x 8 float32" in out
-    assert "regression -> 1" in out and "mse=0.125" in out and "drug-likeness" in out
+    assert "regression -> 1, 8 parameters" in out and "mse=0.125" in out and "drug-likeness" in out
 
     record = cli.json("show", "QED@1")
     assert (record["name"], record["version"], record["kind"]) == ("QED", 1, "function")

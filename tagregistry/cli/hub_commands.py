@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import warnings
 from typing import Any
 
 from tagregistry.cli.output import echo
@@ -65,20 +66,30 @@ def cmd_push(args: argparse.Namespace) -> int:
 def cmd_save_pack(args: argparse.Namespace) -> int:
     from tagregistry.cli.output import print_json
     from tagregistry.hub.manifest import read_manifest
+    from tagregistry.hub.pack import LargePackFileWarning, size_text
 
-    folder = _registry(args).save_pack(args.refs, args.directory, base=args.base, name=args.name,
-                                       shipped_by=args.shipped_by)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", LargePackFileWarning)
+        folder = _registry(args).save_pack(args.refs, args.directory, base=args.base, name=args.name,
+                                           shipped_by=args.shipped_by)
+    for warning in caught:
+        if issubclass(warning.category, LargePackFileWarning):
+            echo(f"warning: {warning.message}", err=True)
+        else:
+            warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     manifest = read_manifest(folder)
+    sizes = {p.name: p.stat().st_size for p in sorted(folder.iterdir())}
     summary = {
         "path": str(folder), "name": manifest.name, "base": manifest.base_model.model_id,
         "tags": [t.ref for t in manifest.tags],
         "requires": [r.model_dump() for r in manifest.requires],
-        "files": sorted(p.name for p in folder.iterdir()),
+        "files": sorted(sizes), "bytes": sum(sizes.values()),
     }
     if args.json:
         print_json(summary)
         return 0
-    echo(f"wrote pack {manifest.name!r} ({', '.join(summary['tags'])}) to {folder}")
+    echo(f"wrote pack {manifest.name!r} ({', '.join(summary['tags'])}) to {folder}: "
+         f"{len(sizes)} files, {size_text(summary['bytes'])}")
     for r in manifest.requires:
         echo(f"  needs {r.distribution} {r.version or ''} for {', '.join(r.provides)}".rstrip())
     return 0

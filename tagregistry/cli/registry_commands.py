@@ -123,7 +123,10 @@ def _print_record(record: Any, as_json: bool) -> None:
     echo(f"  vectors:      {record.n_vectors} x {record.dim} {record.dtype}")
     echo(f"  sha256:       {record.sha256}")
     if record.head:
-        echo(f"  head:         {record.head.spec.type} -> {record.head.spec.output_dim} {record.head.shapes}")
+        head = record.head
+        hidden = f", {head.spec.hidden} hidden units" if head.spec.hidden else ""
+        echo(f"  head:         {head.spec.type} -> {head.spec.output_dim}{hidden}, "
+             f"{head.parameter_count():,} parameters {head.shapes}")
     echo(f"  created:      {record.created_at.isoformat(timespec='seconds')} (tagregistry {record.library_version})")
     for key in ("description", "license", "data_hash"):
         if getattr(record, key):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,6 +90,28 @@ def build_manifest(
     return manifest, files
 
 
+#: files above this size make :func:`save_pack` warn (tag files are kilobytes; heads with a
+#: wide hidden layer reach megabytes)
+LARGE_FILE_BYTES = 10_000_000
+
+
+class LargePackFileWarning(UserWarning):
+    """A pack file is large for a pack shipped inside a distribution or kept in git."""
+
+
+def size_text(size: int) -> str:
+    """``size`` bytes for people, in decimal units: ``"14.2 MB"``, ``"23 kB"``."""
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{max(size / 1e3, 1):.0f} kB"
+
+
+def large_file_message(file_name: str, size: int) -> str:
+    """Why ``file_name`` (``size`` bytes) is worth a second look, and how to shrink it."""
+    advice = (" A head's size is hidden units x readout width x 4 bytes: a smaller hyper.head_hidden "
+              "(or fewer readout_layers) shrinks it." if ".head." in file_name else "")
+    return (f"{file_name} is {size_text(size)}: fine for a Hub pack, but large for a pack "
+            f"shipped inside a Python distribution or kept in git.{advice}")
+
+
 def save_pack(
     registry: Registry,
     refs: list[str],
@@ -103,7 +126,8 @@ def save_pack(
 
     ``name`` defaults to the folder's name. The card's "Use" section says how consumers get
     the pack: ``pull`` from ``repo_id``, ``install-pack`` when a plugin distribution
-    (``shipped_by``) ships it, else loading the folder.
+    (``shipped_by``) ships it, else loading the folder. Files over :data:`LARGE_FILE_BYTES`
+    raise a :class:`LargePackFileWarning` (the pack is written all the same).
     """
     folder = Path(directory)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
@@ -115,6 +139,8 @@ def save_pack(
     folder.mkdir(parents=True, exist_ok=True)
     for file_name, data in files.items():
         (folder / file_name).write_bytes(data)
+        if len(data) > LARGE_FILE_BYTES:
+            warnings.warn(large_file_message(file_name, len(data)), LargePackFileWarning, stacklevel=2)
     write_card(folder, manifest, repo_id=repo_id, shipped_by=shipped_by)
     (folder / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
     return folder

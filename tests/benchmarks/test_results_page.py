@@ -35,3 +35,15 @@ def test_page_puts_our_rows_beside_the_papers(tmp_path: Path) -> None:
     assert "| LLaMA LoRA | 0.020 | not measured |" in text
     assert "`python benchmarks/baselines.py --task qed-nci # training mean`" in text
     assert "## Not measured yet" in text and "`qed-moses`" in text
+
+
+def test_summary_compares_the_shipped_tag_with_both_probes(tmp_path: Path) -> None:
+    rows = [("training mean", 0.03), ("ridge probe on frozen base", 0.009), ("MLP probe on frozen base", 0.005),
+            ("Tag-LLM SMILES@1 + QED@1", 0.02), ("Tag-LLM SMILES@1 + QED@2", 0.006)]
+    (tmp_path / "baselines-qed-nci.json").write_text(json.dumps(_document("qed-nci", rows)))
+    text = page.render(tmp_path, shipped=["QED@2"])
+    assert ("| qed-nci | 0.0300 | 0.0090 | **0.0050** | 0.0060 (QED@2) | beats (0.67x) | loses (1.20x) |"
+            in text)
+    assert "| 0.0200 (QED@1) | loses (2.22x) | loses (4.00x) |" in page.render(tmp_path, shipped=["QED@1"])
+    assert "## The shipped tags against the probes" not in page.render(tmp_path, shipped=["QED@9"])
+    assert {r.split("@")[0] for r in page.shipped_refs()} == {"QED", "LogP", "TPSA"}  # the chem pack's

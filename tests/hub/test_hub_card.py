@@ -158,10 +158,11 @@ def test_save_pack_cli(tagged, tmp_path):
     assert summary["name"] == "my-pack" and summary["tags"] == ["SMILES@1", "QED@1"]
     assert summary["requires"][0]["distribution"] == "tagregistry-chem"
     assert "tagpack.json" in summary["files"] and "LICENSE.md" in summary["files"]
+    assert summary["bytes"] == sum(f.stat().st_size for f in out.iterdir())
     again = run_cli("--db", tagged.url, "save-pack", "SMILES", str(out), env=env)
     assert again.returncode == 1 and again.stdout == ""
     assert again.stderr.startswith("error: ") and "not an empty folder" in again.stderr
     text = run_cli("--db", tagged.url, "save-pack", "QED", str(tmp_path / "plain"), env=env)
     assert text.returncode == 0
-    assert text.stdout.splitlines()[0] == f"wrote pack 'plain' (QED@1) to {tmp_path / 'plain'}"
+    assert text.stdout.splitlines()[0].startswith(f"wrote pack 'plain' (QED@1) to {tmp_path / 'plain'}: 4 files, ")
     assert "needs tagregistry-chem" in text.stdout

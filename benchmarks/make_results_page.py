@@ -48,7 +48,10 @@ tags see the same splits of the chem plugin's data sets (see `benchmarks/README.
   validation, averaged) on the same frozen-base features, mean over the SMILES tokens at all
   six depths: the non-linear counterpart of the ridge probe, fitted per data set like it.
 - **PEFT prompt tuning / LoRA**: PEFT with p = 10 virtual tokens / LoRA r = 8 and a linear
-  regression head on the last hidden state, for the optimiser steps stated in the row.
+  regression head on the last hidden state, for the optimiser steps stated in the row. Every
+  task's PEFT rows ran 60 steps of batch 8 (480 examples, about 3 minutes per method on one CPU
+  thread), far below the tags' 400 x 16: they show where a short PEFT run lands, not how far
+  PEFT goes with the tags' budget.
 - **Tag-LLM**: registered tags through `Registry.compose(...)` and `predict_batch`. Refs are
   the versions the chem pack shipped them under (its files are named `QED.v6.safetensors` and so
   on; a fresh `install-pack` numbers them from 1 in a new registry): the `--home` folder in these

@@ -78,8 +78,6 @@ def print_summary(results: Sequence[Any], plots: dict[str, Path]) -> None:
 
 def shared_inputs(registry: Any, loaded: Any, results: Sequence[Any]) -> None:
     """``predict_many`` over the functions of a pack that take the same inputs."""
-    from tagregistry.compose.mixed import reads_values
-
     groups: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
     for result in results:
         key = (result.evaluation.pack, result.evaluation.domains)
@@ -92,9 +90,8 @@ def shared_inputs(registry: Any, loaded: Any, results: Sequence[Any]) -> None:
         record = members[0].records[0]
         many = model.predict_many(functions, **record)
         shown = ", ".join(f"{k}={float(v[0] if isinstance(v, list) else v):.3f}" for k, v in many.items())
-        how = ("one batch: a head reads the molecule's tokens" if reads_values([model.bindings[f] for f in functions])
-               else "one shared prefix pass")
-        _say(f"\npredict_many on {_cell(', '.join(map(str, record.values())), 60)} ({how}): {shown}")
+        _say(f"\npredict_many on {_cell(', '.join(map(str, record.values())), 60)} "
+             f"(one shared prefix pass): {shown}")
 
 
 def run_demo(records: int | None, functions: Sequence[str] | None, output_dir: Path | None,

@@ -99,8 +99,8 @@ def reads_all_layers(bindings: Sequence[FunctionBinding]) -> bool:
 
 
 def reads_values(bindings: Sequence[FunctionBinding]) -> bool:
-    """Whether any of these heads reads the slot values' tokens (then every prompt runs whole:
-    a shared prefix's states are not kept)."""
+    """Whether any of these heads reads the slot values' tokens (a shared prefix's states are
+    then kept for them)."""
     return any(b.readout.values for b in bindings)
 
 
@@ -135,15 +135,14 @@ def predict_prompts(
     """Head values for ``prompts`` (row ``i`` read by ``bindings[i]``), in input order.
 
     Prompts that share a leading segment (:func:`~tagregistry.compose.shared_prefix.
-    shared_segment_groups`: a first slot value paired with several others) run it once
-    (unless a head reads the slot values);
+    shared_segment_groups`: a first slot value paired with several others) run it once;
     the others are sorted by length (longest first) into left-padded batches of ``batch_size``.
     """
     from tagregistry.compose.shared_prefix import shared_prefix_heads, shared_segment_groups
 
     if batch_size < 1:
         raise InputError(f"batch_size must be at least 1, got {batch_size}")
-    shared = {} if reads_values(bindings) else shared_segment_groups(prompts)
+    shared = shared_segment_groups(prompts)
     groups = [sorted(g, key=lambda i: len(prompts[i])) for g in shared.values()]
     grouped = {i for g in groups for i in g}
     order = sorted((i for i in range(len(prompts)) if i not in grouped),

@@ -15,7 +15,6 @@ from tagregistry.compose.mixed import (
     AUTO_PROGRESS_BATCHES,
     encode_requests,
     predict_prompts,
-    reads_values,
 )
 from tagregistry.compose.prompt import EncodedPrompt, PromptEncoder
 from tagregistry.compose.readout import Readout
@@ -237,10 +236,6 @@ class TaggedModel:
             results[headed[0].name] = predict_prompts(
                 self, headed, [prompts[headed[0].name]], batch_size=1, output=output,
                 progress=False)[0]
-        elif headed and reads_values(headed):  # those heads need every prompt's own states
-            values = predict_prompts(self, headed, [prompts[b.name] for b in headed],
-                                     batch_size=len(headed), output=output, progress=False)
-            results.update(zip([b.name for b in headed], values, strict=True))
         elif headed:
             values = shared_prefix_heads(self, headed, [prompts[b.name] for b in headed], output)
             results.update(zip([b.name for b in headed], values, strict=True))

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from tagregistry.compose.forward import run_base
-from tagregistry.compose.mixed import binding_values, head_features, reads_all_layers
+from tagregistry.compose.forward import ForwardOutput, run_base
+from tagregistry.compose.mixed import binding_values, head_features, reads_all_layers, reads_values
 from tagregistry.compose.prompt import EncodedPrompt
 from tagregistry.compose.splice import splice_embeddings
 
@@ -44,7 +44,8 @@ def shared_prefix_heads(model: TaggedModel, bindings: Sequence[FunctionBinding],
     """``bindings[k]``'s head value on ``prompts[k]``, running the common prefix once.
 
     The remaining tokens run in right-padded batches of ``batch_size`` (default: all at once),
-    each on a copy of the prefix's cache.
+    each on a copy of the prefix's cache. When a head also reads the slot values' tokens
+    (``Readout.values``), the prefix's hidden states are kept and joined to each suffix's.
     """
     layout = model.table.layout()
     shared = shared_length(prompts)
@@ -53,24 +54,27 @@ def shared_prefix_heads(model: TaggedModel, bindings: Sequence[FunctionBinding],
     ids = [torch.tensor(p.input_ids, dtype=torch.long) for p in prompts]
     size = batch_size or len(prompts)
     values: list[Any] = []
-    def run_prefix() -> Any:
+    keep = reads_values(bindings)  # those heads read value tokens that lie in the prefix
+
+    def run_prefix() -> ForwardOutput:
         prefix = splice_embeddings(model.model, ids[0][None, :shared].to(device),
                                    rows[0][None, :shared].to(device), model.table)
         ones = torch.ones(1, shared, dtype=torch.long, device=device)
         positions = torch.arange(shared, device=device)[None]
-        return run_base(model.model, prefix, ones, positions, use_cache=True, hidden=False).cache
+        return run_base(model.model, prefix, ones, positions, use_cache=True, hidden=keep,
+                        all_layers=keep and reads_all_layers(bindings))
 
     with torch.inference_mode():
-        prefix_kv = run_prefix() if shared else None
+        prefix_out = run_prefix() if shared else None
         for start in range(0, len(prompts), size):
             chunk = range(start, min(start + size, len(prompts)))
-            cache = _cache_copy(prefix_kv, len(chunk)) if prefix_kv is not None else None
+            cache = _cache_copy(prefix_out.cache, len(chunk)) if prefix_out is not None else None
             if cache is None and shared:  # a cache type that cannot be copied: run it again
-                cache = run_prefix()
+                cache = run_prefix().cache
                 cache.batch_repeat_interleave(len(chunk))
             values.extend(_suffix_heads(model, [bindings[k] for k in chunk], [prompts[k] for k in chunk],
                                         [ids[k] for k in chunk], [rows[k] for k in chunk], shared,
-                                        cache, output))
+                                        cache, output, prefix_out if keep else None))
     return values
 
 
@@ -99,8 +103,10 @@ def _cache_copy(cache: Any, count: int) -> Any:
 
 def _suffix_heads(model: TaggedModel, bindings: Sequence[FunctionBinding],
                   prompts: Sequence[EncodedPrompt], ids: Sequence[torch.Tensor],
-                  rows: Sequence[torch.Tensor], shared: int, cache: Any, output: str) -> list[Any]:
-    """Head values of the prompts' tokens after ``shared``, right-padded on ``cache``."""
+                  rows: Sequence[torch.Tensor], shared: int, cache: Any, output: str,
+                  prefix: ForwardOutput | None = None) -> list[Any]:
+    """Head values of the prompts' tokens after ``shared``, right-padded on ``cache``; with
+    ``prefix`` (the prefix pass's states), heads read the whole prompt's states."""
     device = model.base.device
     count = len(prompts)
     width = max(len(p) for p in prompts) - shared
@@ -121,8 +127,26 @@ def _suffix_heads(model: TaggedModel, bindings: Sequence[FunctionBinding],
     positions = (shared + torch.arange(width, device=device))[None].expand(count, -1)
     out = run_base(model.model, embeds, mask.to(device), positions, cache=cache,
                    use_cache=cache is not None, all_layers=reads_all_layers(bindings))
-    return [binding_values(b, head_features(b, out, first, last)[k:k + 1], output)[0]
+    value_mask = None
+    if prefix is not None:
+        out, first, last = _joined(prefix, out), first + shared, last + shared
+        value_mask = torch.zeros(count, shared + width, dtype=torch.bool)
+        for k, prompt in enumerate(prompts):
+            for span in prompt.values:
+                value_mask[k, span.start:min(span.end, len(prompt))] = True
+    return [binding_values(b, head_features(b, out, first, last, value_mask)[k:k + 1], output)[0]
             for k, b in enumerate(bindings)]
+
+
+def _joined(prefix: ForwardOutput, suffix: ForwardOutput) -> ForwardOutput:
+    """The prefix's one row of states in front of each suffix row's: the whole prompts'."""
+    def join(head: torch.Tensor, tail: torch.Tensor) -> torch.Tensor:
+        return torch.cat([head.expand(tail.shape[0], -1, -1), tail], dim=1)
+
+    states = None
+    if suffix.states is not None:
+        states = tuple(join(a, b) for a, b in zip(prefix.states, suffix.states, strict=True))
+    return ForwardOutput(hidden=join(prefix.hidden, suffix.hidden), states=states)
 
 
 def shared_segment_length(prompt: EncodedPrompt) -> int:

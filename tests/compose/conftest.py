@@ -12,6 +12,7 @@ import os
 import pytest
 import torch
 
+from tagregistry.compose.readout import Readout
 from tagregistry.heads import ClassificationHead, RegressionHead
 from tagregistry.plugins.manager import Catalog
 from tagregistry.registry import Registry
@@ -48,12 +49,13 @@ def registry(tmp_path):
 
 
 def head_payload(name: str, catalog: Catalog, hidden: int, seed: int, config: dict | None = None):
-    """A randomly initialised head for function ``name`` as its spec asks."""
+    """A randomly initialised head for function ``name`` as its spec asks (as wide as the
+    readout in ``config`` reads)."""
     spec: HeadSpec = catalog.functions[name].head
     cls = RegressionHead if spec.type == "regression" else ClassificationHead
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        head = cls(hidden, spec)
+        head = cls(Readout.from_config(config).width(hidden), spec)
     return HeadPayload(spec=spec, tensors=head.state_dict(), config=config or {})
 
 

@@ -98,3 +98,27 @@ def test_records_sharing_a_first_value_run_its_prefix_once(arch, tagged):
         single = model.predict(record["function"], output="logits", **slots)
         torch.testing.assert_close(torch.tensor(value), torch.tensor(single), atol=1e-5, rtol=0)
     assert len({str(v) for v in values[:5]}) == 5
+
+
+@pytest.mark.parametrize("arch", ["llama", "gpt2"])
+def test_heads_reading_the_values_share_prefixes_too(arch, tagged):
+    """Heads that also read the slot values' tokens (``readout_values``) get the prefix's
+    states joined to each suffix's: predict_many and grouped records equal one prompt at a time."""
+    from tagregistry.compose.shared_prefix import shared_segment_groups
+
+    values = {"readout": {"pool": "mean", "layers": [1, -1], "values": True}}
+    model = tagged(arch, "TestMol", "TestText", "TestPair", "TestScore", "TestVector",
+                   configs={"TestPair": values, "TestScore": values})
+    many = model.predict_many(["TestScore", "TestVector"], output="logits", mol=MOLS[1])
+    for name, value in many.items():
+        single = model.predict(name, output="logits", mol=MOLS[1])
+        torch.testing.assert_close(torch.tensor(value), torch.tensor(single), atol=1e-5, rtol=0)
+    records = [{"mol": mol, "text": text} for mol in MOLS[:2] for text in ("a", "the cat sat", "x y z")]
+    prompts = [model.encode("TestPair", **r) for r in records]
+    assert sorted(map(len, shared_segment_groups(prompts).values())) == [3, 3]
+    grouped = model.predict_batch(records, "TestPair", batch_size=2, output="logits")
+    for record, value in zip(records, grouped, strict=True):
+        single = model.predict("TestPair", output="logits", **record)
+        torch.testing.assert_close(torch.tensor(value), torch.tensor(single), atol=1e-5, rtol=0)
+    # the values matter: the same prompt read without them gives other features
+    assert len({str(v) for v in grouped}) == len(records)

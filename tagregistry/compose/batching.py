@@ -94,11 +94,7 @@ def collate(
                 )
             row[pad + tag.start : pad + tag.end] = range(first, first + length)
         rows.append(row)
-        value = [False] * width
-        for span in prompt.values:
-            end = min(span.end, n)
-            value[pad + span.start : pad + end] = [True] * max(0, end - span.start)
-        values.append(value)
+        values.append([False] * pad + prompt.value_flags())
         readout.append(pad + (prompt.readout % n))
         function_start.append(width if prompt.function_start is None else pad + prompt.function_start)
     mask = torch.tensor(masks, dtype=torch.long)

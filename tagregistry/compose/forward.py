@@ -98,6 +98,18 @@ def run_base(
                          states=out.hidden_states if all_layers else None)
 
 
+def join_outputs(prefix: ForwardOutput, suffix: ForwardOutput) -> ForwardOutput:
+    """One output for whole sequences from a prefix pass and the suffix pass on its cache
+    (a one-row prefix is repeated for every suffix row); ``states`` only when both have them."""
+    def join(head: torch.Tensor, tail: torch.Tensor) -> torch.Tensor:
+        return torch.cat([head.expand(tail.shape[0], -1, -1), tail], dim=1)
+
+    states = None
+    if prefix.states is not None and suffix.states is not None:
+        states = tuple(join(a, b) for a, b in zip(prefix.states, suffix.states, strict=True))
+    return ForwardOutput(hidden=join(prefix.hidden, suffix.hidden), cache=suffix.cache, states=states)
+
+
 def forward_batch(
     model: nn.Module,
     table: TagTable | None,

@@ -142,8 +142,7 @@ def predict_prompts(
 
     if batch_size < 1:
         raise InputError(f"batch_size must be at least 1, got {batch_size}")
-    shared = shared_segment_groups(prompts)
-    groups = [sorted(g, key=lambda i: len(prompts[i])) for g in shared.values()]
+    groups = [sorted(g, key=lambda i: len(prompts[i])) for g in shared_segment_groups(prompts).values()]
     grouped = {i for g in groups for i in g}
     order = sorted((i for i in range(len(prompts)) if i not in grouped),
                    key=lambda i: len(prompts[i]), reverse=True)

@@ -11,11 +11,7 @@ from torch import nn
 
 from tagregistry.compose.batching import collate
 from tagregistry.compose.generation import GenerationConfig, generate_ids
-from tagregistry.compose.mixed import (
-    AUTO_PROGRESS_BATCHES,
-    encode_requests,
-    predict_prompts,
-)
+from tagregistry.compose.mixed import AUTO_PROGRESS_BATCHES, encode_requests, predict_prompts
 from tagregistry.compose.prompt import EncodedPrompt, PromptEncoder
 from tagregistry.compose.readout import Readout
 from tagregistry.compose.shared_prefix import shared_prefix_heads

@@ -83,6 +83,15 @@ class EncodedPrompt:
                 return span
         raise KeyError(slot)
 
+    def value_flags(self) -> list[bool]:
+        """Per position: whether it is a slot value's token (stage-1 LM targets; what
+        ``readout_values`` heads average)."""
+        flags = [False] * len(self)
+        for span in self.values:
+            end = min(span.end, len(self))
+            flags[span.start:end] = [True] * max(0, end - span.start)
+        return flags
+
     def keys(self) -> list[tuple[Any, ...]]:
         """Per position: ``("tok", id)`` or ``("tag", name, j)``; equal keys mean equal inputs."""
         keys: list[tuple[Any, ...]] = [("tok", i) for i in self.input_ids]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from tagregistry.compose.forward import ForwardOutput, run_base
+from tagregistry.compose.forward import ForwardOutput, join_outputs, run_base
 from tagregistry.compose.mixed import binding_values, head_features, reads_all_layers, reads_values
 from tagregistry.compose.prompt import EncodedPrompt
 from tagregistry.compose.splice import splice_embeddings
@@ -129,24 +129,12 @@ def _suffix_heads(model: TaggedModel, bindings: Sequence[FunctionBinding],
                    use_cache=cache is not None, all_layers=reads_all_layers(bindings))
     value_mask = None
     if prefix is not None:
-        out, first, last = _joined(prefix, out), first + shared, last + shared
+        out, first, last = join_outputs(prefix, out), first + shared, last + shared
         value_mask = torch.zeros(count, shared + width, dtype=torch.bool)
         for k, prompt in enumerate(prompts):
-            for span in prompt.values:
-                value_mask[k, span.start:min(span.end, len(prompt))] = True
+            value_mask[k, :len(prompt)] = torch.tensor(prompt.value_flags())
     return [binding_values(b, head_features(b, out, first, last, value_mask)[k:k + 1], output)[0]
             for k, b in enumerate(bindings)]
-
-
-def _joined(prefix: ForwardOutput, suffix: ForwardOutput) -> ForwardOutput:
-    """The prefix's one row of states in front of each suffix row's: the whole prompts'."""
-    def join(head: torch.Tensor, tail: torch.Tensor) -> torch.Tensor:
-        return torch.cat([head.expand(tail.shape[0], -1, -1), tail], dim=1)
-
-    states = None
-    if suffix.states is not None:
-        states = tuple(join(a, b) for a, b in zip(prefix.states, suffix.states, strict=True))
-    return ForwardOutput(hidden=join(prefix.hidden, suffix.hidden), states=states)
 
 
 def shared_segment_length(prompt: EncodedPrompt) -> int:

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from tagregistry.compose.batching import PromptBatch, to_device
-from tagregistry.compose.forward import ForwardOutput, run_base
+from tagregistry.compose.forward import ForwardOutput, join_outputs, run_base
 from tagregistry.compose.readout import Readout
 from tagregistry.compose.shared_prefix import is_plain_cache
 from tagregistry.compose.splice import TagTable, splice_embeddings
@@ -86,15 +86,6 @@ class TagBatch:
             rows = self.prompts.tag_rows[:, : self.split]
             self.host_prefix_rows = tuple(rows[rows >= 0].unique().tolist())
         return self.host_prefix_rows
-
-
-def _joined(prefix: ForwardOutput, suffix: ForwardOutput) -> ForwardOutput:
-    """One output for the whole sequence from a prefix run and the suffix run on its cache."""
-    states = None
-    if prefix.states is not None and suffix.states is not None:
-        states = tuple(torch.cat([a, b], 1) for a, b in zip(prefix.states, suffix.states, strict=True))
-    return ForwardOutput(hidden=torch.cat([prefix.hidden, suffix.hidden], 1), cache=suffix.cache,
-                         states=states)
 
 
 class TagTrainer(nn.Module):
@@ -189,7 +180,7 @@ class TagTrainer(nn.Module):
             out = run_base(self.base, suffix, p.attention_mask, p.position_ids[:, split:],
                            cache=before.cache, use_cache=True, all_layers=layers)
             if whole:  # the prefix's states (no gradient) before the suffix's: offset 0
-                return _joined(before, out), 0
+                return join_outputs(before, out), 0
             return out, split
         embeds = splice_embeddings(self.base, p.input_ids, p.tag_rows, self.table)
         return run_base(self.base, embeds, p.attention_mask, p.position_ids, all_layers=layers), 0

@@ -22,8 +22,9 @@ import statistics
 import time
 
 
-def build(proteins: int, ligands: int) -> tuple[list, int, object, object]:
-    """KIBA examples marked for segment caching, the pad id, and the two trainers."""
+def build(proteins: int, ligands: int, base: object = None) -> tuple[list, int, object, object]:
+    """KIBA examples marked for segment caching, the pad id, and the two trainers
+    (``base``: a loaded base, default ``load_base(device="cpu")``)."""
     import torch
     from tagregistry_protein.kiba import load_binding_affinity
     from tagregistry_protein.shipped import TRAINING_MAX_RESIDUES
@@ -38,14 +39,14 @@ def build(proteins: int, ligands: int) -> tuple[list, int, object, object]:
     from tagregistry.training.model import TagTrainer
     from tagregistry.training.prefix_cache import SegmentCache, mark_shared_segments
 
-    base, catalog = load_base(device="cpu"), get_catalog()
+    base, catalog = base or load_base(device="cpu"), get_catalog()
     records = load_binding_affinity("train", max_residues=TRAINING_MAX_RESIDUES)
     by_protein: dict[str, list] = {}
     for record in records:
         by_protein.setdefault(record["protein"], []).append(record)
     chosen = [r for pairs in list(by_protein.values())[:proteins] for r in pairs[:ligands]]
     spec = catalog.get("functions", "BindingAffinity")
-    mean = base.model.get_input_embeddings().weight.detach().mean(0)
+    mean = base.model.get_input_embeddings().weight.detach().float().mean(0)
     tags = {n: mean.repeat(10, 1).clone() for n in ("Protein", "SMILES", "BindingAffinity")}
     encoder = PromptEncoder(base.tokenizer, catalog)
     examples = encode_function_examples(encoder, spec.template, ["protein", "smiles"], chosen,

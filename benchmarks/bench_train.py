@@ -72,7 +72,8 @@ def _smiles(rng: random.Random, tokenizer: Any, target: int) -> str:
     return text
 
 
-def _setup(batch: int, tokens: int, p: int, device: str) -> dict[str, Any]:
+def _setup(batch: int, tokens: int, p: int, device: str, loaded: Any = None) -> dict[str, Any]:
+    """Batches, tags and a head for the step variants (``loaded``: a base, default ``load_base``)."""
     import torch
 
     from tagregistry.compose.prompt import PromptEncoder
@@ -82,7 +83,7 @@ def _setup(batch: int, tokens: int, p: int, device: str) -> dict[str, Any]:
     from tagregistry.specs import HeadSpec
     from tagregistry.training.examples import collate, encode_domain_text, encode_function_examples
 
-    loaded = load_base(device=device)
+    loaded = loaded or load_base(device=device)
     model, tok = loaded.model, loaded.tokenizer
     rng = random.Random(0)
     fixed = len(tok(TEMPLATE.replace("{SMILES:smiles}", "").replace("{QED}", ""),

@@ -8,7 +8,7 @@ from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tagregistry.errors import InvalidNameError
+from tagregistry.errors import InputError, InvalidNameError
 from tagregistry.specs import BaseModelRecord, TagKind, TagRecord
 from tagregistry.store.engine import default_url, read_only_default, sqlite_path
 from tagregistry.store.tag_store import BaseArg, HeadPayload, RegisteredTags, TagStore
@@ -252,6 +252,23 @@ class Registry:
         from tagregistry.training.runner import train
 
         return train(self, recipe, **options)
+
+    def evaluate_domain(self, ref: str, *, base: BaseArg = None, split: str = "test",
+                        limit: int | None = None, batch_size: int = 16, dtype: Any = None,
+                        catalog: Catalog | None = None) -> Any:
+        """A domain tag's held-out perplexity in its stage-1 layout and every installed
+        function's context: trained, untrained and without the tag
+        (:func:`tagregistry.evaluation.domain.evaluate_domain`)."""
+        from tagregistry.evaluation.domain import evaluate_domain
+
+        catalog = catalog or self.catalog
+        model = self.compose(ref, base=base, dtype=dtype, catalog=catalog)
+        if not model.domain_records:
+            raise InputError(f"{ref} is not a domain tag; evaluate a function tag beside its "
+                             "baselines instead")
+        (record,) = model.domain_records.values()
+        return evaluate_domain(model.base, model.encoder, record, model.table.tensor(record.name),
+                               catalog, split=split, limit=limit, batch_size=batch_size)
 
     def push(
         self,

@@ -20,6 +20,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help="continue from the newest checkpoint in the output directory")
     p.add_argument("--output-dir", metavar="DIR", default=None,
                    help="checkpoints and result.json (default: $TAGREGISTRY_HOME/runs/NAME-HASH)")
+    p.add_argument("--dtype", metavar="T", default=None,
+                   help="the frozen base's dtype: auto, float32, bfloat16 or float16 (default: the "
+                   "recipe's, auto = bfloat16 where the hardware multiplies it natively)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.add_argument("--json", action="store_true", help="print the result summary as JSON")
     p.set_defaults(handler=cmd_train)
@@ -34,7 +37,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     recipe = load_recipe(args.recipe)
     registry = Registry(args.db)
     result = train(registry, recipe, output_dir=args.output_dir, resume=args.resume,
-                   progress=not args.no_progress and not args.json)
+                   dtype=args.dtype, progress=not args.no_progress and not args.json)
     if not result.records:
         return 0  # a non-main process under accelerate launch
     if args.json:
@@ -45,5 +48,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     if result.resumed_from is not None:
         echo(f"  resumed from step {result.resumed_from}")
     echo("  " + ", ".join(f"{k}={v:.4g}" for k, v in result.metrics.items()))
-    echo(f"  {result.steps} steps in {result.seconds:.1f}s; checkpoints in {result.output_dir}")
+    echo(f"  {result.steps} steps in {result.seconds:.1f}s ({result.dtype} base); checkpoints in "
+         f"{result.output_dir}")
     return 0

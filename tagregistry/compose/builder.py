@@ -25,6 +25,7 @@ from tagregistry.errors import (
     TagRegistryError,
 )
 from tagregistry.models.loading import LoadedBase, load_base
+from tagregistry.models.precision import is_automatic, settle_dtype, trained_dtype
 from tagregistry.names import parse_ref
 from tagregistry.specs import BaseModelRecord, FunctionSpec, SlotSpec, TagRecord
 
@@ -53,7 +54,8 @@ def compose(
             :class:`LoadedBase`.
         catalog: plugin catalog (default: the process-wide one).
         slot_domains: ``{slot: domain}`` when several composed domains could fill a slot.
-        dtype: passed to :func:`load_base`.
+        dtype: the base's; default bf16 where the hardware multiplies it natively, float32 when
+            a tag was trained on a float32 base (``metadata["dtype"]`` says which and why).
         device: passed to :func:`load_base`.
         revision: passed to :func:`load_base`.
         options: passed to :func:`load_base`: ``use_safetensors=False`` to accept pickle
@@ -70,7 +72,9 @@ def compose(
     if repeated:
         raise InputError(f"tag(s) {', '.join(repeated)} given more than once; pass each tag once")
     catalog = catalog or registry.catalog
-    loaded = load_base(base, dtype=dtype, device=device, revision=revision, catalog=catalog, **options)
+    automatic = is_automatic(dtype) and not isinstance(base, LoadedBase)  # float32 until tags say
+    loaded = load_base(base, dtype="float32" if automatic else dtype, device=device,
+                       revision=revision, catalog=catalog, **options)
     registry.register_base(loaded.record)
     records = []
     for ref in refs:
@@ -99,9 +103,11 @@ def compose(
             f"domain tag(s) {', '.join(unused)} fill no slot of {', '.join(bindings)} and are "
             "unused; remove them or add a function that takes them", UserWarning, stacklevel=3,
         )
+    precision = settle_dtype(loaded, {r.ref: trained_dtype(r.source) for r in records}, automatic)
     table = TagTable({r.name: registry.load(r).float() for r in records})
     encoder = PromptEncoder(loaded.tokenizer, catalog, max_length=loaded.max_length)
-    return TaggedModel(loaded, table, domains, bindings, encoder, _metadata(loaded.record, records, bindings))
+    return TaggedModel(loaded, table, domains, bindings, encoder,
+                       {**_metadata(loaded.record, records, bindings), "dtype": precision})
 
 
 def _check_slot_domains(slot_domains: Any) -> dict[str, str]:

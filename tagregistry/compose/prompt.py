@@ -92,6 +92,23 @@ class EncodedPrompt:
             flags[span.start:end] = [True] * max(0, end - span.start)
         return flags
 
+    def without_tag(self, name: str) -> EncodedPrompt:
+        """The same prompt with every occurrence of tag ``name`` removed (the plain text a
+        prompt without that tag would have; later positions shift left)."""
+        removed = [t for t in self.tags if t.name == name]
+
+        def shift(position: int) -> int:
+            return position - sum(t.length for t in removed if t.start < position)
+
+        keep = [i for i in range(len(self)) if not any(t.start <= i < t.end for t in removed)]
+        function_start = None if self.function_start is None else shift(self.function_start)
+        return EncodedPrompt(
+            input_ids=[self.input_ids[i] for i in keep],
+            tags=[TagOccurrence(t.name, shift(t.start), t.length) for t in self.tags if t.name != name],
+            values=[ValueSpan(v.slot, v.domain, shift(v.start), shift(v.end)) for v in self.values],
+            function_start=function_start, readout=shift(self.readout),
+        )
+
     def keys(self) -> list[tuple[Any, ...]]:
         """Per position: ``("tok", id)`` or ``("tag", name, j)``; equal keys mean equal inputs."""
         keys: list[tuple[Any, ...]] = [("tok", i) for i in self.input_ids]

@@ -108,7 +108,7 @@ class Readout:
 
     def features(self, states: Sequence[torch.Tensor], start: torch.Tensor, end: torch.Tensor,
                  value_mask: torch.Tensor | None = None) -> torch.Tensor:
-        """``(B, width)`` features from per-layer states ``(B, L, H)``.
+        """``(B, width)`` float32 features from per-layer states ``(B, L, H)``.
 
         ``start``/``end`` (``(B,)``, indices into the states' second axis) are the function
         tag's first and last positions; ``last`` reads ``end`` alone. ``value_mask`` (``(B, L)``,
@@ -129,11 +129,11 @@ class Readout:
                 raise ValueError("this readout reads the slot values: pass a value mask shaped like "
                                  "the states (run the whole prompt, not a suffix)")
             parts += [masked_mean(s, value_mask.to(device)) for s in states]
-        return torch.cat(parts, dim=-1)
+        return torch.cat([part.float() for part in parts], dim=-1)
 
 
 def masked_mean(states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """``(B, H)`` mean of ``states`` ``(B, L, H)`` over the positions where ``mask`` ``(B, L)``
-    is true (zeros for a row without any)."""
-    weights = mask.to(states.dtype)
-    return (states * weights[:, :, None]).sum(1) / weights.sum(1, keepdim=True).clamp(min=1)
+    """``(B, H)`` float32 mean of ``states`` ``(B, L, H)`` over the positions where ``mask``
+    ``(B, L)`` is true (zeros for a row without any); summed in float32 (bf16 bases)."""
+    weights = mask.to(torch.float32)
+    return (states.float() * weights[:, :, None]).sum(1) / weights.sum(1, keepdim=True).clamp(min=1)

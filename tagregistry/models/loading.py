@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tagregistry.errors import InputError, NotFoundError, PluginError
+from tagregistry.models.precision import resolve_dtype
 from tagregistry.specs import BaseModelRecord
 
 if TYPE_CHECKING:
@@ -26,25 +27,6 @@ if TYPE_CHECKING:
     from tagregistry.plugins.manager import Catalog
 
 DEFAULT_BASE = "smollm2-135m"
-_DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16",
-           "float16": "float16", "fp16": "float16", "half": "float16"}
-
-
-def resolve_dtype(dtype: Any, device: str) -> torch.dtype:
-    """``None`` -> float32 on CPU, bfloat16 elsewhere; strings like ``"bf16"`` are accepted."""
-    import torch
-
-    if dtype is None:
-        on_cpu = str(device).split(":")[0] == "cpu"  # Accelerate reports "cpu:0" under DDP
-        return torch.float32 if on_cpu else torch.bfloat16
-    if isinstance(dtype, torch.dtype):
-        return dtype
-    name = _DTYPES.get(str(dtype).removeprefix("torch.").lower())
-    if name is None:
-        raise InputError(f"unknown dtype {dtype!r}; use float32, bfloat16 or float16")
-    return getattr(torch, name)
-
-
 def resolve_device(device: Any) -> str:
     """``None`` -> ``"cuda"`` when available, else ``"cpu"``."""
     if device is not None:
@@ -150,7 +132,9 @@ def load_base(
         base: a named base (``"smollm2-135m"``, the default), a Hugging Face id
             (``"org/name"``), a local directory, an existing :class:`LoadedBase`, or a
             ``(model, tokenizer)`` pair.
-        dtype: ``torch.float32`` (CPU default), ``torch.bfloat16``, or a name such as ``"bf16"``.
+        dtype: ``torch.float32``, ``torch.bfloat16``, a name such as ``"bf16"``, or ``None``
+            / ``"auto"``: bfloat16 where the hardware multiplies it natively, else float32
+            (:mod:`tagregistry.models.precision`).
         device: ``"cpu"``, ``"cuda"``...; default CUDA when available.
         revision: Hub revision (branch, tag or commit) for Hub ids.
         catalog: plugin catalog for named bases (default: the process-wide one).

@@ -47,12 +47,17 @@ def domain_template(domain: str, slot: str) -> str:
 
 def encode_domain_text(
     encoder: PromptEncoder, domain: str, slot: str, records: Sequence[Record], p: int,
-    max_length: int,
+    max_length: int, contexts: Sequence[str] | None = None,
 ) -> list[Example]:
-    """Stage 1: ``<Domain>`` + rendered string, LM targets on the string's tokens."""
-    template = domain_template(domain, slot)
+    """Stage 1: ``<Domain>`` + rendered string, LM targets on the string's tokens.
+
+    ``contexts``: templates holding ``{Domain:slot}`` (text before the tag, as in a function's
+    prompt); record ``i`` uses ``contexts[i % len(contexts)]``. Default: the bare span.
+    """
+    templates = list(contexts or [domain_template(domain, slot)])
     out = []
     for index, record in enumerate(records):
+        template = templates[index % len(templates)]
         prompt = _encode_record(encoder, template, {slot: record[slot]}, {domain: p}, index)
         if len(prompt.input_ids) > max_length:
             prompt = _truncate(prompt, max_length)

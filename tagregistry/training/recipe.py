@@ -14,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from tagregistry.errors import InputError, TagRegistryError
+from tagregistry.models.precision import AUTO, dtype_name
 from tagregistry.names import parse_ref, validate_name
 from tagregistry.specs import FunctionSpec
 
@@ -121,6 +122,13 @@ class HyperParameters(_Model):
         "the head refit gives every group the same total weight and picks its strength on the "
         "mean of the groups' validation losses, so a large group does not drown a small one"
     )
+    contexts: list[str] = Field(
+        default_factory=list, description="stage 1: templates the domain tag is trained in, each "
+        "with one {Domain:slot} placeholder and the text a prompt puts before it, e.g. 'The SMILES "
+        "of the molecule is {SMILES:smiles}'; 'functions' adds the text before this domain's slot "
+        "in every installed function's template; examples take them in turn. Default: the bare "
+        "span (the paper)"
+    )
     enrich: bool = Field(False, description="stage 2: keep training domain tags (stage-1 loss)")
     enrich_weight: float = Field(1.0, ge=0)
 
@@ -183,6 +191,10 @@ class Recipe(_Model):
 
     name: str | None = Field(None, description="run name (default: the trained tag)")
     base: str | None = Field(None, description="named base, HF id or local path (default base)")
+    dtype: str = Field(
+        "auto", description="the frozen base's dtype: auto (bfloat16 where the hardware multiplies "
+        "it natively, else float32), float32, bfloat16 or float16; tags and heads stay float32",
+    )
     stage: Literal[1, 2, 3]
     tag: str = Field(description="the tag to train: a domain (stage 1) or a function (2, 3)")
     function: str | FunctionSpec | None = Field(
@@ -202,6 +214,7 @@ class Recipe(_Model):
     @model_validator(mode="after")
     def _consistent(self) -> Recipe:
         validate_name(self.tag)
+        self.dtype = AUTO if self.dtype.strip().lower() == AUTO else dtype_name(self.dtype)
         for ref in self.freeze:
             if parse_ref(ref).name == self.tag:
                 raise ValueError(f"tag {self.tag!r} cannot be both trained and frozen")
@@ -220,8 +233,13 @@ class Recipe(_Model):
         return self.name or self.tag
 
     def fingerprint(self) -> str:
-        """sha256 of the canonical JSON form (used to match checkpoints to recipes)."""
-        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        """sha256 of the canonical JSON form (used to match checkpoints to recipes).
+
+        Fields at their defaults are left out, so adding a field keeps old fingerprints (and
+        the run folders and checkpoints they name).
+        """
+        text = json.dumps(self.model_dump(mode="json", exclude_defaults=True), sort_keys=True,
+                          separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
 
 

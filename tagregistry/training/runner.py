@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ class TrainResult:
     examples_per_second: float = 0.0
     resumed_from: int | None = None
     data_hash: str = ""
+    dtype: str = ""
 
     def summary(self) -> dict[str, Any]:
         """A JSON-friendly summary (what ``tagregistry train --json`` prints)."""
@@ -50,7 +52,7 @@ class TrainResult:
             "registered": [r.ref for r in self.records], "metrics": self.metrics,
             "steps": self.steps, "seconds": round(self.seconds, 3),
             "examples_per_second": round(self.examples_per_second, 2),
-            "resumed_from": self.resumed_from, "data_hash": self.data_hash,
+            "resumed_from": self.resumed_from, "data_hash": self.data_hash, "dtype": self.dtype,
             "output_dir": str(self.output_dir) if self.output_dir else None,
         }
 
@@ -104,13 +106,15 @@ def train(
         catalog: plugin catalog (default: the registry's).
         base: a ``LoadedBase`` or ``(model, tokenizer)`` overriding ``recipe.base``.
         device: where to load the base (default: Accelerate's device).
-        dtype: the base's dtype (default: float32 on CPU, bfloat16 elsewhere).
+        dtype: the base's dtype, overriding the recipe's ``dtype`` (default ``auto``: bfloat16
+            where the hardware multiplies it natively, else float32); tags stay float32.
         progress: show a progress bar on the main process.
         register: store the result in the registry (``False`` for dry runs and benchmarks).
         accelerator: an ``accelerate.Accelerator`` to use instead of a new one.
         on_step: ``callback(step, loss)`` after every optimiser step.
     """
     from tagregistry.models.loading import LoadedBase, load_base
+    from tagregistry.models.precision import dtype_name, why_dtype
     from tagregistry.training import stages
     from tagregistry.training.data import data_hash, load_splits
     from tagregistry.training.seeding import seed_everything
@@ -119,14 +123,19 @@ def train(
     catalog = catalog if catalog is not None else registry.catalog
     accelerator = accelerator or _make_accelerator(device)
     seed_everything(recipe.seed)
+    requested = dtype if dtype is not None else recipe.dtype
     if isinstance(base, LoadedBase | tuple):
         loaded = load_base(base)
         loaded.model.to(accelerator.device)
+        requested = loaded.dtype  # an already loaded model keeps its dtype
     else:
         where = accelerator.device
-        # "cpu:0" (what Accelerate reports under multi-CPU) must still load float32 weights
+        # "cpu:0" is what Accelerate reports under multi-CPU: still the CPU's dtype choice
         loaded = load_base(base or recipe.base, catalog=catalog,
-                           device="cpu" if where.type == "cpu" else str(where), dtype=dtype)
+                           device="cpu" if where.type == "cpu" else str(where), dtype=requested)
+    if progress and accelerator.is_main_process:
+        print(f"train {recipe.tag}: base {loaded.name} in "
+              f"{why_dtype(loaded.dtype, str(loaded.device), requested)}", file=sys.stderr)
     splits = load_splits(recipe.data, recipe.split, recipe.seed, catalog)
     digest = data_hash(splits)
     encoder = stages.make_encoder(loaded.tokenizer, catalog, recipe, loaded.max_length)
@@ -142,6 +151,7 @@ def train(
         resume=resume, progress=progress, on_step=on_step,
     )
     result.data_hash = digest
+    result.dtype = dtype_name(loaded.dtype)
     if register and accelerator.is_main_process:
         result.records = _register(registry, recipe, setup, loaded, result, splits, catalog)
     if accelerator.is_main_process and result.output_dir is not None:
@@ -324,10 +334,13 @@ def _register(registry: Any, recipe: Recipe, setup: Any, loaded: Any, result: Tr
         data["file"] = Path(recipe.data.file).name
     source = {
         "trained_by": "tagregistry.training", "stage": recipe.stage,
-        "recipe": recipe.model_dump(mode="json"), "recipe_sha256": recipe.fingerprint(),
+        # the dtype the base ran in, not "auto": what the tag was trained on
+        "recipe": {**recipe.model_dump(mode="json"), "dtype": result.dtype},
+        "recipe_sha256": recipe.fingerprint(),
         "seed": recipe.seed, "library_versions": library_versions(), "data": data,
         "domains": setup.domains, "frozen": [r.ref for r in setup.frozen],
-        "template": setup.template, "steps": result.steps,
+        "template": setup.template, **({"contexts": setup.contexts} if len(setup.contexts) > 1 else {}),
+        "steps": result.steps,
         "train_seconds": round(result.seconds, 3), "base_name": loaded.name,
     }
     records = []

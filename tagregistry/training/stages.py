@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from tagregistry.compose.contexts import stage1_contexts
 from tagregistry.compose.prompt import PromptEncoder
 from tagregistry.compose.template import TagPiece, parse_template
 from tagregistry.errors import InputError, NotFoundError, TagRegistryError
@@ -48,6 +49,8 @@ class StageSetup:
     frozen: list[TagRecord] = field(default_factory=list)
     domains: list[str] = field(default_factory=list)
     template: str = ""
+    #: stage 1: every template the domain tag is trained in (``template`` is the first)
+    contexts: list[str] = field(default_factory=list)
 
 
 def make_encoder(tokenizer: Any, catalog: Any, recipe: Recipe, max_length: int | None) -> PromptEncoder:
@@ -68,17 +71,22 @@ def setup_domain(recipe: Recipe, splits: Splits, encoder: PromptEncoder, model: 
     hyper = recipe.hyper
     slot = text_field(splits.train, recipe.data.text_field)
     domain = recipe.tag
+    try:
+        contexts = stage1_contexts(hyper.contexts, encoder.catalog, domain, slot)
+    except InputError as exc:
+        raise TrainingError(str(exc)) from None
 
     def encode(records: list[dict[str, Any]]) -> list[Example]:
         usable = [r for r in records if isinstance(r.get(slot), str) and r[slot].strip()]
-        return encode_domain_text(encoder, domain, slot, usable, hyper.n_vectors, hyper.max_length)
+        return encode_domain_text(encoder, domain, slot, usable, hyper.n_vectors, hyper.max_length,
+                                  contexts)
 
     tag = initial_tag(hyper.init, model, hyper.n_vectors, tokenizer=encoder.tokenizer,
                       phrase=hyper.init_phrase, seed=recipe.seed)
     return StageSetup(
         tags={domain: tag}, trainable=[domain], task="lm", metric="loss",
         train=encode(splits.train), validation=encode(splits.validation), test=encode(splits.test),
-        domains=[domain], template="{" + domain + ":" + slot + "}",
+        domains=[domain], template=contexts[0], contexts=contexts,
     )
 
 

@@ -69,12 +69,16 @@ def test_atomic_directory_leaves_nothing_on_error(tmp_path):
     assert (target / "done.bin").exists()
 
 
-def test_default_dtype_follows_the_device_type() -> None:
+def test_default_dtype_follows_the_device_and_the_cpu(monkeypatch) -> None:
     import torch
 
-    from tagregistry.models.loading import resolve_dtype
+    from tagregistry.models.precision import automatic_dtype, cpu_bf16_native, resolve_dtype
 
-    assert resolve_dtype(None, "cpu") is torch.float32
-    assert resolve_dtype(None, "cpu:0") is torch.float32  # Accelerate's name under DDP
-    assert resolve_dtype(None, "cuda:0") is torch.bfloat16
+    monkeypatch.delenv("TAGREGISTRY_DTYPE", raising=False)
+    native = torch.bfloat16 if cpu_bf16_native() else torch.float32
+    assert resolve_dtype(None, "cpu") is native
+    assert resolve_dtype("auto", "cpu:0") is native  # Accelerate's name under DDP
+    assert automatic_dtype("cpu", cpu_native=False) is torch.float32
+    assert automatic_dtype("cpu:0", cpu_native=True) is torch.bfloat16
     assert resolve_dtype("bf16", "cpu") is torch.bfloat16
+    assert resolve_dtype(torch.float32, "cpu") is torch.float32

@@ -93,9 +93,9 @@ def build_variants(loaded: Any, args: argparse.Namespace,
                                               list(cached.trainable_parameters().values()))
     if "predict" not in args.skip:
         model, _ = stack.enter_context(bench_setup.bench_model(base=loaded))
-        records = [{"smiles": "CC(=O)Oc1ccccc1C(=O)O" + "C" * (i % 7), "function": "FuncA"}
+        records = [{"smiles": "CC(=O)Oc1ccccc1C(=O)O" + "C" * (i % 7), "function": "BenchQED"}
                    for i in range(args.records)]
-        fns[f"predict {name}"] = lambda: model.predict("FuncA", smiles="CC(=O)Oc1ccccc1C(=O)O")
+        fns[f"predict {name}"] = lambda: model.predict("BenchQED", smiles="CC(=O)Oc1ccccc1C(=O)O")
         fns[f"predict_batch {name}"] = lambda: model.predict_batch(records, batch_size=16,
                                                                    progress=False)
     return fns

@@ -45,11 +45,14 @@ def matmul_step(dtype: torch.dtype, n: int = 2048) -> tuple[Callable[[], object]
 
 
 def training_step(trainer: Any, batch: Any, params: list[Any]) -> Callable[[], object]:
-    """One optimiser-free step: loss, backward, clear gradients (what a step costs)."""
+    """One optimiser-free step: loss, backward, clear gradients (what a step costs), with the
+    attention kernels training uses (``training_attention``: eager for a bf16 base on CPU)."""
+    from tagregistry.models.precision import training_attention
 
     def step() -> None:
-        loss = trainer(batch)
-        loss.backward()
+        with training_attention(trainer.base, "cpu"):
+            loss = trainer(batch)
+            loss.backward()
         for p in params:
             p.grad = None
 

@@ -114,7 +114,7 @@ def train(
         on_step: ``callback(step, loss)`` after every optimiser step.
     """
     from tagregistry.models.loading import LoadedBase, load_base
-    from tagregistry.models.precision import dtype_name, why_dtype
+    from tagregistry.models.precision import dtype_name, training_attention, why_dtype
     from tagregistry.training import stages
     from tagregistry.training.data import data_hash, load_splits
     from tagregistry.training.seeding import seed_everything
@@ -145,11 +145,12 @@ def train(
         setup = stages.setup_function(recipe, splits, encoder, loaded.model, registry, catalog,
                                       loaded.record)
     seed_everything(recipe.seed)
-    result = run_setup(
-        recipe, setup, loaded, accelerator,
-        output_dir=Path(output_dir) if output_dir else default_output_dir(recipe),
-        resume=resume, progress=progress, on_step=on_step,
-    )
+    with training_attention(loaded.model, str(loaded.device)):
+        result = run_setup(
+            recipe, setup, loaded, accelerator,
+            output_dir=Path(output_dir) if output_dir else default_output_dir(recipe),
+            resume=resume, progress=progress, on_step=on_step,
+        )
     result.data_hash = digest
     result.dtype = dtype_name(loaded.dtype)
     if register and accelerator.is_main_process:

@@ -45,3 +45,19 @@ def test_names_and_reasons(monkeypatch: pytest.MonkeyPatch) -> None:
         resolve_dtype("double", "cpu")
     assert why_dtype(torch.float32, "cpu", requested="float32") == "float32 (requested)"
     assert "cuda" in why_dtype(torch.bfloat16, "cuda:0")
+
+
+def test_training_attention_is_eager_only_for_a_bf16_base_on_cpu() -> None:
+    from tagregistry.models.precision import training_attention
+    from tagregistry.testing import tiny_model
+
+    model = tiny_model("llama")
+    model.set_attn_implementation("sdpa")
+    with training_attention(model, "cpu"):
+        assert model.config._attn_implementation == "sdpa"  # float32: unchanged
+    model.to(torch.bfloat16)
+    with training_attention(model, "cpu"):
+        assert model.config._attn_implementation == "eager"
+    assert model.config._attn_implementation == "sdpa"  # restored
+    with training_attention(model, "cuda:0"):
+        assert model.config._attn_implementation == "sdpa"

@@ -270,6 +270,40 @@ class Registry:
         return evaluate_domain(model.base, model.encoder, record, model.table.tensor(record.name),
                                catalog, split=split, limit=limit, batch_size=batch_size)
 
+    def evaluate(
+        self,
+        refs: Sequence[str],
+        *,
+        data: str | None = None,
+        split: str = "test",
+        baselines: Sequence[str] = ("mean", "nn", "ridge", "mlp"),
+        input: str | Path | None = None,
+        label: str | None = None,
+        base: str | None = None,
+        function: str | None = None,
+        limit: int | None = None,
+        batch_size: int = 16,
+        dtype: Any = None,
+        catalog: Catalog | None = None,
+    ) -> Any:
+        """Score a function tag beside the baselines on the same records: an ``EvaluationReport``.
+
+        ``refs`` are composed as by :meth:`compose` (the function and its domain tags). The
+        records are the ``split`` of the tag's recipe data (the same files, split and seed),
+        of the plugin dataset ``data``, or the file ``input`` (targets in column ``label``).
+        The baselines (training mean, nearest neighbour, ridge and MLP probes on the frozen
+        base's features) are fitted on the training split of that data.
+        """
+        from tagregistry.evaluation import evaluate
+
+        if isinstance(refs, str):
+            refs = [refs]
+        catalog = catalog or self.catalog
+        model = self.compose(*refs, base=base, dtype=dtype, catalog=catalog)
+        return evaluate(model, catalog, function=function, data=data, split=split,
+                        baselines=baselines, input=input, label=label, limit=limit,
+                        batch_size=batch_size)
+
     def push(
         self,
         refs: list[str],

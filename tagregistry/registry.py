@@ -191,6 +191,7 @@ class Registry:
 
         items = []
         for path in paths:
+            _refuse_pack_folder(path, "import reads exported .safetensors files")
             record, tag, head = read_export(path)
             self.check_kind(record.name, record.kind)
             head_payload = None
@@ -326,6 +327,7 @@ class Registry:
         """Download, verify and register a tag pack (``"org/name"`` or ``"org/name@rev"``)."""
         from tagregistry.hub.pull import pull_pack
 
+        _refuse_pack_folder(repo, "pull downloads a pack from a Hub repo")
         return pull_pack(self, repo, revision=revision)
 
     def save_pack(
@@ -343,6 +345,7 @@ class Registry:
 
     def install_pack(self, name: str) -> RegisteredTags:
         """Verify and register a tag pack shipped by an installed plugin (``tagregistry_packs``)."""
+        _refuse_pack_folder(name, "install-pack installs a pack a plugin ships, by its name")
         spec = self.catalog.get("packs", name)
         owner = self.catalog.owner("packs", name)
         return self.load_pack(spec.path, source={"plugin": owner.distribution, "pack_name": name})
@@ -352,6 +355,15 @@ class Registry:
         from tagregistry.hub.pack import load_pack
 
         return load_pack(self, directory, source=source)
+
+
+def _refuse_pack_folder(value: Any, what: str) -> None:
+    """InputError pointing at ``load_pack`` when ``value`` is a tag pack folder on disk."""
+    from tagregistry.hub.manifest import MANIFEST_FILE
+
+    if isinstance(value, str | Path) and (Path(value) / MANIFEST_FILE).is_file():
+        raise InputError(f"{value} is a tag pack folder and {what}: load the folder with "
+                         f"`tagregistry load-pack {value}` (Registry().load_pack({str(value)!r}))")
 
 
 def _check_lookup(ref: str, base: BaseArg) -> None:

@@ -19,8 +19,9 @@ from tagregistry.specs import FunctionSpec
 if TYPE_CHECKING:
     from tagregistry.plugins.manager import Catalog
 
-#: the parts of a function spec that change what a trained tag computes
-BEHAVIOUR_FIELDS = ("template", "slots", "output")
+#: the parts of a function spec that change what a trained tag computes (which domains a
+#: slot accepts does not: the plugin's lists apply)
+BEHAVIOUR_FIELDS = ("template", "output")
 HEAD_FIELDS = ("type", "output_dim", "labels")
 
 
@@ -41,6 +42,8 @@ def recorded_function_spec(source: Mapping[str, Any], where: str = "the tag") ->
 def spec_differences(declared: FunctionSpec, recorded: FunctionSpec) -> list[str]:
     """Which behaviour-changing fields of two specs of one function differ."""
     found = [name for name in BEHAVIOUR_FIELDS if getattr(declared, name) != getattr(recorded, name)]
+    if [slot.name for slot in declared.slots] != [slot.name for slot in recorded.slots]:
+        found.append("slots")
     heads = (declared.head, recorded.head)
     if (heads[0] is None) != (heads[1] is None):
         found.append("head")
@@ -59,10 +62,21 @@ def check_agreement(declared: FunctionSpec, recorded: FunctionSpec, catalog: Cat
     raise PluginError(
         f"{what} defines function {declared.name!r}, but the installed plugin "
         f"{owner.name!r} ({owner.distribution}) declares {declared.name!r} with a different "
-        f"{', '.join(differ)} (template {declared.template!r} vs {recorded.template!r}); the tag "
-        f"would get the wrong prompt: rename the recipe's function, or disable the plugin with "
+        f"{', '.join(differ)} (plugin: {_shown(declared, differ)}; recipe: {_shown(recorded, differ)}); "
+        f"the tag would be misused: rename the recipe's function, or disable the plugin with "
         f"TAGREGISTRY_DISABLE_PLUGINS={owner.name}"
     )
+
+
+def _shown(spec: FunctionSpec, fields: list[str]) -> str:
+    """The differing ``fields`` of ``spec``, for an error message."""
+    values = {"slots": [slot.name for slot in spec.slots], "head": spec.head}
+    parts = []
+    for name in fields:
+        head, _, attr = name.partition(".")
+        value = getattr(spec.head, attr) if attr else values.get(name, getattr(spec, name, None))
+        parts.append(f"{name} {value!r}")
+    return ", ".join(parts)
 
 
 def function_spec_for(name: str, ref: str, source: Mapping[str, Any], catalog: Catalog,

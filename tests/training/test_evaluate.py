@@ -114,3 +114,34 @@ def test_classification_tag_beside_baselines(registry, catalog, base, trained_do
     for row in report.rows:
         assert 0.0 <= row["accuracy"] <= 1.0
     assert report.row("mean")["roc_auc"] == pytest.approx(0.5)  # one score for every record
+
+
+def _mol_records(split: str, limit: int | None = None, seed: int = 0) -> list[dict]:
+    from conftest import make_molecules
+
+    molecules = make_molecules(40, seed={"train": 1, "validation": 2, "test": 3}[split])
+    return [{"mol": m, "y": len(m) / 10} for m in molecules][:limit]
+
+
+class _MolData:
+    from tagregistry.plugins.hookspecs import hookimpl
+
+    @hookimpl
+    def tagregistry_datasets(self):
+        from tagregistry.specs import DatasetSpec
+
+        return [DatasetSpec(name="mol-lengths", loader=f"{__name__}:_mol_records")]
+
+
+def test_a_plugin_dataset_with_its_own_splits(trained, tmp_path) -> None:
+    from tagregistry.plugins.manager import Catalog
+    from tagregistry.testing import testing_plugin
+
+    catalog = Catalog(extra=[("testing", testing_plugin), ("mols", _MolData())])
+    report = evaluate(trained, catalog, data="mol-lengths", label="y", baselines=["mean", "nn"])
+    assert report.data == {"dataset": "mol-lengths", "split": "test",
+                           "feature_seconds": report.data["feature_seconds"]}
+    assert report.counts == {"train": 40, "validation": 40, "scored": 40} and report.label == "y"
+    truth = [r["y"] for r in _mol_records("test")]
+    mean = sum(r["y"] for r in _mol_records("train")) / 40
+    assert report.row("mean")["mae"] == pytest.approx(sum(abs(mean - t) for t in truth) / 40)

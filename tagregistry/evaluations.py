@@ -60,6 +60,7 @@ def discover(catalog: Catalog, base_name: str, functions: Sequence[str] | None =
     """
     from tagregistry.compose.builder import assign_slots
     from tagregistry.hub.manifest import read_manifest
+    from tagregistry.plugins.function_specs import function_spec_for
 
     packs = sorted((p for p in catalog.packs.values() if p.base == base_name), key=lambda p: p.name)
     manifests = {p.name: read_manifest(p.path) for p in packs}
@@ -68,8 +69,11 @@ def discover(catalog: Catalog, base_name: str, functions: Sequence[str] | None =
     found: list[Evaluation] = []
     for pack_name, manifest in manifests.items():
         for tag in manifest.tags:
-            spec = catalog.functions.get(tag.name)
-            if tag.kind != "function" or spec is None or functions and tag.name not in functions:
+            if tag.kind != "function":
+                continue
+            # a plugin's function, else the one the tag's recipe defined (stored in the pack)
+            spec = function_spec_for(tag.name, tag.ref, tag.source, catalog)
+            if spec is None or functions and tag.name not in functions:
                 continue
             if spec.output != "scalar" or spec.dataset not in catalog.datasets:
                 continue

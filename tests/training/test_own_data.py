@@ -202,3 +202,29 @@ def test_the_recipe_reference_lists_every_field_with_its_default() -> None:
             else:
                 shown = "required" if field.default is PydanticUndefined else f"`{json.dumps(field.default)}`"
             assert f"| `{name}` | {shown} | " in page, (model.__name__, name, shown)
+
+
+def test_the_demo_finds_a_recipe_defined_function_in_a_shipped_pack(registry, base, trained_domain,
+                                                                    tmp_path) -> None:
+    from tagregistry.evaluations import discover
+    from tagregistry.plugins.hookspecs import hookimpl
+    from tagregistry.plugins.manager import Catalog
+    from tagregistry.specs import DatasetSpec, PackSpec
+    from tagregistry.testing import testing_plugin
+
+    width = {**spec("Width", "The molecule is {TestMol:mol}. Width: {Width}"), "dataset": "mol-widths"}
+    _hand_registered(registry, base, "Width", {"recipe": {"function": width}})
+    folder = registry.save_pack(["TestMol", "Width"], tmp_path / "pack")
+
+    class _Shipper:
+        @hookimpl
+        def tagregistry_packs(self):
+            return [PackSpec(name="widths", path=str(folder), base="tiny")]
+
+        @hookimpl
+        def tagregistry_datasets(self):
+            return [DatasetSpec(name="mol-widths", loader="tests:none")]
+
+    catalog = Catalog(extra=[("testing", testing_plugin), ("widths", _Shipper())])
+    found = discover(catalog, "tiny")
+    assert [(e.function, e.domains, e.dataset) for e in found] == [("Width", ("TestMol",), "mol-widths")]

@@ -93,8 +93,8 @@ def held_out(record: TagRecord, dataset: str, n: int, catalog: Catalog) -> tuple
 
     recipe = record.source.get("recipe") if isinstance(record.source.get("recipe"), dict) else {}
     data = dict(recipe.get("data") or {"dataset": dataset})
-    if data.get("file"):
-        data = {"dataset": dataset}  # a local file of the publisher: use the plugin's dataset
+    if data.get("file") or data.get("files"):
+        data = {"dataset": dataset}  # local files of the publisher: use the plugin's dataset
     source = DataSource(**{**data, "limit": 4 * n})  # the test split gets limit // 4 = n
     split = SplitConfig(**(recipe.get("split") or {}))
     splits = load_splits(source, split, int(recipe.get("seed", 0)), catalog)

@@ -33,7 +33,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--base", metavar="BASE", help="base model (default: smollm2-135m)")
     p.add_argument("--function", metavar="NAME", help="the function to score, when several are composed")
     p.add_argument("--limit", type=int, metavar="N",
-                   help="at most N training records (held-out splits: N/4)")
+                   help="at most N training records, held-out splits N/4 (default: the recipe's limit)")
     p.add_argument("--batch-size", type=int, default=16, metavar="N")
     p.add_argument("--json", nargs="?", const="-", metavar="FILE",
                    help="write the report as JSON to FILE (no FILE: print it)")

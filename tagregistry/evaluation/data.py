@@ -46,7 +46,8 @@ def evaluation_data(record: TagRecord, catalog: Any, *, data: str | None = None,
             still fitted on the recipe's (or ``data``'s) training split.
         label: the field holding the target in ``input`` (or, without ``input``, in the data);
             default: the recipe's ``label_field``.
-        limit: at most this many training records (held-out splits: a quarter of it).
+        limit: at most this many training records (held-out splits: a quarter of it);
+            default: the recipe's own ``data.limit`` when evaluating on the recipe's data.
     """
     if split not in SPLITS:
         raise InputError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
@@ -54,20 +55,22 @@ def evaluation_data(record: TagRecord, catalog: Any, *, data: str | None = None,
     recorded = dict(recipe.get("data") or {})
     if data is not None:
         same = recorded.get("dataset") == data
-        recorded = {"dataset": data, **({"options": recorded.get("options", {})} if same else {})}
+        recorded = {"dataset": data, **({"options": recorded.get("options", {}),
+                                          "limit": recorded.get("limit")} if same else {})}
         split_config = recipe.get("split") if same else None
     elif not recorded:
         raise InputError(f"{record.ref} records no training data (it was not trained by a recipe): "
                          "name a plugin dataset to evaluate on (--data DATASET)")
     else:
         split_config = recipe.get("split")
-        recorded = _local_files(record, recorded)
+        recorded = local_files(record, recorded)
     trained_label = str((recipe.get("data") or {}).get("label_field") or "label")
     if input is None:  # the scored records come from the same data
         trained_label = label or trained_label
     source = DataSource(**{key: value for key, value in recorded.items()
                            if key in ("dataset", "file", "files", "split_field", "options")},
-                        limit=limit, label_field=trained_label)
+                        limit=limit if limit is not None else recorded.get("limit"),
+                        label_field=trained_label)
     splits = load_splits(source, SplitConfig(**(split_config or {})), int(recipe.get("seed", 0)), catalog)
     where = {k: v for k, v in recorded.items()
              if k in ("dataset", "file", "files", "split_field") and v is not None}
@@ -84,7 +87,7 @@ def evaluation_data(record: TagRecord, catalog: Any, *, data: str | None = None,
                           {**where, **scored_from})
 
 
-def _local_files(record: TagRecord, data: dict[str, Any]) -> dict[str, Any]:
+def local_files(record: TagRecord, data: dict[str, Any]) -> dict[str, Any]:
     """The recipe's data with its file paths checked against the working folder: the record
     keeps them relative (never the author's absolute paths) with each file's sha256."""
     if data.get("dataset"):

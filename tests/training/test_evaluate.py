@@ -145,3 +145,17 @@ def test_a_plugin_dataset_with_its_own_splits(trained, tmp_path) -> None:
     truth = [r["y"] for r in _mol_records("test")]
     mean = sum(r["y"] for r in _mol_records("train")) / 40
     assert report.row("mean")["mae"] == pytest.approx(sum(abs(mean - t) for t in truth) / 40)
+
+
+def test_the_recipes_limit_is_kept_unless_overridden(registry, catalog, base, trained_domain, mol_file,
+                                                     hyper, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    registry.train({"stage": 2, "tag": "MyScore", "function": INLINE, "freeze": ["TestMol"],
+                    "data": {"file": str(mol_file), "limit": 40}, "hyper": hyper()},
+                   catalog=catalog, base=base, output_dir=tmp_path / "run", progress=False)
+    model = compose(registry, "TestMol", "MyScore", base=base, catalog=catalog)
+    same = evaluate(model, catalog, baselines=["mean"])
+    assert same.counts == {"train": 40, "validation": 10, "scored": 10}
+    assert same.row("tag")["mse"] == pytest.approx(model.binding().record.metrics["test_mse"], rel=1e-4)
+    smaller = evaluate(model, catalog, baselines=["mean"], limit=20)
+    assert smaller.counts == {"train": 20, "validation": 5, "scored": 5}

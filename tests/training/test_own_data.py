@@ -228,3 +228,14 @@ def test_the_demo_finds_a_recipe_defined_function_in_a_shipped_pack(registry, ba
     catalog = Catalog(extra=[("testing", testing_plugin), ("widths", _Shipper())])
     found = discover(catalog, "tiny")
     assert [(e.function, e.domains, e.dataset) for e in found] == [("Width", ("TestMol",), "mol-widths")]
+
+
+def test_a_pack_does_not_require_the_plugin_of_a_recipe_defined_function(registry, catalog, base,
+                                                                          trained_domain) -> None:
+    from tagregistry.hub.requirements import _contributors
+
+    declared = _hand_registered(registry, base, "TestScore", {})
+    inline = _hand_registered(registry, base, "TestScore",
+                              {"recipe": {"function": spec("TestScore", SCORE_TEMPLATE)}})
+    assert _contributors(declared, catalog) == [("functions", "TestScore"), ("heads", "regression")]
+    assert _contributors(inline, catalog) == [("heads", "regression")]

@@ -65,7 +65,12 @@ def base_features(model: Any, records: Sequence[Mapping[str, Any]], *, function:
     body = model.base.model.base_model
     out = torch.zeros(len(prompts), len(layers) * model.base.hidden_size, dtype=torch.float64)
     order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
-    for begin in range(0, len(order), batch_size):
+    starts = range(0, len(order), batch_size)
+    if len(starts) > 4:  # as predict_batch: a bar when it takes a while
+        from tqdm.auto import tqdm
+
+        starts = tqdm(starts, desc="frozen-base features", unit="batch", mininterval=2.0)
+    for begin in starts:
         chunk = order[begin:begin + batch_size]
         batch = collate([prompts[i] for i in chunk], {}, model.pad_id).to(model.base.device)
         states = body(input_ids=batch.input_ids, attention_mask=batch.attention_mask,

@@ -60,6 +60,7 @@ def discover(catalog: Catalog, base_name: str, functions: Sequence[str] | None =
     """
     from tagregistry.compose.builder import assign_slots
     from tagregistry.hub.manifest import read_manifest
+    from tagregistry.plugins.function_specs import function_spec_for
 
     packs = sorted((p for p in catalog.packs.values() if p.base == base_name), key=lambda p: p.name)
     manifests = {p.name: read_manifest(p.path) for p in packs}
@@ -68,8 +69,11 @@ def discover(catalog: Catalog, base_name: str, functions: Sequence[str] | None =
     found: list[Evaluation] = []
     for pack_name, manifest in manifests.items():
         for tag in manifest.tags:
-            spec = catalog.functions.get(tag.name)
-            if tag.kind != "function" or spec is None or functions and tag.name not in functions:
+            if tag.kind != "function":
+                continue
+            # a plugin's function, else the one the tag's recipe defined (stored in the pack)
+            spec = function_spec_for(tag.name, tag.ref, tag.source, catalog)
+            if spec is None or functions and tag.name not in functions:
                 continue
             if spec.output != "scalar" or spec.dataset not in catalog.datasets:
                 continue
@@ -89,8 +93,8 @@ def held_out(record: TagRecord, dataset: str, n: int, catalog: Catalog) -> tuple
 
     recipe = record.source.get("recipe") if isinstance(record.source.get("recipe"), dict) else {}
     data = dict(recipe.get("data") or {"dataset": dataset})
-    if data.get("file"):
-        data = {"dataset": dataset}  # a local file of the publisher: use the plugin's dataset
+    if data.get("file") or data.get("files"):
+        data = {"dataset": dataset}  # local files of the publisher: use the plugin's dataset
     source = DataSource(**{**data, "limit": 4 * n})  # the test split gets limit // 4 = n
     split = SplitConfig(**(recipe.get("split") or {}))
     splits = load_splits(source, split, int(recipe.get("seed", 0)), catalog)

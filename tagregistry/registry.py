@@ -191,6 +191,7 @@ class Registry:
 
         items = []
         for path in paths:
+            _refuse_pack_folder(path, "import reads exported .safetensors files")
             record, tag, head = read_export(path)
             self.check_kind(record.name, record.kind)
             head_payload = None
@@ -270,6 +271,40 @@ class Registry:
         return evaluate_domain(model.base, model.encoder, record, model.table.tensor(record.name),
                                catalog, split=split, limit=limit, batch_size=batch_size)
 
+    def evaluate(
+        self,
+        refs: Sequence[str],
+        *,
+        data: str | None = None,
+        split: str = "test",
+        baselines: Sequence[str] = ("mean", "nn", "ridge", "mlp"),
+        input: str | Path | None = None,
+        label: str | None = None,
+        base: str | None = None,
+        function: str | None = None,
+        limit: int | None = None,
+        batch_size: int = 16,
+        dtype: Any = None,
+        catalog: Catalog | None = None,
+    ) -> Any:
+        """Score a function tag beside the baselines on the same records: an ``EvaluationReport``.
+
+        ``refs`` are composed as by :meth:`compose` (the function and its domain tags). The
+        records are the ``split`` of the tag's recipe data (the same files, split and seed),
+        of the plugin dataset ``data``, or the file ``input`` (targets in column ``label``).
+        The baselines (training mean, nearest neighbour, ridge and MLP probes on the frozen
+        base's features) are fitted on the training split of that data.
+        """
+        from tagregistry.evaluation import evaluate
+
+        if isinstance(refs, str):
+            refs = [refs]
+        catalog = catalog or self.catalog
+        model = self.compose(*refs, base=base, dtype=dtype, catalog=catalog)
+        return evaluate(model, catalog, function=function, data=data, split=split,
+                        baselines=baselines, input=input, label=label, limit=limit,
+                        batch_size=batch_size)
+
     def push(
         self,
         refs: list[str],
@@ -292,6 +327,7 @@ class Registry:
         """Download, verify and register a tag pack (``"org/name"`` or ``"org/name@rev"``)."""
         from tagregistry.hub.pull import pull_pack
 
+        _refuse_pack_folder(repo, "pull downloads a pack from a Hub repo")
         return pull_pack(self, repo, revision=revision)
 
     def save_pack(
@@ -309,6 +345,7 @@ class Registry:
 
     def install_pack(self, name: str) -> RegisteredTags:
         """Verify and register a tag pack shipped by an installed plugin (``tagregistry_packs``)."""
+        _refuse_pack_folder(name, "install-pack installs a pack a plugin ships, by its name")
         spec = self.catalog.get("packs", name)
         owner = self.catalog.owner("packs", name)
         return self.load_pack(spec.path, source={"plugin": owner.distribution, "pack_name": name})
@@ -318,6 +355,15 @@ class Registry:
         from tagregistry.hub.pack import load_pack
 
         return load_pack(self, directory, source=source)
+
+
+def _refuse_pack_folder(value: Any, what: str) -> None:
+    """InputError pointing at ``load_pack`` when ``value`` is a tag pack folder on disk."""
+    from tagregistry.hub.manifest import MANIFEST_FILE
+
+    if isinstance(value, str | Path) and (Path(value) / MANIFEST_FILE).is_file():
+        raise InputError(f"{value} is a tag pack folder and {what}: load the folder with "
+                         f"`tagregistry load-pack {value}` (Registry().load_pack({str(value)!r}))")
 
 
 def _check_lookup(ref: str, base: BaseArg) -> None:

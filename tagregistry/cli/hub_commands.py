@@ -37,6 +37,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=cmd_save_pack)
 
+    p = sub.add_parser("load-pack", help="verify and register a tag pack folder (from save-pack)")
+    p.add_argument("directory", metavar="DIR", help="the pack folder (tagpack.json inside)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=cmd_load_pack)
+
     p = sub.add_parser("pull", help="download, verify and register a tag pack from the Hub")
     p.add_argument("repo", metavar="ORG/NAME[@REV]", help="repo, optionally pinned to a branch, tag or commit")
     p.add_argument("--revision", metavar="REV", help="branch, tag or commit sha (default: main)")
@@ -66,14 +71,15 @@ def cmd_push(args: argparse.Namespace) -> int:
 def cmd_save_pack(args: argparse.Namespace) -> int:
     from tagregistry.cli.output import print_json
     from tagregistry.hub.manifest import read_manifest
-    from tagregistry.hub.pack import LargePackFileWarning, size_text
+    from tagregistry.hub.pack import LargePackFileWarning, UnresolvablePackWarning, size_text
 
+    shown = (LargePackFileWarning, UnresolvablePackWarning)
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", LargePackFileWarning)
+        warnings.simplefilter("always")
         folder = _registry(args).save_pack(args.refs, args.directory, base=args.base, name=args.name,
                                            shipped_by=args.shipped_by)
     for warning in caught:
-        if issubclass(warning.category, LargePackFileWarning):
+        if issubclass(warning.category, shown):
             echo(f"warning: {warning.message}", err=True)
         else:
             warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
@@ -95,17 +101,25 @@ def cmd_save_pack(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_load_pack(args: argparse.Namespace) -> int:
+    return _print_registered(_registry(args).load_pack(args.directory), args.json)
+
+
 def cmd_pull(args: argparse.Namespace) -> int:
+    return _print_registered(_registry(args).pull(args.repo, revision=args.revision), args.json)
+
+
+def _print_registered(records: Any, as_json: bool) -> int:
+    """The tags a pack registered (or found already registered), as a table or JSON."""
     from tagregistry.cli.output import print_json, print_table
 
-    records = _registry(args).pull(args.repo, revision=args.revision)
-    if args.json:
+    if as_json:
         print_json([{**r.model_dump(mode="json"), "status": _status(records, r)} for r in records])
         return 0
     rows = []
     for record in records:
         pack = record.source.get("pack", {})
-        origin = f"{pack['repo']}@{str(pack.get('revision', '?'))[:12]}" if "repo" in pack else None
+        origin = f"{pack['repo']}@{str(pack.get('revision', '?'))[:12]}" if "repo" in pack else pack.get("name")
         rows.append({**record.summary(), "status": _status(records, record), "from": origin})
     print_table(rows, ["name", "version", "kind", "base", "n_vectors", "dim", "head", "status", "from"])
     return 0

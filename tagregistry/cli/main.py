@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "tagregistry.cli.hub_commands",
     "tagregistry.cli.train_commands",
     "tagregistry.cli.predict_command",
+    "tagregistry.cli.evaluate_command",
     "tagregistry.cli.demo_command",
 )
 

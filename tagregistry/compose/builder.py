@@ -242,11 +242,13 @@ def _bind_function(
     registry: Registry, catalog: Catalog, record: TagRecord, domains: Mapping[str, TagRecord],
     loaded: LoadedBase, explicit: Mapping[str, str],
 ) -> FunctionBinding:
-    spec = catalog.functions.get(record.name)
+    from tagregistry.plugins.function_specs import function_spec_for
+
+    spec = function_spec_for(record.name, record.ref, record.source, catalog, _install_advice(record))
     if spec is None:
         raise PluginError(
-            f"function tag {record.ref} has no installed function spec (template, slots, head); "
-            f"{_install_advice(record)}"
+            f"function tag {record.ref} has no function spec (template, slots, head): no installed "
+            f"plugin declares it and its recipe did not define it; {_install_advice(record)}"
         )
     mapping = assign_slots(spec, domains, catalog, explicit)
     trained = set(trained_domains(record, spec))

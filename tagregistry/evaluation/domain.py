@@ -125,6 +125,10 @@ def evaluate_domain(
     if record.kind != "domain" or not isinstance(raw, dict):
         raise InputError(f"{record.ref} is not a domain tag trained by tagregistry (no recorded "
                          "recipe), so its held-out data is unknown")
+    from tagregistry.evaluation.data import local_files
+
+    if isinstance(raw.get("data"), dict):  # data paths are kept relative to the training folder
+        raw = {**raw, "data": local_files(record, dict(raw["data"]))}
     recipe = load_recipe(raw)
     splits = load_splits(recipe.data, recipe.split, recipe.seed, catalog)
     if split not in ("train", "validation", "test"):

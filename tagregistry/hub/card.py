@@ -91,7 +91,7 @@ def _requirements_section(manifest: PackManifest) -> list[str]:
 
 
 def _use_section(manifest: PackManifest, repo_id: str | None, shipped_by: str | None) -> list[str]:
-    """How a consumer registers this pack: pull (Hub), install-pack (plugin) or load_pack."""
+    """How a consumer registers this pack: pull (Hub), install-pack (plugin) or load-pack."""
     names = [t.name for t in manifest.tags]
     domains = [t.name for t in manifest.tags if t.kind == "domain"]
     functions = [t.name for t in manifest.tags if t.kind == "function"]
@@ -104,7 +104,7 @@ def _use_section(manifest: PackManifest, repo_id: str | None, shipped_by: str | 
         python = f'reg.install_pack("{manifest.name}")'
         intro = f"The pack ships inside the `{shipped_by}` distribution; install it into your registry:"
     else:
-        shell = None
+        shell = f"tagregistry load-pack {manifest.name}        # this folder"
         python = f'reg.load_pack("{manifest.name}")        # this folder'
         intro = ("Load this folder into your registry (share it with `tagregistry push "
                  f"{' '.join(names)} --repo ORG/NAME`; others then `tagregistry pull ORG/NAME`):")

@@ -78,7 +78,7 @@ def build_manifest(
             sha256=tensors.sha256_hex(tag_bytes), size=len(tag_bytes),
             shape=[record.n_vectors, record.dim], dtype=record.dtype,
             description=record.description, license=record.license, metrics=record.metrics,
-            data_hash=record.data_hash, source=record.source, created_at=record.created_at,
+            data_hash=record.data_hash, source=portable_source(record.source), created_at=record.created_at,
             library_version=record.library_version, head=head,
         ))
     manifest = PackManifest(
@@ -90,6 +90,31 @@ def build_manifest(
     return manifest, files
 
 
+def portable_source(source: dict[str, Any]) -> dict[str, Any]:
+    """``source`` as a pack carries it: absolute paths of this disk (data files of older
+    recipes, pack folders it was loaded from) become bare file names."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, str) and Path(value).is_absolute():
+            return Path(value).name
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items()}
+        return value
+
+    result = dict(source)
+    recipe = result.get("recipe")
+    if isinstance(recipe, dict) and isinstance(recipe.get("data"), dict):
+        data = recipe["data"]
+        result["recipe"] = {**recipe, "data": {**data, **{k: strip(data[k]) for k in ("file", "files")
+                                                          if k in data}}}
+    for key in ("pack", "imported_from"):
+        if isinstance(result.get(key), dict):
+            result[key] = strip(result[key])
+    if isinstance(result.get("upstream"), list):
+        result["upstream"] = [strip(item) for item in result["upstream"]]
+    return result
+
+
 #: files above this size make :func:`save_pack` warn (tag files are kilobytes; heads with a
 #: wide hidden layer reach megabytes)
 LARGE_FILE_BYTES = 10_000_000
@@ -97,6 +122,34 @@ LARGE_FILE_BYTES = 10_000_000
 
 class LargePackFileWarning(UserWarning):
     """A pack file is large for a pack shipped inside a distribution or kept in git."""
+
+
+class UnresolvablePackWarning(UserWarning):
+    """A pack's user could not compose one of its tags (no spec, no distribution to install)."""
+
+
+def unresolvable(manifest: PackManifest, catalog: Any) -> list[str]:
+    """Why a user of the pack could not compose its function tags: each tag whose function
+    spec neither an installed plugin, nor the tag's recipe, nor a listed requirement gives."""
+    from tagregistry.errors import PluginError
+    from tagregistry.plugins.function_specs import function_spec_for
+
+    required = {name for r in manifest.requires for name in r.provides}
+    problems = []
+    for tag in manifest.tags:
+        if tag.kind != "function":
+            continue
+        try:
+            found = function_spec_for(tag.name, tag.ref, tag.source, catalog)
+        except PluginError as exc:
+            problems.append(str(exc))
+            continue
+        if found is None and tag.name not in required:
+            problems.append(
+                f"{tag.ref}: no installed plugin declares function {tag.name!r} and its recipe did not "
+                "define it, so the pack's users cannot compose it; train it from a recipe that "
+                "defines the function inline, or ship the plugin that declares it")
+    return problems
 
 
 def size_text(size: int) -> str:
@@ -141,6 +194,8 @@ def save_pack(
         (folder / file_name).write_bytes(data)
         if len(data) > LARGE_FILE_BYTES:
             warnings.warn(large_file_message(file_name, len(data)), LargePackFileWarning, stacklevel=2)
+    for problem in unresolvable(manifest, registry.catalog):
+        warnings.warn(problem, UnresolvablePackWarning, stacklevel=2)
     write_card(folder, manifest, repo_id=repo_id, shipped_by=shipped_by)
     (folder / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
     return folder

@@ -1,7 +1,8 @@
 """Which plugin distributions a pack's tags need: the ones contributing their specs.
 
 A domain tag needs the plugin that declares the domain (and its tokenizer); a function tag
-the plugin that declares the function (and its head type). The core (``tagregistry``) and
+the plugin that declares the function (unless its recipe defined it: the pack carries that
+spec) and the one that provides its head type. The core (``tagregistry``) and
 in-process plugins are not listed. A tag whose plugin is not installed keeps the requirement
 recorded when it was loaded from a pack (``source["pack"]["requires"]``).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tagregistry.hub.manifest import PackRequirement
+from tagregistry.plugins.function_specs import recorded_function_spec
 from tagregistry.specs import TagRecord
 
 if TYPE_CHECKING:
@@ -28,7 +30,8 @@ def _contributors(record: TagRecord, catalog: Catalog) -> list[tuple[str, str]]:
         if spec is not None and spec.tokenizer:
             wanted.append(("tokenizers", spec.tokenizer))
     else:
-        wanted.append(("functions", record.name))
+        if recorded_function_spec(record.source, record.ref) is None:  # else the pack carries it
+            wanted.append(("functions", record.name))
         if record.head is not None:
             wanted.append(("heads", record.head.spec.type))
     return [item for item in wanted if item in catalog.owners]

@@ -7,7 +7,7 @@ import hashlib
 import inspect
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +18,42 @@ from tagregistry.training.recipe import DataSource, SplitConfig
 Record = dict[str, Any]
 
 
+SPLIT_NAMES = ("train", "validation", "test")
+#: values of a ``data.split_field`` column, by the split they put a row in
+SPLIT_VALUES = {"train": "train", "training": "train", "validation": "validation",
+                "valid": "validation", "val": "validation", "dev": "validation", "test": "test"}
+
+
 @dataclass
 class Splits:
-    """Train, validation and test records."""
+    """Train, validation and test records, and where each came from.
+
+    ``origin`` maps a split to ``{"file": path, "rows": [0-based record indices]}`` (each file
+    source) or ``{"dataset": name, "split": loader split}``: what the run folder records.
+    """
 
     train: list[Record]
     validation: list[Record]
     test: list[Record]
+    origin: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def sizes(self) -> dict[str, int]:
         return {"train": len(self.train), "validation": len(self.validation), "test": len(self.test)}
+
+
+def portable_path(path: str | Path) -> str:
+    """``path`` relative to the working folder when it lies inside it, else its file name: what
+    records and packs keep (never an absolute path of the author's disk)."""
+    resolved = Path(path).expanduser().resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return resolved.name
+
+
+def file_sha256(path: str | Path) -> str:
+    """sha256 of a data file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def read_file(path: str | Path) -> list[Record]:
@@ -74,9 +100,13 @@ def _call_loader(loader: Any, split: str, limit: int | None, seed: int, options:
 
 def load_splits(source: DataSource, split: SplitConfig, seed: int, catalog: Any) -> Splits:
     """Load the recipe's data and split it (the source's own splits when it has them)."""
+    if source.files is not None:
+        return _limit(_own_files(source.files, split, seed), source.limit)
     if source.file is not None:
         records = read_file(source.file)
-        return _limit(random_split(records, split, seed), source.limit)
+        if source.split_field is not None:
+            return _limit(_split_by_field(records, source.file, source.split_field), source.limit)
+        return _limit(random_split(records, split, seed, file=source.file), source.limit)
     from tagregistry.plugins.manager import load_object
 
     spec = catalog.get("datasets", source.dataset)
@@ -88,10 +118,13 @@ def load_splits(source: DataSource, split: SplitConfig, seed: int, catalog: Any)
             train=_call_loader(loader, "train", source.limit, seed, source.options),
             validation=_call_loader(loader, "validation", eval_limit, seed, source.options),
             test=_call_loader(loader, "test", eval_limit, seed, source.options),
+            origin={name: {"dataset": source.dataset, "split": name} for name in SPLIT_NAMES},
         )
     else:
         records = _call_loader(loader, "train", None, seed, source.options)
         result = _limit(random_split(records, split, seed), source.limit)
+        result.origin = {name: {"dataset": source.dataset, "split": "train", **rows}
+                         for name, rows in result.origin.items()}
     if not result.train:
         raise PluginError(f"dataset {source.dataset!r} returned no training records")
     return result
@@ -101,24 +134,59 @@ def _limit(splits: Splits, limit: int | None) -> Splits:
     if limit is None:
         return splits
     eval_limit = max(1, limit // 4)
-    return Splits(splits.train[:limit], splits.validation[:eval_limit], splits.test[:eval_limit])
+    cut = {"train": limit, "validation": eval_limit, "test": eval_limit}
+    origin = {name: {**where, "rows": where["rows"][: cut[name]]} if "rows" in where else where
+              for name, where in splits.origin.items()}
+    return Splits(splits.train[:limit], splits.validation[:eval_limit], splits.test[:eval_limit],
+                  origin)
 
 
-def random_split(records: list[Record], split: SplitConfig, seed: int) -> Splits:
-    """Shuffle with ``seed`` and cut validation and test fractions off the end."""
+def random_split(records: list[Record], split: SplitConfig, seed: int,
+                 file: str | Path | None = None, cut: tuple[str, ...] = ("validation", "test")) -> Splits:
+    """Shuffle with ``seed`` and cut the ``cut`` splits' fractions off the end (the others
+    stay empty). ``origin`` records each split's row indices (in ``file``, when given)."""
     order = list(range(len(records)))
     random.Random(seed).shuffle(order)
     n = len(records)
-    n_test = int(round(n * split.test))
-    n_val = int(round(n * split.validation))
+    n_test = int(round(n * split.test)) if "test" in cut else 0
+    n_val = int(round(n * split.validation)) if "validation" in cut else 0
     if n - n_test - n_val < 1:
         raise InputError(f"only {n} records: too few to split off validation and test sets")
-    shuffled = [records[i] for i in order]
-    return Splits(
-        train=shuffled[: n - n_test - n_val],
-        validation=shuffled[n - n_test - n_val : n - n_test],
-        test=shuffled[n - n_test :],
-    )
+    parts = {"train": order[: n - n_test - n_val], "validation": order[n - n_test - n_val : n - n_test],
+             "test": order[n - n_test :]}
+    where = {} if file is None else {"file": portable_path(file)}
+    return Splits(*([records[i] for i in parts[name]] for name in SPLIT_NAMES),
+                  origin={name: {**where, "rows": rows} for name, rows in parts.items()})
+
+
+def _own_files(files: dict[str, str], split: SplitConfig, seed: int) -> Splits:
+    """``data.files``: each split from its own file; a missing validation or test file is cut
+    from the training file by the ``split`` fractions."""
+    missing = tuple(name for name in ("validation", "test") if name not in files)
+    splits = random_split(read_file(files["train"]), split, seed, file=files["train"], cut=missing)
+    for name in SPLIT_NAMES:
+        if name in files and name != "train":
+            records = read_file(files[name])
+            setattr(splits, name, records)
+            splits.origin[name] = {"file": portable_path(files[name]), "rows": list(range(len(records)))}
+    return splits
+
+
+def _split_by_field(records: list[Record], file: str | Path, column: str) -> Splits:
+    """``data.split_field``: the column saying which split each row belongs to."""
+    parts: dict[str, list[int]] = {name: [] for name in SPLIT_NAMES}
+    for index, record in enumerate(records):
+        value = str(record.get(column, "")).strip().lower()
+        if value not in SPLIT_VALUES:
+            raise InputError(f"{file}: record {index} has {column}={record.get(column)!r}; the split "
+                             f"column takes {', '.join(sorted(SPLIT_VALUES))}")
+        parts[SPLIT_VALUES[value]].append(index)
+    if not parts["train"]:
+        raise InputError(f"{file}: no record has {column}=train; the split column must mark "
+                         "the training rows")
+    where = {"file": portable_path(file)}
+    return Splits(*([records[i] for i in parts[name]] for name in SPLIT_NAMES),
+                  origin={name: {**where, "rows": rows} for name, rows in parts.items()})
 
 
 def data_hash(splits: Splits) -> str:

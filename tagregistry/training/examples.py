@@ -120,10 +120,8 @@ def encode_function_examples(
             raise InputError(f"record {index} has no {label_field!r} value; set data.label_field")
         raw = record[label_field]
         example = Example(prompt=prompt, group=None if group_field is None else record[group_field])
-        if output in ("scalar", "vector"):
-            example.target = _floats(raw, index)
-        elif output == "class":
-            example.target = _class_index(raw, labels, index)
+        if output in ("scalar", "vector", "class"):
+            example.target = label_target(raw, output, labels, index)
         else:
             text = str(raw)
             example.target_ids = encoder.token_ids(text) + _eos(encoder)
@@ -138,6 +136,12 @@ def encode_function_examples(
 def _eos(encoder: PromptEncoder) -> list[int]:
     eos = getattr(encoder.tokenizer, "eos_token_id", None)
     return [eos] if isinstance(eos, int) else []
+
+
+def label_target(raw: Any, output: str, labels: Sequence[str] | None, index: int) -> list[float] | int:
+    """A record's label as a head target: the floats of a scalar/vector, or a class index
+    (``labels`` names the classes); InputError naming record ``index`` otherwise."""
+    return _class_index(raw, labels, index) if output == "class" else _floats(raw, index)
 
 
 def _floats(raw: Any, index: int) -> list[float]:

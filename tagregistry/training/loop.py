@@ -10,6 +10,7 @@ on the same global batch.
 from __future__ import annotations
 
 import math
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -156,8 +157,11 @@ def run_loop(
         if on_step is not None or evaluating or saving or done == steps or done % LOG_EVERY == 0:
             losses.flush()
         if evaluating:
-            history[-1].update({f"validation_{k}": v
-                                for k, v in _evaluate(accelerator, trainer, evaluate).items()})
+            found = {f"validation_{k}": v for k, v in _evaluate(accelerator, trainer, evaluate).items()}
+            history[-1].update(found)
+            if bar is not None and found:  # the progress log (label units, as the final metrics)
+                bar.write(f"step {done}/{steps}: " + ", ".join(f"{k}={v:.4g}" for k, v in found.items()),
+                          file=sys.stderr)
         if bar is not None:
             if losses.pending == 0:
                 rate = seen / max(1e-9, time.perf_counter() - began)

@@ -53,3 +53,24 @@ def get_metric(name: str) -> Metric:
     if name not in METRICS:
         raise InputError(f"unknown metric {name!r}; choose one of {', '.join(sorted(METRICS))}")
     return METRICS[name]
+
+
+def roc_auc(scores: Sequence[float], positive: Sequence[bool]) -> float:
+    """Area under the ROC curve of ``scores`` for the ``positive`` examples: the chance that a
+    random positive scores above a random negative (ties count half). NaN without both."""
+    order = sorted(range(len(scores)), key=lambda i: scores[i])
+    ranks = [0.0] * len(scores)
+    start = 0
+    while start < len(order):  # average ranks over ties
+        end = start
+        while end + 1 < len(order) and scores[order[end + 1]] == scores[order[start]]:
+            end += 1
+        for k in range(start, end + 1):
+            ranks[order[k]] = (start + end) / 2 + 1
+        start = end + 1
+    n_pos = sum(1 for p in positive if p)
+    n_neg = len(positive) - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return float("nan")
+    rank_sum = sum(r for r, p in zip(ranks, positive, strict=True) if p)
+    return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)

@@ -27,28 +27,47 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+SplitName = Literal["train", "validation", "test"]
+
+
 class DataSource(_Model):
-    """Where the examples come from: a plugin dataset name or a CSV/JSONL file."""
+    """Where the examples come from: a plugin dataset, one file, or one file per split."""
 
     dataset: str | None = Field(None, description="dataset name contributed by a plugin")
-    file: str | None = Field(None, description="path to a .csv, .jsonl or .txt file")
+    file: str | None = Field(None, description="path to a .csv, .jsonl or .txt file (relative "
+                             "paths: to the recipe's folder)")
+    files: dict[SplitName, str] | None = Field(
+        None, description="one file per split, e.g. {train: train.csv, test: test.csv}; a "
+        "missing validation or test file is cut from the training file by the split fractions")
+    split_field: str | None = Field(
+        None, description="with 'file': the column naming each row's split (train, validation "
+        "or test; also valid, val, dev)")
     options: dict[str, Any] = Field(default_factory=dict, description="extra loader keywords")
-    limit: int | None = Field(None, ge=1, description="use at most this many training examples")
+    limit: int | None = Field(None, ge=1, description="use at most this many training examples "
+                              "(validation and test: a quarter of it)")
     text_field: str | None = Field(None, description="stage 1: field holding the domain string")
     label_field: str = Field("label", description="stages 2/3: field holding the target")
 
     @model_validator(mode="after")
     def _one_source(self) -> DataSource:
-        if (self.dataset is None) == (self.file is None):
-            raise ValueError("data needs exactly one of 'dataset' (a plugin dataset) or 'file'")
+        given = [name for name in ("dataset", "file", "files") if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError("data needs exactly one of 'dataset' (a plugin dataset), 'file' or "
+                             f"'files' (one file per split), got {', '.join(given) or 'none'}")
+        if self.files is not None and "train" not in self.files:
+            raise ValueError("data.files needs a 'train' file")
+        if self.split_field is not None and self.file is None:
+            raise ValueError("data.split_field names a column of data.file; use it with 'file'")
         return self
 
 
 class SplitConfig(_Model):
     """Held-out fractions, used when the source has no ready-made validation/test splits."""
 
-    validation: float = Field(0.1, ge=0.0, lt=1.0)
-    test: float = Field(0.1, ge=0.0, lt=1.0)
+    validation: float = Field(0.1, ge=0.0, lt=1.0, description="fraction of the records held "
+                              "out for validation (0: none)")
+    test: float = Field(0.1, ge=0.0, lt=1.0, description="fraction held out for the test "
+                        "metrics (0: none, e.g. when a separate test file exists)")
     use_source_splits: bool = Field(
         True, description="use the dataset's own validation/test splits when it has them"
     )
@@ -276,11 +295,18 @@ def load_recipe(recipe: Recipe | dict[str, Any] | str | Path) -> Recipe:
 
 
 def _resolve_paths(data: dict[str, Any], folder: Path) -> dict[str, Any]:
-    """Make a relative ``data.file`` relative to the recipe file's folder."""
+    """Make relative ``data.file`` / ``data.files`` paths relative to the recipe file's folder."""
+
+    def resolve(value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        file = Path(value).expanduser()
+        return str((folder / file).resolve()) if not file.is_absolute() and not file.exists() else value
+
     source = data.get("data")
-    if isinstance(source, dict) and isinstance(source.get("file"), str):
-        file = Path(source["file"]).expanduser()
-        if not file.is_absolute() and not file.exists():
-            source = {**source, "file": str((folder / file).resolve())}
-            data = {**data, "data": source}
-    return data
+    if not isinstance(source, dict):
+        return data
+    source = {**source, "file": resolve(source.get("file"))} if "file" in source else dict(source)
+    if isinstance(source.get("files"), dict):
+        source["files"] = {k: resolve(v) for k, v in source["files"].items()}
+    return {**data, "data": source}

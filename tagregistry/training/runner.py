@@ -124,6 +124,8 @@ def train(
     accelerator = accelerator or _make_accelerator(device)
     seed_everything(recipe.seed)
     requested = dtype if dtype is not None else recipe.dtype
+    from tagregistry.models.progress import library_progress
+
     if isinstance(base, LoadedBase | tuple):
         loaded = load_base(base)
         loaded.model.to(accelerator.device)
@@ -131,8 +133,9 @@ def train(
     else:
         where = accelerator.device
         # "cpu:0" is what Accelerate reports under multi-CPU: still the CPU's dtype choice
-        loaded = load_base(base or recipe.base, catalog=catalog,
-                           device="cpu" if where.type == "cpu" else str(where), dtype=requested)
+        with library_progress(progress):
+            loaded = load_base(base or recipe.base, catalog=catalog,
+                               device="cpu" if where.type == "cpu" else str(where), dtype=requested)
     if progress and accelerator.is_main_process:
         print(f"train {recipe.tag}: base {loaded.name} in "
               f"{why_dtype(loaded.dtype, str(loaded.device), requested)}", file=sys.stderr)
@@ -157,6 +160,7 @@ def train(
         result.records = _register(registry, recipe, setup, loaded, result, splits, catalog)
     if accelerator.is_main_process and result.output_dir is not None:
         _write_json(result.output_dir / "result.json", result.summary())
+        _write_json(result.output_dir / "splits.json", splits.origin)  # which rows went where
     accelerator.wait_for_everyone()
     return result
 
@@ -318,25 +322,36 @@ def _refit_head(trainer: Any, setup: Any, recipe: Recipe, *, pad_id: int,
             outputs = trainer.head(validation.to(weight.device, weight.dtype)).float().cpu()
         scored["validation"] = score_outputs(list(outputs), setup.truth["validation"], task=setup.task,
                                              metric=setup.metric, scaling=setup.scaling)
-    return {f"train_{k}": v for k, v in found.items()}, scored
+    # the refits score validation in the standardised units the head is fitted in: say so
+    return {f"train_{k}{'_standardised' if k.endswith('validation_mse') else ''}": v
+            for k, v in found.items()}, scored
 
 
 def _register(registry: Any, recipe: Recipe, setup: Any, loaded: Any, result: TrainResult,
               splits: Any, catalog: Any) -> list[TagRecord]:
+    from tagregistry.training.data import file_sha256, portable_path
     from tagregistry.training.register import head_payload, library_versions, register_result
 
     data: dict[str, Any] = {"sizes": splits.sizes()}
     license = recipe.license
+    portable = recipe.model_dump(mode="json")  # data paths: relative or bare names, never absolute
     if recipe.data.dataset is not None:
         data["dataset"] = recipe.data.dataset
         spec = catalog.datasets.get(recipe.data.dataset)
         license = license or (spec.license if spec is not None else None)
     else:
-        data["file"] = Path(recipe.data.file).name
+        files = recipe.data.files or {"train": recipe.data.file}
+        data["files"] = {split: {"path": portable_path(path), "sha256": file_sha256(path)}
+                         for split, path in files.items()}
+        data["file"] = Path(files["train"]).name
+        for key in ("file", "files"):
+            value = portable["data"].get(key)
+            portable["data"][key] = ({k: portable_path(v) for k, v in value.items()}
+                                     if isinstance(value, dict) else value and portable_path(value))
     source = {
         "trained_by": "tagregistry.training", "stage": recipe.stage,
         # the dtype the base ran in, not "auto": what the tag was trained on
-        "recipe": {**recipe.model_dump(mode="json"), "dtype": result.dtype},
+        "recipe": {**portable, "dtype": result.dtype},
         "recipe_sha256": recipe.fingerprint(),
         "seed": recipe.seed, "library_versions": library_versions(), "data": data,
         "domains": setup.domains, "frozen": [r.ref for r in setup.frozen],

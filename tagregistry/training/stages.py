@@ -93,6 +93,11 @@ def setup_domain(recipe: Recipe, splits: Splits, encoder: PromptEncoder, model: 
 def function_spec(recipe: Recipe, catalog: Any) -> FunctionSpec:
     """The recipe's inline spec, or the plugin function it names (default: the tag)."""
     if isinstance(recipe.function, FunctionSpec):
+        declared = catalog.functions.get(recipe.function.name)
+        if declared is not None:
+            from tagregistry.plugins.function_specs import check_agreement
+
+            check_agreement(declared, recipe.function, catalog, "this recipe")
         return recipe.function
     spec = catalog.get("functions", recipe.function or recipe.tag)
     if spec.name != recipe.tag:

@@ -15,6 +15,7 @@ from support.cli import run_cli
 from tagregistry.errors import InvalidNameError, PluginError
 from tagregistry.hub.licenses import HUB_LICENSE_IDS, hub_license_id, license_metadata
 from tagregistry.hub.manifest import MANIFEST_FILE
+from tagregistry.hub.pack import UnresolvablePackWarning
 from tagregistry.plugins.manager import get_catalog
 from tagregistry.specs import HeadSpec
 from tagregistry.store.tag_store import HeadPayload
@@ -93,6 +94,7 @@ def test_folder_pack_names_plugins_and_says_load_pack(tagged, tmp_path):
     assert_hub_valid(meta, folder)
     use = use_section(folder)
     assert 'reg.load_pack("lab-chem")' in use and "tagregistry pull" in use
+    assert "tagregistry load-pack lab-chem" in use
     assert 'model = reg.compose("SMILES", "QED")' in use
 
 
@@ -131,7 +133,8 @@ def test_compose_names_the_missing_distribution(registry, other_registry, tmp_pa
                                    "linear.bias": torch.zeros(1)}))
     registry.register("GhostDomain", torch.randn(2, base.hidden_size, generator=gen),
                       base=base.record, kind="domain")
-    folder = registry.save_pack(["Ghost", "GhostDomain"], tmp_path / "ghost")
+    with pytest.warns(UnresolvablePackWarning, match="Ghost@1: no installed plugin declares"):
+        folder = registry.save_pack(["Ghost", "GhostDomain"], tmp_path / "ghost")
     data = json.loads((folder / MANIFEST_FILE).read_text())
     assert data["requires"] == []  # no installed plugin declares them here
     data["requires"] = [{"distribution": "tagregistry-ghost", "version": "2.1",

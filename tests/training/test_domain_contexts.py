@@ -91,7 +91,9 @@ def test_measure_domain_reports_tag_untrained_and_no_tag(base, catalog) -> None:
 
 
 def test_registry_evaluates_a_domain_tag_on_its_held_out_split(registry, catalog, local_base,
-                                                              mol_file, hyper, tmp_path) -> None:
+                                                              mol_file, hyper, tmp_path,
+                                                              monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the record keeps data paths relative to the training folder
     registry.train({"stage": 1, "tag": "TestMol", "base": str(local_base),
                     "data": {"file": str(mol_file), "text_field": "mol"}, "hyper": hyper()},
                    catalog=catalog, output_dir=tmp_path / "s1", progress=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 from pathlib import Path
 
 from tagregistry.cli.output import echo
@@ -14,7 +15,8 @@ BASELINES = "mean,nn,ridge,mlp"
 def add_commands(sub: argparse._SubParsersAction) -> None:
     """Register the ``evaluate`` subcommand."""
     p = sub.add_parser(
-        "evaluate", help="score a function tag beside the mean, nearest-neighbour, ridge and MLP baselines",
+        "evaluate", help="score a function tag beside the mean, nearest-neighbour, ridge and MLP "
+        "baselines; a domain tag by its perplexity where it is used",
         description="Composes the tags, predicts the held-out records and fits the baselines "
         "(training mean, nearest neighbour, ridge and MLP probes on the frozen base's features) "
         "on the training split of the same data. By default the data is the tag's own recipe "
@@ -33,7 +35,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--base", metavar="BASE", help="base model (default: smollm2-135m)")
     p.add_argument("--function", metavar="NAME", help="the function to score, when several are composed")
     p.add_argument("--limit", type=int, metavar="N",
-                   help="at most N training records, held-out splits N/4 (default: the recipe's limit)")
+                   help="at most N training records, held-out splits N/4 (default: the recipe's limit); "
+                   "for a domain tag, at most N held-out records")
     p.add_argument("--batch-size", type=int, default=16, metavar="N")
     p.add_argument("--json", nargs="?", const="-", metavar="FILE",
                    help="write the report as JSON to FILE (no FILE: print it)")
@@ -44,8 +47,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from tagregistry.cli.output import print_json, print_table
     from tagregistry.registry import Registry
 
+    registry = Registry(args.db)
+    if len(args.refs) == 1 and registry.get(args.refs[0]).kind == "domain":
+        return _evaluate_domain(registry, args)
     baselines = [b.strip() for b in args.baselines.split(",") if b.strip()]
-    report = Registry(args.db).evaluate(
+    report = registry.evaluate(
         args.refs, data=args.data, split=args.split, baselines=baselines, input=args.input,
         label=args.label, base=args.base, function=args.function, limit=args.limit,
         batch_size=args.batch_size)
@@ -65,6 +71,31 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     rows = [{"method": row["method"], **{m: f"{row[m]:.4g}" for m in report.metrics},
              "seconds": row["seconds"]} for row in report.rows]
     print_table(rows, ["method", *report.metrics, "seconds"])
+    if args.json:
+        echo(f"wrote {args.json}")
+    return 0
+
+
+def _evaluate_domain(registry: Any, args: argparse.Namespace) -> int:
+    """A domain tag's held-out perplexity per layout: trained, untrained, no tag."""
+    from tagregistry.cli.output import print_json, print_table
+
+    ref = registry.get(args.refs[0]).ref
+    scores = registry.evaluate_domain(ref, base=args.base, split=args.split, limit=args.limit,
+                                      batch_size=args.batch_size)
+    data = {"tag": ref, "split": args.split, "limit": args.limit,
+            "layouts": [s.to_dict() for s in scores]}
+    if args.json == "-":
+        print_json(data)
+        return 0
+    if args.json:
+        Path(args.json).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    echo(f"{ref}: perplexity of its spans on the {args.split} split, with the tag, its untrained "
+         "initialisation and no tag, in each layout it is used in")
+    print_table([{"layout": s.layout, "tag": f"{s.tag:.2f}", "untrained": f"{s.untrained:.2f}",
+                  "no tag": f"{s.no_tag:.2f}", "vs no tag": f"{-s.reduction:+.0%}",
+                  "tokens": str(s.tokens)} for s in scores],
+                ["layout", "tag", "untrained", "no tag", "vs no tag", "tokens"])
     if args.json:
         echo(f"wrote {args.json}")
     return 0

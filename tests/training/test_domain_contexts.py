@@ -103,3 +103,31 @@ def test_registry_evaluates_a_domain_tag_on_its_held_out_split(registry, catalog
     assert all(s.tokens > 0 and s.no_tag > 1 for s in scores)
     with pytest.raises(InputError, match="split must be"):
         registry.evaluate_domain("TestMol", base=str(local_base), split="dev", catalog=catalog)
+
+
+def test_cli_evaluates_a_domain_tag(registry, local_base, hyper, tmp_path, monkeypatch) -> None:
+    import json
+
+    from support.cli import run_cli
+
+    monkeypatch.chdir(tmp_path)  # the record keeps data paths relative to the training folder
+    molecules = ["CCO", "c1ccccc1O", "CC(=O)N", "ClCCl", "OCC(O)CO", "FC(F)F", "CCN(CC)CC",
+                 "CC(C)O", "C1CCCCC1", "O=C=O", "CC#N", "NCCO"] * 4
+    data = tmp_path / "smiles.jsonl"
+    data.write_text("".join(json.dumps({"smiles": m}) + "\n" for m in molecules))
+    registry.train({"stage": 1, "tag": "SMILES", "base": str(local_base),
+                    "data": {"file": str(data), "text_field": "smiles"},
+                    "hyper": hyper(contexts=["{SMILES:smiles}", "functions"])},
+                   output_dir=tmp_path / "s1", progress=False)
+    env = {"TAGREGISTRY_DB_URL": registry.url, "OMP_NUM_THREADS": "1"}
+    run = run_cli("evaluate", "SMILES", "--base", str(local_base), "--limit", "4", "--json", "-",
+                  env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = json.loads(run.stdout)
+    assert report["tag"] == "SMILES@1"
+    layouts = {row["layout"]: row for row in report["layouts"]}
+    assert "stage 1" in layouts and "QED" in layouts  # the chem plugin's functions
+    assert layouts["QED"]["context"] == "The SMILES of the molecule is {SMILES:smiles}"
+    table = run_cli("evaluate", "SMILES", "--base", str(local_base), "--limit", "4", env=env,
+                    timeout=300)
+    assert table.returncode == 0 and "vs no tag" in table.stdout.lower() and "QED" in table.stdout

@@ -39,11 +39,13 @@ class LayoutPerplexity:
 
 
 def domain_layouts(catalog: Any, domain: str, slot: str) -> dict[str, str]:
-    """``{layout: template}``: the bare span, then every installed function's context."""
-    layouts = {STAGE1: placeholder(domain, slot)}
+    """``{layout: template}``: the bare span, then each distinct function context, named by
+    the functions that share it (``"LogP+QED+TPSA"``)."""
+    users: dict[str, list[str]] = {}
     for name, context in function_contexts(catalog, domain).items():
-        layouts[name] = with_slot(context, domain, slot)
-    return layouts
+        users.setdefault(with_slot(context, domain, slot), []).append(name)
+    return {STAGE1: placeholder(domain, slot), **{"+".join(names): context
+                                                  for context, names in users.items()}}
 
 
 def measure_domain(

@@ -75,19 +75,20 @@ def test_measure_domain_reports_tag_untrained_and_no_tag(base, catalog) -> None:
     encoder = PromptEncoder(base.tokenizer, catalog)
     records = [{"mol": m} for m in ("CCO", "c1ccccc1O", "CC(=O)N", "ClCCl", "OCC(O)CO", "FC(F)F")]
     layouts = domain_layouts(catalog, "TestMol", "mol")
-    assert list(layouts)[0] == "stage 1" and layouts["TestScore"] == "The molecule is {TestMol:mol}"
+    shared = "TestClass+TestScore+TestVector"  # one context, three functions: measured once
+    assert list(layouts)[0] == "stage 1" and layouts[shared] == "The molecule is {TestMol:mol}"
     init = initial_tag("mean", base.model, 3, tokenizer=base.tokenizer, seed=0)
     scores = measure_domain(base.model, encoder, "TestMol", init * 1.5, init, records, "mol",
-                            {k: layouts[k] for k in ("stage 1", "TestScore")},
+                            {k: layouts[k] for k in ("stage 1", shared)},
                             pad_id=pad_token_id(base.tokenizer), batch_size=4)
-    assert [s.layout for s in scores] == ["stage 1", "TestScore"]
+    assert [s.layout for s in scores] == ["stage 1", shared]
     for score in scores:
         assert score.tokens > 0
         assert all(math.isfinite(v) and v > 1 for v in (score.tag, score.untrained, score.no_tag))
         assert score.tag != score.untrained  # the fill changes what the base reads
     metrics = as_metrics(scores)
     assert metrics["test_perplexity"] == scores[0].tag
-    assert metrics["test_perplexity@TestScore_no_tag"] == scores[1].no_tag
+    assert metrics[f"test_perplexity@{shared}_no_tag"] == scores[1].no_tag
 
 
 def test_registry_evaluates_a_domain_tag_on_its_held_out_split(registry, catalog, local_base,
@@ -99,7 +100,7 @@ def test_registry_evaluates_a_domain_tag_on_its_held_out_split(registry, catalog
                    catalog=catalog, output_dir=tmp_path / "s1", progress=False)
     scores = registry.evaluate_domain("TestMol", base=str(local_base), limit=8, catalog=catalog)
     layouts = [s.layout for s in scores]
-    assert layouts[0] == "stage 1" and "TestScore" in layouts
+    assert layouts[0] == "stage 1" and any("TestScore" in name for name in layouts)
     assert all(s.tokens > 0 and s.no_tag > 1 for s in scores)
     with pytest.raises(InputError, match="split must be"):
         registry.evaluate_domain("TestMol", base=str(local_base), split="dev", catalog=catalog)
@@ -126,8 +127,8 @@ def test_cli_evaluates_a_domain_tag(registry, local_base, hyper, tmp_path, monke
     report = json.loads(run.stdout)
     assert report["tag"] == "SMILES@1"
     layouts = {row["layout"]: row for row in report["layouts"]}
-    assert "stage 1" in layouts and "QED" in layouts  # the chem plugin's functions
-    assert layouts["QED"]["context"] == "The SMILES of the molecule is {SMILES:smiles}"
+    assert "stage 1" in layouts and "LogP+QED+TPSA" in layouts  # the chem plugin's functions
+    assert layouts["LogP+QED+TPSA"]["context"] == "The SMILES of the molecule is {SMILES:smiles}"
     table = run_cli("evaluate", "SMILES", "--base", str(local_base), "--limit", "4", env=env,
                     timeout=300)
     assert table.returncode == 0 and "vs no tag" in table.stdout.lower() and "QED" in table.stdout

@@ -181,5 +181,22 @@ def test_missing_column_names_the_slot_and_the_columns(setup, tmp_path):
     source.write_text("compound,id\nCCO,1\n")
     result = setup("predict", "--base", "tiny-gpt2", "SMILES", "QED", "--input", str(source))
     assert result.returncode == 1
-    assert "no column for QED's slot 'smiles' (columns: compound, id)" in result.stderr
+    assert "no column for QED's slot 'smiles' (columns: 'compound', 'id')" in result.stderr
     assert "--map COLUMN=smiles" in result.stderr
+
+
+def test_a_bad_byte_costs_its_row_and_a_utf16_file_is_one_line(setup, tmp_path):
+    source = tmp_path / "f.csv"
+    source.write_bytes(b"name,smiles\nethanol,CCO\ncaf\xe9,CCC\n")
+    out = tmp_path / "o.csv"
+    result = setup("predict", "--base", "tiny-gpt2", "SMILES", "QED", "--input", str(source),
+                   "--output", str(out), "--quiet")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: 1 of 2 rows failed") and "Traceback" not in result.stderr
+    assert out.read_bytes().splitlines()[2].startswith(b"caf\xe9,CCC,,")
+    source.write_text("name,smiles\nethanol,CCO\n", encoding="utf-16")
+    result = setup("predict", "--base", "tiny-gpt2", "SMILES", "QED", "--input", str(source),
+                   "--output", str(out))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [f"error: {source} is UTF-16 text; tagregistry reads "
+                                          "UTF-8: convert it (e.g. iconv -f UTF-16 -t UTF-8) and retry"]

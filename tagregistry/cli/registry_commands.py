@@ -228,10 +228,10 @@ def cmd_db_check(args: argparse.Namespace) -> int:
         print_json(report.as_dict())
     else:
         for problem in report.problems:
-            print(f"DAMAGED  {problem}")
+            echo(f"DAMAGED  {problem}")
         state = "ok" if report.ok else f"{len(report.problems)} problem(s) found"
-        print(f"{report.where}: {report.records} records and {report.heads} heads checked; {state}")
+        echo(f"{report.where}: {report.records} records and {report.heads} heads checked; {state}")
         if not report.ok:
-            print("restore a backup (tagregistry db backup makes one), or delete the damaged "
+            echo("restore a backup (tagregistry db backup makes one), or delete the damaged "
                   "versions and register, import or pull them again")
     return 0 if report.ok else 1

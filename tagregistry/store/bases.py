@@ -107,7 +107,7 @@ def delete_base_work(base: str | BaseModelRecord) -> Callable[[Session], BaseMod
             raise InvalidNameError(
                 f"base model {record.model_id}@{record.revision} is used by {used} tag "
                 "version(s); delete those first (tagregistry list --all-versions --base "
-                f"{record.model_id}) — nothing was deleted"
+                f"{record.model_id}); {record.model_id}@{record.revision} was not deleted"
             )
         session.execute(delete(VersionCounterRow).where(VersionCounterRow.base_model_id == row.id))
         session.execute(delete(BaseModelRow).where(BaseModelRow.id == row.id))

@@ -13,7 +13,8 @@ from tagregistry.specs import TagRecord
 
 FORMAT = "tagregistry.tag/1"
 HEAD_PREFIX = "head."
-MAX_FILE_BYTES = 512 * 1024 * 1024
+#: a tag and a head of the largest stored size, with room for the record in the header
+MAX_FILE_BYTES = 2 * tensors.MAX_TENSOR_BYTES + 16 * 1024 * 1024
 
 
 def export_tag(record: TagRecord, tag: Any, head: dict[str, Any], path: str | Path) -> Path:

@@ -64,7 +64,8 @@ class TagWrite:
         self.name, self.kind, self.base, self.head = name, kind, base, head
         self.shape = shape
         self.dtype = tensors.dtype_name(tensor)
-        self.payload = tensors.encode({tensors.TAG_KEY: tensor})
+        self.payload = tensors.check_payload_size(tensors.encode({tensors.TAG_KEY: tensor}),
+                                                  f"tag {name!r}")
         self.sha256 = tensors.sha256_hex(self.payload)
         self.meta = {
             "description": description, "source": source or {}, "data_hash": data_hash,
@@ -76,7 +77,8 @@ class TagWrite:
         """The head's safetensors bytes (encoded once, on first use)."""
         if self.head is not None and self._head_bytes is None:
             check_head(self.name, self.head.tensors)
-            self._head_bytes = tensors.encode(self.head.tensors)
+            self._head_bytes = tensors.check_payload_size(tensors.encode(self.head.tensors),
+                                                          f"the head of {self.name!r}")
         return self._head_bytes
 
     def existing(self, session: Session) -> TagRecord | None:

@@ -8,6 +8,7 @@ from typing import Any
 from tagregistry import tensors
 from tagregistry.errors import IntegrityError
 from tagregistry.names import validate_name
+from tagregistry.output_files import output_target, partial_path
 from tagregistry.safe_json import parse_json
 from tagregistry.specs import TagRecord
 
@@ -24,12 +25,15 @@ def export_tag(record: TagRecord, tag: Any, head: dict[str, Any], path: str | Pa
         "record": record.model_dump_json(),
     }
     payload = {tensors.TAG_KEY: tag, **{HEAD_PREFIX + k: v for k, v in head.items()}}
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".partial")
-    tmp.write_bytes(tensors.encode(payload, metadata=meta))
-    tmp.replace(target)
-    return target
+    target = output_target(path)
+    tmp = partial_path(target)
+    try:
+        tmp.write_bytes(tensors.encode(payload, metadata=meta))
+        tmp.replace(target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return Path(path)
 
 
 def read_export(path: str | Path) -> tuple[TagRecord, Any, dict[str, Any]]:

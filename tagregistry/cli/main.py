@@ -1,7 +1,8 @@
 """Entry point: ``tagregistry [--db URL] COMMAND ...``.
 
 Exit codes: 0 success, 1 a user error (one-line message on stderr), 2 usage error, 141
-when the reader of stdout closed the pipe early (as for a process ended by SIGPIPE).
+when the reader of stdout closed the pipe early (as for a process ended by SIGPIPE), 130
+on Ctrl-C and 143 on SIGTERM (both after removing partial output files).
 Each command group lives in its own module exposing ``add_commands(subparsers)``; handlers
 import the library lazily so that ``--help`` stays fast.
 """
@@ -12,15 +13,18 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from tagregistry._version import __version__
 
 SIGPIPE = 13  # signal.SIGPIPE's number, spelled out because Windows lacks it
+SIGTERM = 15
 
 COMMAND_MODULES = (
     "tagregistry.cli.registry_commands",
     "tagregistry.cli.base_commands",
+    "tagregistry.cli.cache_commands",
     "tagregistry.cli.hub_commands",
     "tagregistry.cli.train_commands",
     "tagregistry.cli.predict_command",
@@ -68,7 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tagregistry.errors import TagRegistryError
 
     try:
-        code = int(args.handler(args) or 0)
+        with _terminated_like_interrupted(), _one_line_warnings():
+            code = int(args.handler(args) or 0)
         sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
         return code
     except BrokenPipeError:
@@ -79,6 +84,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         echo("interrupted", err=True)
         return 130
+    except _Terminated:
+        echo("terminated", err=True)
+        return 128 + SIGTERM
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that ``finally`` blocks (partial files) run."""
+
+
+@contextmanager
+def _terminated_like_interrupted() -> Iterator[None]:
+    """While a command runs, SIGTERM unwinds the stack like Ctrl-C instead of killing the
+    process where it stands (which left ``.partial`` output files behind)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _one_line_warnings() -> Iterator[None]:
+    """The library's own warnings as ``warning: ...`` lines; others as Python prints them."""
+    import warnings
+
+    from tagregistry.cli.output import echo
+
+    default = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: object = None, line: str | None = None) -> None:
+        if category.__module__.startswith("tagregistry"):
+            echo(f"warning: {_one_line(message)}", err=True)  # type: ignore[arg-type]
+        else:
+            default(message, category, filename, lineno, file, line)  # type: ignore[arg-type]
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = default
 
 
 def _reader_went_away() -> int:

@@ -52,6 +52,7 @@ def setup(tmp_path, registry, catalog, register_tags):
     def cli(*args: str, stdin: str | None = None):
         return run_cli("--db", registry.url, *args, env=env, timeout=180, input=stdin)
 
+    cli.env = env  # type: ignore[attr-defined]
     return cli
 
 
@@ -200,3 +201,28 @@ def test_a_bad_byte_costs_its_row_and_a_utf16_file_is_one_line(setup, tmp_path):
     assert result.returncode == 1
     assert result.stderr.splitlines() == [f"error: {source} is UTF-16 text; tagregistry reads "
                                           "UTF-8: convert it (e.g. iconv -f UTF-16 -t UTF-8) and retry"]
+
+
+def test_sigterm_removes_the_partial_output(setup, tmp_path, registry):
+    import signal
+    import subprocess
+    import time
+
+    from support.cli import TAGREGISTRY
+
+    source = tmp_path / "many.csv"
+    source.write_text("smiles\n" + "CCO\nc1ccccc1O\n" * 20_000)
+    out = tmp_path / "o.csv"
+    partial = tmp_path / ".o.csv.partial"
+    process = subprocess.Popen(
+        [str(TAGREGISTRY), "--db", registry.url, "predict", "--base", "tiny-gpt2", "SMILES", "QED",
+         "--input", str(source), "--output", str(out), "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **setup.env})
+    deadline = time.monotonic() + 120
+    while not partial.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert partial.exists(), process.communicate()
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143 and err.strip() == "terminated", err
+    assert not partial.exists() and not out.exists()

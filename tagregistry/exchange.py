@@ -46,12 +46,16 @@ def read_export(path: str | Path) -> tuple[TagRecord, Any, dict[str, Any]]:
     data = source.read_bytes()
     header = tensors.read_header(data, str(source))
     meta = header.get("__metadata__") or {}
-    if meta.get("format") != FORMAT:
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise IntegrityError(
-            f"{source}: not a tagregistry tag export (format {meta.get('format')!r}, expected {FORMAT!r})"
+            f"{source}: not a tagregistry tag export (format "
+            f"{meta.get('format') if isinstance(meta, dict) else meta!r:.80}, expected {FORMAT!r})"
         )
     try:
-        record = TagRecord.model_validate(parse_json(meta["record"]))
+        text = meta["record"]
+        if not isinstance(text, str):
+            raise ValueError(f"the record is a JSON {type(text).__name__}, not a string")
+        record = TagRecord.model_validate(parse_json(text))
     except (KeyError, ValueError) as exc:
         raise IntegrityError(f"{source}: unreadable tag record in the header ({exc})") from exc
     validate_name(record.name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -71,10 +72,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["TAGREGISTRY_READ_ONLY"] = "1"  # read by every Registry this process opens
     from tagregistry.errors import TagRegistryError
 
+    closed = sys.stdout is None  # started with stdout closed (`tagregistry list >&-`)
+    if closed:
+        sys.stdout = _ClosedOutput()
     try:
+        _refuse_memory_database(args.db)
         with _terminated_like_interrupted(), _one_line_warnings():
             code = int(args.handler(args) or 0)
         sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+        if closed and sys.stdout.written:  # type: ignore[union-attr]
+            echo("error: standard output is closed, so the output was lost; redirect it "
+                 "instead (e.g. > out.txt or > /dev/null)", err=True)
+            return 1
         return code
     except BrokenPipeError:
         return _reader_went_away()
@@ -87,6 +96,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     except _Terminated:
         echo("terminated", err=True)
         return 128 + SIGTERM
+
+
+class _ClosedOutput(io.TextIOBase):
+    """Stands in for a closed stdout: takes writes and remembers that there were some."""
+
+    written = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.written = self.written or bool(text)
+        return len(text)
+
+
+def _refuse_memory_database(url: str | None) -> None:
+    """``--db sqlite://`` is a database in memory: every write would vanish at exit."""
+    if not url:
+        return
+    from tagregistry.errors import InputError
+    from tagregistry.store.engine import sqlite_path
+
+    if url.split(":", 1)[0].split("+", 1)[0] == "sqlite" and sqlite_path(url) is None:
+        raise InputError(f"--db {url} is an in-memory database: whatever a command writes "
+                         "vanishes when it exits; give a file, e.g. sqlite:////path/registry.db")
 
 
 class _Terminated(BaseException):

@@ -18,11 +18,12 @@ from typing import Any
 from tagregistry.errors import InputError
 from tagregistry.safe_json import finite_number, plain_json
 from tagregistry.specs import BaseModelRecord, HeadSpec
+from tagregistry.store.schema import BaseModelRow
 
-#: longest values of the text fields (characters)
+#: longest description (characters; other text fields are as long as their columns allow)
 MAX_DESCRIPTION = 100_000
+#: longest metric names and class labels (stored in JSON columns)
 MAX_SHORT_TEXT = 1_000
-MAX_MODEL_ID = 1_000
 #: largest JSON of a record's source or a head's config (characters)
 MAX_JSON_CHARS = 4 * 1024 * 1024
 #: widest base model accepted (Llama 3.1 405B is 16,384 wide)
@@ -103,14 +104,17 @@ def check_metrics(metrics: Any) -> dict[str, float]:
 
 def check_base_record(base: BaseModelRecord) -> None:
     """Refuse a base model record that references could not name or databases not store."""
-    check_text("the base model id", base.model_id, limit=MAX_MODEL_ID, required=True)
+    check_text("the base model id", base.model_id, required=True,
+               limit=column_length(BaseModelRow, "model_id"))
     if "@" in base.model_id:
         raise InputError(
             f"base model id {base.model_id!r} contains '@', which separates an id from its "
             "revision in references (ID@REVISION); load it from a path or id without '@'"
         )
-    check_text("the base model revision", base.revision, required=True)
-    check_text("the base model fingerprint", base.fingerprint, required=True)
+    check_text("the base model revision", base.revision, required=True,
+               limit=column_length(BaseModelRow, "revision"))
+    check_text("the base model fingerprint", base.fingerprint, required=True,
+               limit=column_length(BaseModelRow, "fingerprint"))
     if not 1 <= base.hidden_size <= MAX_HIDDEN_SIZE:
         raise InputError(f"base model {base.model_id!r} has hidden size {base.hidden_size}; "
                          f"expected 1 to {MAX_HIDDEN_SIZE:,}")
@@ -131,3 +135,8 @@ def check_head_spec(name: str, spec: HeadSpec, shapes: dict[str, list[int]]) -> 
             )
     for label in spec.labels or []:
         check_text(f"a class label of the head of {name!r}", label)
+
+
+def column_length(table: Any, column: str) -> int:
+    """The declared length of a ``String(n)`` column (PostgreSQL enforces it, SQLite does not)."""
+    return int(table.__table__.c[column].type.length)

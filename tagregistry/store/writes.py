@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tagregistry import tensors
@@ -69,8 +69,9 @@ class TagWrite:
                                                   f"tag {name!r}")
         self.sha256 = tensors.sha256_hex(self.payload)
         record_checks.check_text("description", description, limit=record_checks.MAX_DESCRIPTION)
-        record_checks.check_text("data_hash", data_hash, optional=True)
-        record_checks.check_text("license", license, optional=True)
+        for column, value in (("data_hash", data_hash), ("license", license)):
+            record_checks.check_text(column, value, optional=True,
+                                     limit=record_checks.column_length(TagRow, column))
         if isinstance(base, BaseModelRecord):
             record_checks.check_base_record(base)
         self.meta = {
@@ -184,7 +185,9 @@ def next_version(session: Session, name: str, base_model_id: int) -> int:
     if counter is None:
         counter = VersionCounterRow(name=name, base_model_id=base_model_id, last_version=0)
         session.add(counter)
-    counter.last_version += 1
+    stored = session.scalar(select(func.max(TagRow.version)).where(
+        TagRow.name == name, TagRow.base_model_id == base_model_id)) or 0
+    counter.last_version = max(counter.last_version, stored) + 1  # a lowered counter never repeats
     return counter.last_version
 
 

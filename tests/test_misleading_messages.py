@@ -84,3 +84,24 @@ def test_a_closed_stdout_is_one_error_line(filled) -> None:
                           preexec_fn=lambda: __import__("os").close(1))
     assert done.returncode == 1
     assert done.stderr.startswith("error: standard output is closed") and "Traceback" not in done.stderr
+
+
+def test_unknown_sqlite_url_parameters_are_one_error(filled) -> None:
+    path, _ = filled
+    done = run_cli("--db", f"sqlite:///{path}?timeuot=5", "list")
+    assert done.returncode == 1 and "SAWarning" not in done.stderr
+    assert done.stderr.startswith(f"error: 'sqlite:///{path}?timeuot=5': Query string argument(s) "
+                                  "'timeuot' are not accepted")
+    assert len(done.stderr.splitlines()) == 1
+
+
+def test_a_dropped_migrations_table_fails_fast_and_says_why(filled) -> None:
+    import time
+
+    path, url = filled
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("DROP TABLE schema_migrations")
+    started = time.monotonic()
+    done = run_cli("--db", url, "list")
+    assert done.returncode == 1 and time.monotonic() - started < 10
+    assert "no record of its schema migrations" in done.stderr and "UNIQUE" not in done.stderr

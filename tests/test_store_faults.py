@@ -168,9 +168,11 @@ def test_writes_to_a_deleted_or_replaced_file_are_refused(tmp_path: Path, base_r
             os.replace(other, path)
         with pytest.raises(StoreError, match=f"was {how}") as info:
             reg.register("QED", vectors(2), base=base_record, kind="function")
-        assert "nothing was written" in str(info.value)
+        assert "nothing was read or written" in str(info.value)
         with pytest.raises(StoreError, match=f"was {how}"):
             reg.delete("QED@1")
+        with pytest.raises(StoreError, match=f"was {how}"):  # reads are not served from it either
+            reg.list()
     finally:
         reg.close()
     if how == "replaced":

@@ -48,6 +48,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("ref", metavar="NAME[@V]")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--base", help="base model id, when the name exists on several")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("import", help="register the tags in exported .safetensors files")
@@ -164,6 +165,12 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    import os
+
+    from tagregistry.errors import InputError
+
+    if os.path.lexists(args.file) and not args.force:
+        raise InputError(f"{args.file} exists; choose a new file name or pass --force to replace it")
     path = _registry(args).export(args.ref, args.file, base=args.base)
     echo(f"wrote {path}")
     return 0

@@ -97,7 +97,7 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
             ) from exc
         except PermissionError as exc:
             raise StoreError(f"cannot create the folder of the registry {path} ({exc})") from exc
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = _sqlite_engine(url)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -123,6 +123,26 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
         finally:
             connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
+    return engine
+
+
+def _sqlite_engine(url: str) -> Engine:
+    """``create_engine`` for a SQLite file; URL parameters SQLite would ignore are an error
+    naming them (SQLAlchemy only warns, and the setting silently does nothing)."""
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SAWarning)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    for warning in caught:
+        if issubclass(warning.category, SAWarning) and "Query string argument" in str(warning.message):
+            engine.dispose()
+            reason = str(warning.message).split(" (Background", 1)[0].rstrip(".")
+            raise StoreError(f"{url!r}: {reason}; remove them (or add uri=true for SQLite URI "
+                             "parameters such as mode=ro)")
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     return engine
 
 

@@ -205,6 +205,30 @@ def test_blocked_writer_says_it_waits_then_gives_up(tmp_path: Path, base_record)
         assert [r.version for r in reg.versions("QED")] == [1]
 
 
+def test_blocked_reader_says_it_waits_then_gives_up(tmp_path: Path, base_record) -> None:
+    """Another process holding the file exclusively: a read says so after 3 s and gives up at
+    the lock timeout, instead of waiting 60 s in silence."""
+    path = tmp_path / "registry.db"
+    url = _filled(path, base_record)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        holder.execute("SELECT count(*) FROM tags").fetchone()
+        start = time.monotonic()
+        done = run_cli("--db", url, "list", env={"TAGREGISTRY_LOCK_TIMEOUT": "4"})
+        elapsed = time.monotonic() - start
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    assert done.returncode == 1 and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert any("waiting for the registry" in line for line in lines), done.stderr
+    assert lines[-1].startswith("error: gave up after waiting 4 s") and "locked" in lines[-1]
+    assert elapsed < 30
+    assert run_cli("--db", url, "list").returncode == 0
+
+
 def test_bad_lock_timeout_setting(tmp_path: Path, base_record, monkeypatch) -> None:
     url = _filled(tmp_path / "registry.db", base_record)
     monkeypatch.setenv("TAGREGISTRY_LOCK_TIMEOUT", "soon")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from tagregistry.errors import StoreError
 from tagregistry.store.faults import cannot_open
@@ -103,8 +105,9 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
     def _configure(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
-        if not read_only:
-            cursor.execute("PRAGMA journal_mode=WAL")
+        if not read_only:  # needs the file's lock: waited for in reported slices
+            cursor.execute(f"PRAGMA busy_timeout={LOCK_SLICE_MS}")
+            patiently(lambda: cursor.execute("PRAGMA journal_mode=WAL"), str(path))
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -115,6 +118,12 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
     def _begin(connection) -> None:  # type: ignore[no-untyped-def]
         if not connection.get_execution_options().get("write", False):
             connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={LOCK_SLICE_MS}")
+            try:
+                patiently(lambda: connection.exec_driver_sql("SELECT count(*) FROM sqlite_master"),
+                          str(path))
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             return
         # wait for the write lock in short slices, so the caller can report and give up
         connection.exec_driver_sql(f"PRAGMA busy_timeout={LOCK_SLICE_MS}")
@@ -124,6 +133,37 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
             connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
     return engine
+
+
+def patiently(statement: Callable[[], Any], where: str) -> None:
+    """Run ``statement`` (under a short busy timeout) until another process's lock on the
+    SQLite file lets it through: reported after a few seconds, given up after the lock
+    timeout, as for writers, instead of a silent 60 s wait."""
+    import time
+
+    from tagregistry.store.transactions import NOTICE_AFTER_S, lock_timeout, log
+
+    start = time.monotonic()
+    noticed = False
+    while True:
+        try:
+            statement()
+            return
+        except (DBAPIError, sqlite3.OperationalError) as exc:
+            cause = exc.orig if isinstance(exc, DBAPIError) else exc
+            if not isinstance(cause, sqlite3.OperationalError) or "locked" not in str(cause):
+                raise
+        waited, timeout = time.monotonic() - start, lock_timeout()
+        if waited >= timeout:
+            raise StoreError(
+                f"gave up after waiting {waited:.0f} s for the registry {where}: another process "
+                "holds it locked; let it finish (or stop it) and try again, or wait longer with "
+                "TAGREGISTRY_LOCK_TIMEOUT=SECONDS"
+            )
+        if not noticed and waited >= NOTICE_AFTER_S:
+            noticed = True
+            log.warning("tagregistry: waiting for the registry %s: another process holds it "
+                        "locked (giving up after %g s; TAGREGISTRY_LOCK_TIMEOUT)", where, timeout)
 
 
 def _sqlite_engine(url: str) -> Engine:

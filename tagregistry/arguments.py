@@ -12,7 +12,7 @@ from typing import Any
 
 from tagregistry.errors import InputError
 from tagregistry.names import parse_ref, validate_name
-from tagregistry.safe_json import finite_number, plain_json
+from tagregistry.safe_json import plain_json
 from tagregistry.specs import BaseModelRecord
 
 
@@ -25,22 +25,11 @@ def is_array(value: Any) -> bool:
 
 
 def check_metrics(metrics: Any) -> dict[str, float]:
-    """``{name: finite float}``; names must be strings and values real numbers."""
-    if metrics is None:
-        return {}
-    if not isinstance(metrics, Mapping):
-        raise InputError(f"metrics must be a dict of name -> number, got {type(metrics).__name__}")
-    out: dict[str, float] = {}
-    for key, value in metrics.items():
-        if not isinstance(key, str) or not key:
-            raise InputError(f"metric names must be non-empty strings, got {key!r}")
-        number = finite_number(value)
-        if number is None:
-            raise InputError(
-                f"metric {key!r} must be a finite number, got {type(value).__name__} {value!r:.60}"
-            )
-        out[key] = number
-    return out
+    """``{name: finite float}``; names must be strings and values real numbers (the store's
+    own check, shared with import, pull and packs)."""
+    from tagregistry.store.record_checks import check_metrics as store_check
+
+    return store_check(metrics)
 
 
 def check_json_dict(value: Any, what: str) -> dict[str, Any]:

@@ -8,12 +8,14 @@ from typing import Any
 from tagregistry import tensors
 from tagregistry.errors import IntegrityError
 from tagregistry.names import validate_name
+from tagregistry.output_files import output_target, partial_path
 from tagregistry.safe_json import parse_json
 from tagregistry.specs import TagRecord
 
 FORMAT = "tagregistry.tag/1"
 HEAD_PREFIX = "head."
-MAX_FILE_BYTES = 512 * 1024 * 1024
+#: a tag and a head of the largest stored size, with room for the record in the header
+MAX_FILE_BYTES = 2 * tensors.MAX_TENSOR_BYTES + 16 * 1024 * 1024
 
 
 def export_tag(record: TagRecord, tag: Any, head: dict[str, Any], path: str | Path) -> Path:
@@ -23,12 +25,15 @@ def export_tag(record: TagRecord, tag: Any, head: dict[str, Any], path: str | Pa
         "record": record.model_dump_json(),
     }
     payload = {tensors.TAG_KEY: tag, **{HEAD_PREFIX + k: v for k, v in head.items()}}
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".partial")
-    tmp.write_bytes(tensors.encode(payload, metadata=meta))
-    tmp.replace(target)
-    return target
+    target = output_target(path)
+    tmp = partial_path(target)
+    try:
+        tmp.write_bytes(tensors.encode(payload, metadata=meta))
+        tmp.replace(target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return Path(path)
 
 
 def read_export(path: str | Path) -> tuple[TagRecord, Any, dict[str, Any]]:
@@ -41,12 +46,16 @@ def read_export(path: str | Path) -> tuple[TagRecord, Any, dict[str, Any]]:
     data = source.read_bytes()
     header = tensors.read_header(data, str(source))
     meta = header.get("__metadata__") or {}
-    if meta.get("format") != FORMAT:
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
         raise IntegrityError(
-            f"{source}: not a tagregistry tag export (format {meta.get('format')!r}, expected {FORMAT!r})"
+            f"{source}: not a tagregistry tag export (format "
+            f"{meta.get('format') if isinstance(meta, dict) else meta!r:.80}, expected {FORMAT!r})"
         )
     try:
-        record = TagRecord.model_validate(parse_json(meta["record"]))
+        text = meta["record"]
+        if not isinstance(text, str):
+            raise ValueError(f"the record is a JSON {type(text).__name__}, not a string")
+        record = TagRecord.model_validate(parse_json(text))
     except (KeyError, ValueError) as exc:
         raise IntegrityError(f"{source}: unreadable tag record in the header ({exc})") from exc
     validate_name(record.name)

@@ -52,6 +52,17 @@ def encode(tensors: dict[str, Any], metadata: dict[str, str] | None = None) -> b
         ) from exc
 
 
+def check_payload_size(data: bytes, what: str) -> bytes:
+    """``data``, or an InputError when it is over :data:`MAX_TENSOR_BYTES`: the one limit,
+    enforced when a payload is written so that nothing stored is refused on reading."""
+    if len(data) > MAX_TENSOR_BYTES:
+        raise InputError(
+            f"{what} takes {len(data):,} bytes as safetensors; at most {MAX_TENSOR_BYTES:,} "
+            "(256 MiB) are stored, loaded and exported: use fewer vectors or a smaller dtype"
+        )
+    return data
+
+
 def decode(data: bytes, what: str) -> dict[str, Any]:
     """Parse safetensors bytes into torch tensors; ``what`` names the record in errors."""
     if len(data) > MAX_TENSOR_BYTES:

@@ -155,6 +155,8 @@ def test_delete(cli: Cli) -> None:
 def test_export_and_import(cli: Cli, tmp_path: Path) -> None:
     target = tmp_path / "qed.safetensors"
     assert cli("export", "QED", str(target)) == (0, f"wrote {target}\n", "")
+    assert "exists; choose a new file name or pass --force" in cli.fails("export", "QED@1", str(target))
+    assert cli("export", "QED", str(target), "--force") == (0, f"wrote {target}\n", "")
     # identical bytes: already registered, as with packs
     assert cli("import", str(target)) == (0, "already registered as QED@3 (tiny-test)\n", "")
     record = cli.json("import", str(target))

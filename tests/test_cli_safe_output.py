@@ -122,3 +122,25 @@ def test_closed_pipe_ends_quietly(db: str, tmp_path: Path) -> None:
     err = process.stderr.read().decode()
     assert process.wait(timeout=120) == 141
     assert err == ""
+
+
+def test_bases_delete_unused_escapes_the_base(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    with Registry(url) as reg:
+        reg.register_base(BaseModelRecord(model_id="org/m\x1b]0;pwned\x07\x1b[2J", hidden_size=HIDDEN,
+                                          fingerprint="3" * 64))
+    code, out, err = _run(capsys, "--db", url, "bases", "delete", "--unused")
+    assert code == 0 and err == "" and _clean(out)
+    assert out == "deleted base model org/m\\x1b]0;pwned\\x07\\x1b[2J@main\n"
+
+
+def test_db_check_damaged_lines_are_escaped(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import sqlite3
+    from contextlib import closing
+
+    path = db.removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path)) as connection, connection:
+        connection.execute("UPDATE tags SET description = 'changed behind its back'")
+    code, out, _ = _run(capsys, "--db", db, "db", "check")
+    assert code == 1 and _clean(out), out
+    assert "DAMAGED  QED@1 (org/model\\x1b[8m): record metadata fails its checksum" in out

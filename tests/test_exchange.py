@@ -13,7 +13,7 @@ from safetensors.numpy import save_file
 
 from tagregistry.errors import IntegrityError, InvalidNameError, TagRegistryError
 from tagregistry.registry import Registry
-from tagregistry.specs import HeadSpec
+from tagregistry.specs import BaseModelRecord, HeadSpec
 from tagregistry.store.tag_store import HeadPayload
 
 HIDDEN = 8
@@ -188,3 +188,20 @@ def test_backup_of_a_server_database_points_to_its_tools(pg_url: str, tmp_path: 
         assert reg.db_path is None
         with pytest.raises(TagRegistryError, match="pg_dump"):
             reg.backup(tmp_path / "copy.db")
+
+
+def test_export_through_a_symlink_writes_its_target_and_refuses_a_folder(tmp_path: Path) -> None:
+    from tagregistry.errors import InputError
+
+    with Registry(f"sqlite:///{tmp_path / 'r.db'}") as reg:
+        reg.register("QED", np.ones((2, 8), np.float32), kind="function",
+                     base=BaseModelRecord(model_id="m", hidden_size=8, fingerprint="5" * 64))
+        real = tmp_path / "real.safetensors"
+        real.write_bytes(b"old")
+        link = tmp_path / "link.safetensors"
+        link.symlink_to(real)
+        reg.export("QED", link)
+        assert link.is_symlink() and reg.import_file(real).name == "QED"
+        (tmp_path / "dir.safetensors").mkdir()
+        with pytest.raises(InputError, match="is not a regular file"):
+            reg.export("QED", tmp_path / "dir.safetensors")

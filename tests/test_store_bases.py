@@ -111,3 +111,14 @@ def test_changed_weights_under_the_same_id_are_still_refused(db_registry, base_r
     with pytest.raises(BaseModelMismatchError, match="fingerprint"):
         reg.register("QED", vectors(2), base=changed, kind="function")
     assert reg.bases() == [base_record]
+
+
+def test_deleting_several_bases_says_which_was_not_deleted(tmp_path: Path, base_record, other_base) -> None:
+    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    with Registry(url) as reg:
+        reg.register("QED", vectors(1), base=base_record, kind="function")
+        reg.register_base(other_base)
+    done = run_cli("--db", url, "bases", "delete", "tiny-other", "tiny-test")
+    assert done.returncode == 1 and done.stdout == "deleted base model tiny-other@main\n"
+    assert "nothing was deleted" not in done.stderr
+    assert done.stderr.strip().endswith("tiny-test@main was not deleted")

@@ -168,9 +168,11 @@ def test_writes_to_a_deleted_or_replaced_file_are_refused(tmp_path: Path, base_r
             os.replace(other, path)
         with pytest.raises(StoreError, match=f"was {how}") as info:
             reg.register("QED", vectors(2), base=base_record, kind="function")
-        assert "nothing was written" in str(info.value)
+        assert "nothing was read or written" in str(info.value)
         with pytest.raises(StoreError, match=f"was {how}"):
             reg.delete("QED@1")
+        with pytest.raises(StoreError, match=f"was {how}"):  # reads are not served from it either
+            reg.list()
     finally:
         reg.close()
     if how == "replaced":
@@ -201,6 +203,30 @@ def test_blocked_writer_says_it_waits_then_gives_up(tmp_path: Path, base_record)
     assert elapsed < 30
     with Registry(url) as reg:
         assert [r.version for r in reg.versions("QED")] == [1]
+
+
+def test_blocked_reader_says_it_waits_then_gives_up(tmp_path: Path, base_record) -> None:
+    """Another process holding the file exclusively: a read says so after 3 s and gives up at
+    the lock timeout, instead of waiting 60 s in silence."""
+    path = tmp_path / "registry.db"
+    url = _filled(path, base_record)
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        holder.execute("SELECT count(*) FROM tags").fetchone()
+        start = time.monotonic()
+        done = run_cli("--db", url, "list", env={"TAGREGISTRY_LOCK_TIMEOUT": "4"})
+        elapsed = time.monotonic() - start
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    assert done.returncode == 1 and done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert any("waiting for the registry" in line for line in lines), done.stderr
+    assert lines[-1].startswith("error: gave up after waiting 4 s") and "locked" in lines[-1]
+    assert elapsed < 30
+    assert run_cli("--db", url, "list").returncode == 0
 
 
 def test_bad_lock_timeout_setting(tmp_path: Path, base_record, monkeypatch) -> None:

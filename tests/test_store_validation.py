@@ -44,6 +44,8 @@ BAD_TAGS = {
     "too many vectors": (np.zeros((100_000, HIDDEN), np.float32), f"at most {MAX_VECTORS}"),
     "a list": ([[0.0] * HIDDEN] * 2, "not a torch tensor or numpy array"),
     "None": (None, "not a torch tensor or numpy array"),
+    "meta device": (torch.zeros(2, HIDDEN, device="meta"), "meta device"),
+    "sparse": (torch.zeros(2, HIDDEN).to_sparse(), "sparse_coo tensor; store a dense one"),
 }
 
 
@@ -110,3 +112,21 @@ def test_valid_float_dtypes_are_accepted(registry, base_record) -> None:
     assert registry.register("Big", np.zeros((MAX_VECTORS, HIDDEN), np.float32), base=base_record,
                              kind="domain").n_vectors == MAX_VECTORS
     assert issubclass(InputError, TagRegistryError)
+
+
+def test_a_tag_over_the_read_limit_is_refused_on_write(registry) -> None:
+    """(4096, 8192) float64 is exactly 256 MiB of numbers: with the safetensors header it is
+    over the limit that load and export enforce, so register refuses it."""
+    from tagregistry.specs import BaseModelRecord
+
+    wide = BaseModelRecord(model_id="wide", hidden_size=8192, fingerprint="8" * 64)
+    with pytest.raises(InputError, match="at most 268,435,456"):
+        registry.register("Huge", torch.zeros(4096, 8192, dtype=torch.float64), base=wide, kind="domain")
+    with pytest.raises(InputError, match="over the 268,435,456-byte limit"):
+        registry.register("Huge", np.zeros((4096, 8193), np.float64), base=wide, kind="domain")
+    head = HeadPayload(spec=HeadSpec(type="regression"),
+                       tensors={"a": torch.zeros(4096, 4096, dtype=torch.float64),
+                                "b": torch.zeros(4096, 4096, dtype=torch.float64)})
+    with pytest.raises(InputError, match="the head of 'Huge' takes"):
+        registry.register("Huge", torch.zeros(1, 8192), base=wide, kind="function", head=head)
+    assert registry.list(all_versions=True) == []

@@ -35,6 +35,7 @@ def cmd_bases_list(args: argparse.Namespace) -> int:
 
 
 def cmd_bases_delete(args: argparse.Namespace) -> int:
+    from tagregistry.cli.output import echo
     from tagregistry.errors import InvalidNameError
     from tagregistry.registry import Registry
 
@@ -44,7 +45,7 @@ def cmd_bases_delete(args: argparse.Namespace) -> int:
         targets = [f"{b.model_id}@{b.revision}" for b in registry.bases(unused=True)] if args.unused else args.bases
         for target in targets:
             record = registry.delete_base(target)
-            print(f"deleted base model {record.model_id}@{record.revision}")
+            echo(f"deleted base model {record.model_id}@{record.revision}")
         if not targets:
-            print("no unused base models")
+            echo("no unused base models")
     return 0

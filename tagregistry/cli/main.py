@@ -1,7 +1,8 @@
 """Entry point: ``tagregistry [--db URL] COMMAND ...``.
 
 Exit codes: 0 success, 1 a user error (one-line message on stderr), 2 usage error, 141
-when the reader of stdout closed the pipe early (as for a process ended by SIGPIPE).
+when the reader of stdout closed the pipe early (as for a process ended by SIGPIPE), 130
+on Ctrl-C and 143 on SIGTERM (both after removing partial output files).
 Each command group lives in its own module exposing ``add_commands(subparsers)``; handlers
 import the library lazily so that ``--help`` stays fast.
 """
@@ -10,17 +11,21 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from tagregistry._version import __version__
 
 SIGPIPE = 13  # signal.SIGPIPE's number, spelled out because Windows lacks it
+SIGTERM = 15
 
 COMMAND_MODULES = (
     "tagregistry.cli.registry_commands",
     "tagregistry.cli.base_commands",
+    "tagregistry.cli.cache_commands",
     "tagregistry.cli.hub_commands",
     "tagregistry.cli.train_commands",
     "tagregistry.cli.predict_command",
@@ -67,9 +72,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["TAGREGISTRY_READ_ONLY"] = "1"  # read by every Registry this process opens
     from tagregistry.errors import TagRegistryError
 
+    closed = sys.stdout is None  # started with stdout closed (`tagregistry list >&-`)
+    if closed:
+        sys.stdout = _ClosedOutput()
     try:
-        code = int(args.handler(args) or 0)
+        _refuse_memory_database(args.db)
+        with _terminated_like_interrupted(), _one_line_warnings():
+            code = int(args.handler(args) or 0)
         sys.stdout.flush()  # a closed pipe shows up here, not at interpreter exit
+        if closed and sys.stdout.written:  # type: ignore[union-attr]
+            echo("error: standard output is closed, so the output was lost; redirect it "
+                 "instead (e.g. > out.txt or > /dev/null)", err=True)
+            return 1
         return code
     except BrokenPipeError:
         return _reader_went_away()
@@ -79,6 +93,82 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         echo("interrupted", err=True)
         return 130
+    except _Terminated:
+        echo("terminated", err=True)
+        return 128 + SIGTERM
+
+
+class _ClosedOutput(io.TextIOBase):
+    """Stands in for a closed stdout: takes writes and remembers that there were some."""
+
+    written = False
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.written = self.written or bool(text)
+        return len(text)
+
+
+def _refuse_memory_database(url: str | None) -> None:
+    """``--db sqlite://`` is a database in memory: every write would vanish at exit."""
+    if not url:
+        return
+    from tagregistry.errors import InputError
+    from tagregistry.store.engine import sqlite_path
+
+    if url.split(":", 1)[0].split("+", 1)[0] == "sqlite" and sqlite_path(url) is None:
+        raise InputError(f"--db {url} is an in-memory database: whatever a command writes "
+                         "vanishes when it exits; give a file, e.g. sqlite:////path/registry.db")
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that ``finally`` blocks (partial files) run."""
+
+
+@contextmanager
+def _terminated_like_interrupted() -> Iterator[None]:
+    """While a command runs, SIGTERM unwinds the stack like Ctrl-C instead of killing the
+    process where it stands (which left ``.partial`` output files behind)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def _one_line_warnings() -> Iterator[None]:
+    """The library's own warnings as ``warning: ...`` lines; others as Python prints them."""
+    import warnings
+
+    from tagregistry.cli.output import echo
+
+    default = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: object = None, line: str | None = None) -> None:
+        if category.__module__.startswith("tagregistry"):
+            echo(f"warning: {_one_line(message)}", err=True)  # type: ignore[arg-type]
+        else:
+            default(message, category, filename, lineno, file, line)  # type: ignore[arg-type]
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = default
 
 
 def _reader_went_away() -> int:

@@ -48,6 +48,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("ref", metavar="NAME[@V]")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--base", help="base model id, when the name exists on several")
+    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("import", help="register the tags in exported .safetensors files")
@@ -164,6 +165,12 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    import os
+
+    from tagregistry.errors import InputError
+
+    if os.path.lexists(args.file) and not args.force:
+        raise InputError(f"{args.file} exists; choose a new file name or pass --force to replace it")
     path = _registry(args).export(args.ref, args.file, base=args.base)
     echo(f"wrote {path}")
     return 0
@@ -228,10 +235,10 @@ def cmd_db_check(args: argparse.Namespace) -> int:
         print_json(report.as_dict())
     else:
         for problem in report.problems:
-            print(f"DAMAGED  {problem}")
+            echo(f"DAMAGED  {problem}")
         state = "ok" if report.ok else f"{len(report.problems)} problem(s) found"
-        print(f"{report.where}: {report.records} records and {report.heads} heads checked; {state}")
+        echo(f"{report.where}: {report.records} records and {report.heads} heads checked; {state}")
         if not report.ok:
-            print("restore a backup (tagregistry db backup makes one), or delete the damaged "
+            echo("restore a backup (tagregistry db backup makes one), or delete the damaged "
                   "versions and register, import or pull them again")
     return 0 if report.ok else 1

@@ -9,6 +9,7 @@ tensor data itself.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,14 +61,18 @@ def refuse_pickles(folder: Path) -> None:
     """Refuse a pack that carries pickle-type weights (``.bin``, ``.pt``, ``.pkl``...)."""
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if d not in _SKIP_DIRS]
-        for name in files:
-            if name.lower().endswith(PICKLE_SUFFIXES):
-                rel = Path(root, name).relative_to(folder).as_posix()
-                raise PackCheckError(
-                    "pickle", rel,
-                    "tag packs carry safetensors only; pickle-type files can run code when "
-                    "loaded. Ask the publisher to remove it",
-                )
+        refuse_pickle_names(Path(root, name).relative_to(folder).as_posix() for name in files)
+
+
+def refuse_pickle_names(names: Iterable[str]) -> None:
+    """Refuse a pack whose files (paths relative to the pack) include pickle-type weights."""
+    for name in names:
+        if name.lower().endswith(PICKLE_SUFFIXES):
+            raise PackCheckError(
+                "pickle", name,
+                "tag packs carry safetensors only; pickle-type files can run code when "
+                "loaded. Ask the publisher to remove it",
+            )
 
 
 def _verify_tag(folder: Path, manifest: PackManifest, entry: PackTag) -> VerifiedTag:

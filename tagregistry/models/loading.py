@@ -28,12 +28,22 @@ if TYPE_CHECKING:
 
 DEFAULT_BASE = "smollm2-135m"
 def resolve_device(device: Any) -> str:
-    """``None`` -> ``"cuda"`` when available, else ``"cpu"``."""
-    if device is not None:
-        return str(device)
+    """``None`` -> ``"cuda"`` when available, else ``"cpu"``; a name torch does not know, or
+    a device this machine lacks, is an ``InputError``."""
     import torch
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    if device is None:
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise InputError(f"unknown device {device!r}; use cpu, cuda, cuda:N or mps") from exc
+    if parsed.type == "cuda" and not torch.cuda.is_available():
+        raise InputError(f"device {device!r} asked for, but CUDA is not available on this machine; "
+                         "use cpu")
+    if parsed.type == "mps" and not torch.backends.mps.is_available():
+        raise InputError(f"device {device!r} asked for, but MPS is not available; use cpu")
+    return str(device)
 
 
 def freeze(model: Any) -> Any:

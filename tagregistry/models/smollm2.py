@@ -5,7 +5,9 @@ quantized and refuses ``save_pretrained``. So the first load rebuilds the model 
 config without ``quantization_config``, copies the weights in and writes a safetensors
 cache in the per-user model cache (:func:`~tagregistry.models.cache.model_cache_dir`),
 under a file lock and through an atomic rename, so every registry shares one copy and two
-processes converting at once do the work once. Later loads read the cache in about a second.
+processes converting at once do the work once. Later loads read the cache in about a second,
+after checking it against the hashes recorded when it was written
+(:mod:`~tagregistry.models.cache_check`); a damaged cache is converted again.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from tagregistry.errors import NotFoundError
-from tagregistry.models.cache import build_once, model_cache_dir, read_json, write_json_atomic
+from tagregistry.models.cache import build_once, model_cache_dir, read_json
+from tagregistry.models.cache_check import CACHE_META, checked_meta, write_meta
 
 MODEL_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 REVISION = "gguf-q4_1"
 CACHE_NAME = "smollm2-135m-instruct-q4_1"
-META_FILE = "tagregistry.json"
+META_FILE = CACHE_META
 FORMAT = 1
 
 
@@ -51,9 +54,9 @@ def _source_stamp(source: Path) -> dict[str, Any]:
 def _valid(target: Path, stamp: dict[str, Any]) -> dict[str, Any] | None:
     meta = read_json(target / META_FILE)
     ok = (target / "config.json").is_file() and any(target.glob("*.safetensors"))
-    if ok and all(meta.get(k) == v for k, v in stamp.items()) and meta.get("fingerprint"):
-        return meta
-    return None
+    if not (ok and all(meta.get(k) == v for k, v in stamp.items()) and meta.get("fingerprint")):
+        return None
+    return checked_meta(target, meta)
 
 
 def convert(source: Path, target: Path, progress: bool = True) -> dict[str, Any]:
@@ -96,7 +99,7 @@ def convert(source: Path, target: Path, progress: bool = True) -> dict[str, Any]
         tokenizer.save_pretrained(target)
         meta = {**stamp, "model_id": MODEL_ID, "revision": REVISION,
                 "fingerprint": embedding_fingerprint(model)}
-        write_json_atomic(target / META_FILE, meta)
+        meta = write_meta(target, meta)
         bar.update()
     return meta
 

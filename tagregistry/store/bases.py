@@ -17,6 +17,7 @@ from tagregistry.errors import (
 from tagregistry.names import did_you_mean
 from tagregistry.specs import BaseModelRecord
 from tagregistry.store.queries import ALL_BASES, BASE_COLUMNS, base_query
+from tagregistry.store.record_checks import check_base_record
 from tagregistry.store.records import base_record, now
 from tagregistry.store.schema import BaseModelRow, TagRow, VersionCounterRow
 
@@ -25,6 +26,7 @@ BaseArg = BaseModelRecord | str | None
 
 def ensure_base(session: Session, record: BaseModelRecord) -> Row[Any]:
     """The row of ``record``, added unless present; a changed fingerprint for the same id is refused."""
+    check_base_record(record)
     connection = session.connection()
     params = {"model_id": record.model_id, "revision": record.revision}
     row = connection.execute(base_query(True, True), params).first()
@@ -107,7 +109,7 @@ def delete_base_work(base: str | BaseModelRecord) -> Callable[[Session], BaseMod
             raise InvalidNameError(
                 f"base model {record.model_id}@{record.revision} is used by {used} tag "
                 "version(s); delete those first (tagregistry list --all-versions --base "
-                f"{record.model_id}) — nothing was deleted"
+                f"{record.model_id}); {record.model_id}@{record.revision} was not deleted"
             )
         session.execute(delete(VersionCounterRow).where(VersionCounterRow.base_model_id == row.id))
         session.execute(delete(BaseModelRow).where(BaseModelRow.id == row.id))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from tagregistry.errors import StoreError
 from tagregistry.store.faults import cannot_open
@@ -97,14 +99,15 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
             ) from exc
         except PermissionError as exc:
             raise StoreError(f"cannot create the folder of the registry {path} ({exc})") from exc
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        engine = _sqlite_engine(url)
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
-        if not read_only:
-            cursor.execute("PRAGMA journal_mode=WAL")
+        if not read_only:  # needs the file's lock: waited for in reported slices
+            cursor.execute(f"PRAGMA busy_timeout={LOCK_SLICE_MS}")
+            patiently(lambda: cursor.execute("PRAGMA journal_mode=WAL"), str(path))
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -115,6 +118,12 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
     def _begin(connection) -> None:  # type: ignore[no-untyped-def]
         if not connection.get_execution_options().get("write", False):
             connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={LOCK_SLICE_MS}")
+            try:
+                patiently(lambda: connection.exec_driver_sql("SELECT count(*) FROM sqlite_master"),
+                          str(path))
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             return
         # wait for the write lock in short slices, so the caller can report and give up
         connection.exec_driver_sql(f"PRAGMA busy_timeout={LOCK_SLICE_MS}")
@@ -123,6 +132,57 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
         finally:
             connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
+    return engine
+
+
+def patiently(statement: Callable[[], Any], where: str) -> None:
+    """Run ``statement`` (under a short busy timeout) until another process's lock on the
+    SQLite file lets it through: reported after a few seconds, given up after the lock
+    timeout, as for writers, instead of a silent 60 s wait."""
+    import time
+
+    from tagregistry.store.transactions import NOTICE_AFTER_S, lock_timeout, log
+
+    start = time.monotonic()
+    noticed = False
+    while True:
+        try:
+            statement()
+            return
+        except (DBAPIError, sqlite3.OperationalError) as exc:
+            cause = exc.orig if isinstance(exc, DBAPIError) else exc
+            if not isinstance(cause, sqlite3.OperationalError) or "locked" not in str(cause):
+                raise
+        waited, timeout = time.monotonic() - start, lock_timeout()
+        if waited >= timeout:
+            raise StoreError(
+                f"gave up after waiting {waited:.0f} s for the registry {where}: another process "
+                "holds it locked; let it finish (or stop it) and try again, or wait longer with "
+                "TAGREGISTRY_LOCK_TIMEOUT=SECONDS"
+            )
+        if not noticed and waited >= NOTICE_AFTER_S:
+            noticed = True
+            log.warning("tagregistry: waiting for the registry %s: another process holds it "
+                        "locked (giving up after %g s; TAGREGISTRY_LOCK_TIMEOUT)", where, timeout)
+
+
+def _sqlite_engine(url: str) -> Engine:
+    """``create_engine`` for a SQLite file; URL parameters SQLite would ignore are an error
+    naming them (SQLAlchemy only warns, and the setting silently does nothing)."""
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SAWarning)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    for warning in caught:
+        if issubclass(warning.category, SAWarning) and "Query string argument" in str(warning.message):
+            engine.dispose()
+            reason = str(warning.message).split(" (Background", 1)[0].rstrip(".")
+            raise StoreError(f"{url!r}: {reason}; remove them (or add uri=true for SQLite URI "
+                             "parameters such as mode=ro)")
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
     return engine
 
 

@@ -7,17 +7,17 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, inspect, select
 from sqlalchemy.exc import DBAPIError
 
 from tagregistry import tensors
-from tagregistry.errors import IntegrityError, StoreError
+from tagregistry.errors import IntegrityError, NotFoundError, StoreError
 from tagregistry.specs import BaseModelRecord
 from tagregistry.store.checksums import row_digest
 from tagregistry.store.faults import first_line
 from tagregistry.store.queries import ALL_BASES, HEAD_DATA, TAG_DATA, records_query
 from tagregistry.store.records import base_record
-from tagregistry.store.schema import HeadRow, TagRow
+from tagregistry.store.schema import Base, HeadRow, TagRow, VersionCounterRow
 
 _MAX_SQLITE_MESSAGES = 20
 
@@ -44,7 +44,7 @@ class CheckReport:
 def check_database(connection: Connection, where: str) -> CheckReport:
     """Run every check; database errors on the way are reported as problems, not raised."""
     report = CheckReport(where)
-    for step in (_engine_checks, _orphan_heads, _records):
+    for step in (_engine_checks, _tables, _orphan_heads, _counters, _records):
         try:
             step(connection, report)
         except (DBAPIError, sqlite3.Error) as exc:
@@ -65,6 +65,26 @@ def _engine_checks(connection: Connection, report: CheckReport) -> None:
             report.problems.append(f"sqlite integrity_check: ... and {more} more")
     for row in connection.exec_driver_sql("PRAGMA foreign_key_check"):
         report.problems.append(f"sqlite foreign_key_check: row {row[1]} of {row[0]} points to a missing {row[2]}")
+
+
+def _tables(connection: Connection, report: CheckReport) -> None:
+    present = set(inspect(connection).get_table_names())
+    for table in sorted(set(Base.metadata.tables) - present):
+        report.problems.append(f"table {table} is missing")
+
+
+def _counters(connection: Connection, report: CheckReport) -> None:
+    """A counter below a stored version would hand that version number out again."""
+    newest = (select(TagRow.name, TagRow.base_model_id, func.max(TagRow.version).label("top"))
+              .group_by(TagRow.name, TagRow.base_model_id).subquery())
+    query = (select(newest.c.name, newest.c.top, VersionCounterRow.last_version)
+             .outerjoin(VersionCounterRow, (VersionCounterRow.name == newest.c.name)
+                        & (VersionCounterRow.base_model_id == newest.c.base_model_id))
+             .where((VersionCounterRow.last_version.is_(None))
+                    | (VersionCounterRow.last_version < newest.c.top)))
+    for name, top, last in connection.execute(query):
+        report.problems.append(f"tag_counters: {name} records last version {last} but version "
+                               f"{top} exists (registering would reuse a version number)")
 
 
 def _orphan_heads(connection: Connection, report: CheckReport) -> None:
@@ -117,15 +137,19 @@ def check_url(url: str, *, read_only: bool = False) -> CheckReport:
     """:func:`check_database` on the registry at ``url``, even one too damaged to open.
 
     When the registry cannot be opened, the report says why and, for a SQLite file, adds
-    what SQLite's own integrity check finds in it.
+    what SQLite's own integrity check finds in it. A SQLite file that does not exist is a
+    ``NotFoundError`` (opening it would create an empty registry that checks ok).
     """
     from tagregistry.store.engine import sqlite_path
     from tagregistry.store.tag_store import TagStore
 
+    path = sqlite_path(url)
+    if path is not None and not path.exists():  # opening it would create an empty registry
+        raise NotFoundError(f"no registry at {path}: the file does not exist (check the path, "
+                            "--db or $TAGREGISTRY_DB_URL); nothing was checked")
     try:
         store = TagStore(url, read_only=read_only)
     except StoreError as exc:
-        path = sqlite_path(url)
         report = CheckReport(str(path or url), problems=[f"cannot open: {exc}"])
         if path is not None and path.is_file():
             report.problems += _raw_integrity_check(path)

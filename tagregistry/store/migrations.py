@@ -98,6 +98,19 @@ def check_not_newer(applied: list[str], where: str) -> None:
         )
 
 
+def _refuse_unrecorded_schema(engine: Engine, where: str) -> None:
+    """Registry tables without their migration records: ``schema_migrations`` was dropped
+    (or emptied), so which migrations ran is unknown; running them all again would fail."""
+    with engine.connect() as connection:
+        present = set(inspect(connection).get_table_names())
+    if TagRow.__tablename__ in present:
+        raise SchemaVersionError(
+            f"the registry at {where} has tag tables but no record of its schema migrations "
+            f"(table {MigrationRow.__tablename__} missing or empty): it was damaged outside "
+            "tagregistry; restore a backup (tagregistry db backup makes one) — nothing was changed"
+        )
+
+
 def migrate(engine: Engine, where: str, *, read_only: bool = False) -> list[str]:
     """Apply pending migrations; return the names applied now.
 
@@ -105,6 +118,8 @@ def migrate(engine: Engine, where: str, *, read_only: bool = False) -> list[str]
     """
     applied = applied_migrations(engine)
     check_not_newer(applied, where)
+    if not applied:
+        _refuse_unrecorded_schema(engine, where)
     pending = [(name, step) for name, step in MIGRATIONS if name not in applied]
     if not pending:
         return []

@@ -24,8 +24,14 @@ def history_rows(session: Session | Connection, name: str, base: BaseArg) -> lis
 
 def not_found(session: Session | Connection, ref: TagRef, base: BaseArg) -> NotFoundError:
     """A not-found error for ``ref`` naming close matches."""
-    names = session.scalars(select(TagRow.name).distinct())
     where = f" on base {base if isinstance(base, str) else base.model_id}" if base else ""
+    elsewhere = session.scalars(select(TagRow.base_model_id).where(TagRow.name == ref.name).distinct())
+    bases = bases_by_id(session)
+    others = sorted({bases[i].model_id for i in elsewhere if i in bases})
+    if others:
+        return NotFoundError(f"no tag named {ref.name!r}{where}; it exists on base model(s) "
+                             f"{', '.join(others)}: choose one with base=... (CLI: --base)")
+    names = [n for n in session.scalars(select(TagRow.name).distinct()) if n != ref.name]
     return NotFoundError(f"no tag named {ref.name!r}{where}{did_you_mean(ref.name, names)}")
 
 

@@ -83,13 +83,15 @@ class Database:
             state = "deleted" if now is None else "replaced by another file"
             raise StoreError(
                 f"the registry file {self.path} was {state} while this process had it open; "
-                "nothing was written (it would have been lost): open the registry again "
-                "(rerun the command) to use the file that is there now"
+                "nothing was read or written (a write would have been lost): open the registry "
+                "again (rerun the command) to use the file that is there now"
             )
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """A connection for reads; database faults become :class:`StoreError`."""
+        """A connection for reads; database faults become :class:`StoreError`. A SQLite file
+        deleted or replaced since it was opened is refused, as for writes."""
+        self.check_file()
         with translated(self.where, self.path, self.read_only):
             with self.engine.connect() as connection:
                 yield connection

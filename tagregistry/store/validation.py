@@ -7,6 +7,7 @@ make ``predict`` return nan) and absurd vector counts are refused with an ``Inpu
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from tagregistry import tensors
@@ -26,16 +27,31 @@ def check_tensor(value: Any, what: str) -> list[int]:
             f"{what} is a {type(value).__name__}, not a torch tensor or numpy array; pass e.g. "
             "torch.tensor(values, dtype=torch.float32)"
         )
+    layout = str(getattr(value, "layout", "torch.strided"))
+    if layout != "torch.strided" or getattr(value, "is_sparse", False):
+        raise InputError(f"{what} is a {layout.removeprefix('torch.')} tensor; store a dense one "
+                         "(.to_dense())")
+    device = str(getattr(value, "device", "cpu"))
+    if device == "meta":
+        raise InputError(f"{what} is on the meta device and holds no values; materialise it first")
     dtype = tensors.dtype_name(value)
     if dtype not in _ALLOWED:
         raise InputError(
             f"{what} has dtype {dtype}; tags and heads are floating point "
             f"({', '.join(sorted(_ALLOWED))}): convert it, e.g. with .float()"
         )
+    shape = tensors.shape_of(value)
+    itemsize = value.element_size() if hasattr(value, "element_size") else value.itemsize
+    if math.prod(shape) * itemsize > tensors.MAX_TENSOR_BYTES:
+        raise InputError(
+            f"{what} has shape {shape} ({dtype}): {math.prod(shape) * itemsize:,} bytes, over the "
+            f"{tensors.MAX_TENSOR_BYTES:,}-byte limit every stored tensor keeps (load and export "
+            "refuse larger ones); use fewer vectors or a smaller dtype"
+        )
     if not _all_finite(value):
         raise InputError(f"{what} holds NaN or infinite values; a tag with them predicts nan — "
                          "check the training run that produced it")
-    return tensors.shape_of(value)
+    return shape
 
 
 def check_tag(name: str, value: Any) -> list[int]:

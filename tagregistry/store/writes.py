@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from tagregistry import tensors
@@ -14,6 +14,7 @@ from tagregistry._version import __version__
 from tagregistry.errors import BaseModelMismatchError, InvalidNameError
 from tagregistry.names import TagRef, validate_name
 from tagregistry.specs import BaseModelRecord, HeadRecord, HeadSpec, TagKind, TagRecord
+from tagregistry.store import record_checks
 from tagregistry.store.bases import BaseArg, bases_by_id, ensure_base, find_base
 from tagregistry.store.checksums import record_digest
 from tagregistry.store.queries import base_query, history_query
@@ -64,19 +65,30 @@ class TagWrite:
         self.name, self.kind, self.base, self.head = name, kind, base, head
         self.shape = shape
         self.dtype = tensors.dtype_name(tensor)
-        self.payload = tensors.encode({tensors.TAG_KEY: tensor})
+        self.payload = tensors.check_payload_size(tensors.encode({tensors.TAG_KEY: tensor}),
+                                                  f"tag {name!r}")
         self.sha256 = tensors.sha256_hex(self.payload)
+        record_checks.check_text("description", description, limit=record_checks.MAX_DESCRIPTION)
+        for column, value in (("data_hash", data_hash), ("license", license)):
+            record_checks.check_text(column, value, optional=True,
+                                     limit=record_checks.column_length(TagRow, column))
+        if isinstance(base, BaseModelRecord):
+            record_checks.check_base_record(base)
         self.meta = {
-            "description": description, "source": source or {}, "data_hash": data_hash,
-            "metrics": {k: float(v) for k, v in (metrics or {}).items()}, "license": license,
+            "description": description, "source": record_checks.check_json("source", source),
+            "data_hash": data_hash, "metrics": record_checks.check_metrics(metrics),
+            "license": license,
         }
         self._head_bytes: bytes | None = None
 
     def head_bytes(self) -> bytes | None:
         """The head's safetensors bytes (encoded once, on first use)."""
         if self.head is not None and self._head_bytes is None:
-            check_head(self.name, self.head.tensors)
-            self._head_bytes = tensors.encode(self.head.tensors)
+            shapes = check_head(self.name, self.head.tensors)
+            record_checks.check_head_spec(self.name, self.head.spec, shapes)
+            self.head.config = record_checks.check_json("head config", self.head.config)
+            self._head_bytes = tensors.check_payload_size(tensors.encode(self.head.tensors),
+                                                          f"the head of {self.name!r}")
         return self._head_bytes
 
     def existing(self, session: Session) -> TagRecord | None:
@@ -173,7 +185,9 @@ def next_version(session: Session, name: str, base_model_id: int) -> int:
     if counter is None:
         counter = VersionCounterRow(name=name, base_model_id=base_model_id, last_version=0)
         session.add(counter)
-    counter.last_version += 1
+    stored = session.scalar(select(func.max(TagRow.version)).where(
+        TagRow.name == name, TagRow.base_model_id == base_model_id)) or 0
+    counter.last_version = max(counter.last_version, stored) + 1  # a lowered counter never repeats
     return counter.last_version
 
 

@@ -91,6 +91,14 @@ def _call_loader(loader: Any, split: str, limit: int | None, seed: int, options:
     kwargs: dict[str, Any] = {"split": split, **options}
     params = inspect.signature(loader).parameters
     accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    keyword = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    accepted = sorted(n for n, p in params.items() if p.kind in keyword and n not in ("split", "limit", "seed"))
+    unknown = sorted(set(options) - set(accepted))
+    if unknown and not accepts_any:
+        raise InputError(
+            f"unknown data.options key(s) {', '.join(map(repr, unknown))}: the dataset's loader "
+            f"takes {', '.join(accepted) or 'no options'} (besides split, limit and seed)"
+        )
     if "limit" in params or accepts_any:
         kwargs["limit"] = limit
     if "seed" in params or accepts_any:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from tagregistry.errors import InputError, TagRegistryError
 from tagregistry.models.precision import AUTO, dtype_name
 from tagregistry.names import parse_ref, validate_name
+from tagregistry.safe_json import MAX_DEPTH, too_deep
 from tagregistry.specs import FunctionSpec
 
 
@@ -274,12 +275,19 @@ def load_recipe(recipe: Recipe | dict[str, Any] | str | Path) -> Recipe:
         import yaml
 
         try:
-            data = yaml.safe_load(path.read_text())
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            raise RecipeError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); a "
+                              "recipe is a YAML or JSON file") from None
+        except RecursionError:
+            raise RecipeError(f"{path}: nested too deeply to read; a recipe needs a few levels") from None
         except yaml.YAMLError as exc:
             raise RecipeError(f"{path}: not valid YAML ({exc})") from exc
         where = str(path)
         if not isinstance(data, dict):
             raise RecipeError(f"{path}: a recipe is a mapping of keys, got {type(data).__name__}")
+        if too_deep(data):
+            raise RecipeError(f"{path}: nested deeper than {MAX_DEPTH} levels; a recipe needs a few")
         data = _resolve_paths(data, path.parent)
     elif isinstance(recipe, dict):
         data = recipe

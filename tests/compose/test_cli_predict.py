@@ -52,6 +52,7 @@ def setup(tmp_path, registry, catalog, register_tags):
     def cli(*args: str, stdin: str | None = None):
         return run_cli("--db", registry.url, *args, env=env, timeout=180, input=stdin)
 
+    cli.env = env  # type: ignore[attr-defined]
     return cli
 
 
@@ -181,5 +182,47 @@ def test_missing_column_names_the_slot_and_the_columns(setup, tmp_path):
     source.write_text("compound,id\nCCO,1\n")
     result = setup("predict", "--base", "tiny-gpt2", "SMILES", "QED", "--input", str(source))
     assert result.returncode == 1
-    assert "no column for QED's slot 'smiles' (columns: compound, id)" in result.stderr
+    assert "no column for QED's slot 'smiles' (columns: 'compound', 'id')" in result.stderr
     assert "--map COLUMN=smiles" in result.stderr
+
+
+def test_a_bad_byte_costs_its_row_and_a_utf16_file_is_one_line(setup, tmp_path):
+    source = tmp_path / "f.csv"
+    source.write_bytes(b"name,smiles\nethanol,CCO\ncaf\xe9,CCC\n")
+    out = tmp_path / "o.csv"
+    result = setup("predict", "--base", "tiny-gpt2", "SMILES", "QED", "--input", str(source),
+                   "--output", str(out), "--quiet")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: 1 of 2 rows failed") and "Traceback" not in result.stderr
+    assert out.read_bytes().splitlines()[2].startswith(b"caf\xe9,CCC,,")
+    source.write_text("name,smiles\nethanol,CCO\n", encoding="utf-16")
+    result = setup("predict", "--base", "tiny-gpt2", "SMILES", "QED", "--input", str(source),
+                   "--output", str(out))
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [f"error: {source} is UTF-16 text; tagregistry reads "
+                                          "UTF-8: convert it (e.g. iconv -f UTF-16 -t UTF-8) and retry"]
+
+
+def test_sigterm_removes_the_partial_output(setup, tmp_path, registry):
+    import signal
+    import subprocess
+    import time
+
+    from support.cli import TAGREGISTRY
+
+    source = tmp_path / "many.csv"
+    source.write_text("smiles\n" + "CCO\nc1ccccc1O\n" * 20_000)
+    out = tmp_path / "o.csv"
+    partial = tmp_path / ".o.csv.partial"
+    process = subprocess.Popen(
+        [str(TAGREGISTRY), "--db", registry.url, "predict", "--base", "tiny-gpt2", "SMILES", "QED",
+         "--input", str(source), "--output", str(out), "--quiet"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **setup.env})
+    deadline = time.monotonic() + 120
+    while not partial.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert partial.exists(), process.communicate()
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143 and err.strip() == "terminated", err
+    assert not partial.exists() and not out.exists()

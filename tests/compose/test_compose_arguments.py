@@ -125,3 +125,12 @@ def test_home_that_is_a_file(tmp_path: Path, monkeypatch) -> None:
     with pytest.raises(InputError, match=f"TAGREGISTRY_MODEL_CACHE={home / 'below'} cannot be used: "
                                          f"{home} is a file, not a folder"):
         model_cache_dir()
+
+
+@pytest.mark.parametrize(("device", "message"), [
+    ("quantum", "unknown device 'quantum'; use cpu, cuda, cuda:N or mps"),
+    *([] if torch.cuda.is_available() else [("cuda:1", "CUDA is not available on this machine")]),
+])
+def test_an_unusable_device_is_one_error(catalog, device: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        load_base("tiny-gpt2", catalog=catalog, device=device)

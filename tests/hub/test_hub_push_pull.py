@@ -239,3 +239,25 @@ def test_cli_push_and_pull_in_process(hub, tagged, tmp_path, repo_id, capsys) ->
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "missing-branch" in err and len(err.strip().splitlines()) == 1
     assert main(["--db", db, "push", "Nope", "--repo", repo_id]) == 1
+
+
+def test_pull_downloads_only_the_files_the_manifest_lists(hub, tagged, other_registry, tmp_path,
+                                                          repo_id) -> None:
+    """Files the manifest does not list (here a large extra and a '..' path put into the
+    commit directly, as no client would upload it) never reach this machine."""
+    from hub_server import Blob
+
+    pack = tagged.save_pack(["SMILES", "QED"], tmp_path / "pack")
+    (pack / "extra").mkdir()
+    (pack / "extra" / "big.txt").write_bytes(b"x" * 100_000)
+    _upload(pack, repo_id)
+    with hub.state.lock:
+        repo = hub.state.repos[repo_id]
+        head = repo.commits[repo.branches["main"]]
+        files = {**head.files, "../evil.safetensors": Blob(b"not a tensor", lfs=False)}
+        repo.branches["main"] = hub.state.new_commit(repo, head.sha, "add", files).sha
+    hub.state.requests.clear()
+    records = other_registry.pull(repo_id)
+    assert sorted(r.name for r in records) == ["QED", "SMILES"]
+    fetched = [path for _, path in hub.state.requests if "/resolve/" in path]
+    assert fetched and not [p for p in fetched if "big.txt" in p or "evil" in p]

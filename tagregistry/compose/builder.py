@@ -56,8 +56,7 @@ def compose(
         slot_domains: ``{slot: domain}`` when several composed domains could fill a slot.
         dtype: the base's; default bf16 where the hardware multiplies it natively, float32 when
             a tag was trained on a float32 base (``metadata["dtype"]`` says which and why).
-        device: passed to :func:`load_base`.
-        revision: passed to :func:`load_base`.
+        device, revision: passed to :func:`load_base`.
         options: passed to :func:`load_base`: ``use_safetensors=False`` to accept pickle
             weights of a Hub id or folder you trust, ``trust_remote_code``, or a named
             base's loader options. Unknown keywords are an InputError.
@@ -90,11 +89,8 @@ def compose(
         if record.name not in catalog.domains and record.source.get("pack", {}).get("requires"):
             raise PluginError(f"domain tag {record.ref} needs its domain spec (how values are "
                               f"rendered), which no installed plugin declares; {_install_advice(record)}")
-    bindings: dict[str, FunctionBinding] = {}
-    for record in records:
-        if record.kind == "function":
-            bindings[record.name] = _bind_function(registry, catalog, record, domains, loaded,
-                                                   slot_domains)
+    bindings = {r.name: _bind_function(registry, catalog, r, domains, loaded, slot_domains)
+                for r in records if r.kind == "function"}
     _check_slots_exist(slot_domains, bindings)
     used = {d for b in bindings.values() for d in b.slot_domains.values()}
     unused = [d for d in domains if d not in used]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import platform
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
-from tagregistry.specs import BaseModelRecord, HeadSpec, TagKind, TagRecord
+from tagregistry.specs import BaseModelRecord, FunctionSpec, HeadSpec, TagKind, TagRecord
 from tagregistry.store.tag_store import HeadPayload
 
 _LIBRARIES = ("tagregistry", "torch", "transformers", "accelerate", "safetensors")
@@ -49,3 +50,64 @@ def register_result(
         description=description, source=source, data_hash=data_hash,
         metrics={k: float(v) for k, v in metrics.items()}, license=license,
     )
+
+
+def register_run(registry: Any, recipe: Any, setup: Any, loaded: Any, result: Any,
+              splits: Any, catalog: Any) -> list[TagRecord]:
+    from tagregistry.training.data import file_sha256, portable_path
+
+    data: dict[str, Any] = {"sizes": splits.sizes()}
+    license = recipe.license
+    portable = recipe.model_dump(mode="json")  # data paths: relative or bare names, never absolute
+    if recipe.data.dataset is not None:
+        data["dataset"] = recipe.data.dataset
+        spec = catalog.datasets.get(recipe.data.dataset)
+        license = license or (spec.license if spec is not None else None)
+    else:
+        files = recipe.data.files or {"train": recipe.data.file}
+        data["files"] = {split: {"path": portable_path(path), "sha256": file_sha256(path)}
+                         for split, path in files.items()}
+        data["file"] = Path(files["train"]).name
+        for key in ("file", "files"):
+            value = portable["data"].get(key)
+            portable["data"][key] = ({k: portable_path(v) for k, v in value.items()}
+                                     if isinstance(value, dict) else value and portable_path(value))
+    source = {
+        "trained_by": "tagregistry.training", "stage": recipe.stage,
+        # the dtype the base ran in, not "auto": what the tag was trained on
+        "recipe": {**portable, "dtype": result.dtype},
+        "recipe_sha256": recipe.fingerprint(),
+        "seed": recipe.seed, "library_versions": library_versions(), "data": data,
+        "domains": setup.domains, "frozen": [r.ref for r in setup.frozen],
+        "template": setup.template, **({"contexts": setup.contexts} if len(setup.contexts) > 1 else {}),
+        "steps": result.steps,
+        "train_seconds": round(result.seconds, 3), "base_name": loaded.name,
+    }
+    records = []
+    function_name = recipe.tag if recipe.stage != 1 else None
+    for name in setup.trainable:
+        kind = "function" if name == function_name else "domain"
+        head = None
+        if kind == "function" and setup.head is not None:
+            config = dict(setup.scaling)
+            readout = recipe.hyper.head_readout()
+            if not readout.is_default:
+                config["readout"] = readout.to_config()
+            head = head_payload(setup.head, setup.head_spec, config)
+        extra = {} if kind == "function" or recipe.stage == 1 else {"enriched_with": recipe.tag}
+        records.append(register_result(
+            registry, name, result.tensors[name], kind=kind, base=loaded.record,
+            source={**source, **extra}, data_hash=result.data_hash, metrics=result.metrics,
+            description=run_description(recipe, catalog, name, kind), license=license, head=head,
+        ))
+    return records
+
+
+def run_description(recipe: Any, catalog: Any, name: str, kind: str) -> str:
+    """The recipe's description, else that of the spec the tag was trained for."""
+    if recipe.description:
+        return recipe.description
+    if kind == "function" and isinstance(recipe.function, FunctionSpec):
+        return recipe.function.description
+    spec = (catalog.functions if kind == "function" else catalog.domains).get(name)
+    return spec.description if spec is not None else ""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tagregistry.specs import FunctionSpec, TagRecord
+from tagregistry.specs import TagRecord
 from tagregistry.training.recipe import Recipe, load_recipe
 
 
@@ -117,6 +117,7 @@ def train(
     from tagregistry.models.precision import dtype_name, training_attention, why_dtype
     from tagregistry.training import stages
     from tagregistry.training.data import data_hash, load_splits
+    from tagregistry.training.register import register_run
     from tagregistry.training.seeding import seed_everything
 
     recipe = load_recipe(recipe)
@@ -157,7 +158,7 @@ def train(
     result.data_hash = digest
     result.dtype = dtype_name(loaded.dtype)
     if register and accelerator.is_main_process:
-        result.records = _register(registry, recipe, setup, loaded, result, splits, catalog)
+        result.records = register_run(registry, recipe, setup, loaded, result, splits, catalog)
     if accelerator.is_main_process and result.output_dir is not None:
         _write_json(result.output_dir / "result.json", result.summary())
         _write_json(result.output_dir / "splits.json", splits.origin)  # which rows went where
@@ -171,10 +172,11 @@ def run_setup(recipe: Recipe, setup: Any, loaded: Any, accelerator: Any, *, outp
     from tagregistry.compose.splice import TagTable
     from tagregistry.training.evaluate import evaluate_head, evaluate_lm
     from tagregistry.training.examples import pad_token_id
+    from tagregistry.training.head_refit import check_refit, refit_head
     from tagregistry.training.loop import run_loop
     from tagregistry.training.model import TagTrainer
 
-    _check_refit(setup, recipe)
+    check_refit(setup, recipe)
     table = TagTable(setup.tags, trainable=setup.trainable)
     trainer = TagTrainer(loaded.model, table, setup.head, setup.task, recipe.hyper.loss_scale,
                          readout=recipe.hyper.head_readout())
@@ -216,7 +218,7 @@ def run_setup(recipe: Recipe, setup: Any, loaded: Any, accelerator: Any, *, outp
         metrics["train_loss"] = float(loop.history[-1]["loss"])
     scored: dict[str, dict[str, float]] = {}
     if setup.head is not None and recipe.hyper.head_refit != "none":
-        found, scored = _refit_head(trainer, setup, recipe, pad_id=pad_id, device=device,
+        found, scored = refit_head(trainer, setup, recipe, pad_id=pad_id, device=device,
                                     progress=progress and accelerator.is_main_process)
         metrics.update(found)
     if accelerator.is_main_process:
@@ -250,143 +252,6 @@ def _cache_shared_segments(trainer: Any, setup: Any, recipe: Recipe) -> None:
                  for split in ("train", "validation", "test"))
     if marked:
         trainer.segment_cache = SegmentCache(recipe.hyper.segment_cache_mb * 2**20)
-
-
-def _check_refit(setup: Any, recipe: Recipe) -> None:
-    """Refuse ``hyper.head_refit`` before training where it cannot run."""
-    from tagregistry.training.stages import TrainingError
-
-    refit = recipe.hyper.head_refit
-    if refit == "none":
-        return
-    wanted = {"ridge": "regression", "logistic": "classification", "mlp": "regression"}[refit]
-    if setup.task != wanted or setup.head is None:
-        other = None if recipe.hyper.head_hidden else {"regression": "ridge",
-                                                        "classification": "logistic"}.get(setup.task)
-        instead = f"head_refit: {other} or none" if other and setup.head is not None else "head_refit: none"
-        raise TrainingError(f"hyper.head_refit: {refit} refits {wanted} heads; this recipe trains a "
-                            f"{setup.task} {'head' if setup.head is not None else 'objective'} "
-                            f"(set {instead})")
-    if not setup.validation:
-        raise TrainingError(f"hyper.head_refit: {refit} picks its strength on the validation split, "
-                            "which is empty; give the data a validation split")
-
-
-def _refit_head(trainer: Any, setup: Any, recipe: Recipe, *, pad_id: int,
-                device: Any, progress: bool = False) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
-    """``hyper.head_refit``: the ridge (regression) or logistic (classification) head fitted
-    on the trained tags' features.
-
-    Returns the refit's metrics and, when the whole validation split is evaluated, the
-    refitted head's validation metrics from the features already computed (no second pass).
-    """
-    import torch
-
-    from tagregistry.heads import scale_labels
-    from tagregistry.training.evaluate import score_outputs
-    from tagregistry.training.features import (
-        collect_features,
-        refit_logistic_head,
-        refit_ridge_head,
-    )
-    from tagregistry.training.mlp_refit import refit_mlp_head
-    train = setup.train[: recipe.hyper.refit_examples]
-    trainer.eval()
-
-    def features(examples: list[Any]) -> torch.Tensor:
-        return collect_features(trainer, examples, pad_id=pad_id, device=device,
-                                batch_size=recipe.eval.batch_size, normalise=True)
-
-    validation = features(setup.validation)
-    groups = None
-    if recipe.hyper.refit_balance is not None:
-        groups = ([e.group for e in train], [e.group for e in setup.validation])
-    if recipe.hyper.head_refit == "logistic":
-        found = refit_logistic_head(
-            trainer.head, (features(train), torch.tensor([e.target for e in train])),
-            (validation, torch.tensor([int(t) for t in setup.truth["validation"]])), groups=groups)
-    else:
-        targets = torch.tensor([e.target for e in train], dtype=torch.float64)
-        truth = torch.tensor(setup.truth["validation"], dtype=torch.float64)
-        pairs = ((features(train), targets), (validation, scale_labels(truth, setup.scaling)))
-        if recipe.hyper.head_refit == "mlp":
-            found = refit_mlp_head(trainer.head, *pairs, groups=groups, members=recipe.hyper.refit_members,
-                                   epochs=recipe.hyper.refit_epochs, seed=recipe.seed, progress=progress)
-        else:
-            found = refit_ridge_head(trainer.head, *pairs, groups=groups)
-    scored: dict[str, dict[str, float]] = {}
-    limit = recipe.eval.max_examples
-    if limit is None or limit >= len(setup.validation):
-        weight = trainer.head.linear.weight
-        with torch.no_grad():
-            outputs = trainer.head(validation.to(weight.device, weight.dtype)).float().cpu()
-        scored["validation"] = score_outputs(list(outputs), setup.truth["validation"], task=setup.task,
-                                             metric=setup.metric, scaling=setup.scaling)
-    # the refits score validation in the standardised units the head is fitted in: say so
-    return {f"train_{k}{'_standardised' if k.endswith('validation_mse') else ''}": v
-            for k, v in found.items()}, scored
-
-
-def _register(registry: Any, recipe: Recipe, setup: Any, loaded: Any, result: TrainResult,
-              splits: Any, catalog: Any) -> list[TagRecord]:
-    from tagregistry.training.data import file_sha256, portable_path
-    from tagregistry.training.register import head_payload, library_versions, register_result
-
-    data: dict[str, Any] = {"sizes": splits.sizes()}
-    license = recipe.license
-    portable = recipe.model_dump(mode="json")  # data paths: relative or bare names, never absolute
-    if recipe.data.dataset is not None:
-        data["dataset"] = recipe.data.dataset
-        spec = catalog.datasets.get(recipe.data.dataset)
-        license = license or (spec.license if spec is not None else None)
-    else:
-        files = recipe.data.files or {"train": recipe.data.file}
-        data["files"] = {split: {"path": portable_path(path), "sha256": file_sha256(path)}
-                         for split, path in files.items()}
-        data["file"] = Path(files["train"]).name
-        for key in ("file", "files"):
-            value = portable["data"].get(key)
-            portable["data"][key] = ({k: portable_path(v) for k, v in value.items()}
-                                     if isinstance(value, dict) else value and portable_path(value))
-    source = {
-        "trained_by": "tagregistry.training", "stage": recipe.stage,
-        # the dtype the base ran in, not "auto": what the tag was trained on
-        "recipe": {**portable, "dtype": result.dtype},
-        "recipe_sha256": recipe.fingerprint(),
-        "seed": recipe.seed, "library_versions": library_versions(), "data": data,
-        "domains": setup.domains, "frozen": [r.ref for r in setup.frozen],
-        "template": setup.template, **({"contexts": setup.contexts} if len(setup.contexts) > 1 else {}),
-        "steps": result.steps,
-        "train_seconds": round(result.seconds, 3), "base_name": loaded.name,
-    }
-    records = []
-    function_name = recipe.tag if recipe.stage != 1 else None
-    for name in setup.trainable:
-        kind = "function" if name == function_name else "domain"
-        head = None
-        if kind == "function" and setup.head is not None:
-            config = dict(setup.scaling)
-            readout = recipe.hyper.head_readout()
-            if not readout.is_default:
-                config["readout"] = readout.to_config()
-            head = head_payload(setup.head, setup.head_spec, config)
-        extra = {} if kind == "function" or recipe.stage == 1 else {"enriched_with": recipe.tag}
-        records.append(register_result(
-            registry, name, result.tensors[name], kind=kind, base=loaded.record,
-            source={**source, **extra}, data_hash=result.data_hash, metrics=result.metrics,
-            description=_description(recipe, catalog, name, kind), license=license, head=head,
-        ))
-    return records
-
-
-def _description(recipe: Recipe, catalog: Any, name: str, kind: str) -> str:
-    """The recipe's description, else that of the spec the tag was trained for."""
-    if recipe.description:
-        return recipe.description
-    if kind == "function" and isinstance(recipe.function, FunctionSpec):
-        return recipe.function.description
-    spec = (catalog.functions if kind == "function" else catalog.domains).get(name)
-    return spec.description if spec is not None else ""
 
 
 def _write_json(path: Path, data: Any) -> None:

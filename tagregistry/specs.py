@@ -78,6 +78,11 @@ class SlotSpec(_Spec):
     name: str = Field(pattern=r"^[A-Za-z_]\w*$")
     domains: list[str] = Field(min_length=1, description="accepted domain tags, preferred first")
     families: list[str] = Field(default_factory=list, description="also accept these families")
+    tag_only: bool = Field(
+        False, exclude_if=lambda value: not value,
+        description="the slot's domain tag stands alone in the prompt, without a value (e.g. "
+        "Translate's target language): compose picks its domain and callers pass nothing",
+    )
 
 
 class FunctionSpec(_Spec):
@@ -95,11 +100,26 @@ class FunctionSpec(_Spec):
     output: OutputKind = "scalar"
     metric: str = Field("mse", description="held-out metric: mse, rmse, mae, r2, pearson or accuracy")
     dataset: str | None = Field(None, description="default dataset name for training")
+    stop: list[str] = Field(
+        default_factory=list, exclude_if=lambda value: not value,
+        description="text outputs: generation also ends where one of these strings appears "
+        "(e.g. a newline), besides the end-of-sequence token",
+    )
 
     @field_validator("name")
     @classmethod
     def _valid_name(cls, value: str) -> str:
         return validate_name(value)
+
+    @property
+    def value_slots(self) -> list[str]:
+        """The slots callers fill with values (all but the tag-only ones), in order."""
+        return [slot.name for slot in self.slots if not slot.tag_only]
+
+    @property
+    def tag_only_slots(self) -> list[str]:
+        """The slots whose domain tag stands alone (no value)."""
+        return [slot.name for slot in self.slots if slot.tag_only]
 
     @model_validator(mode="after")
     def _template_consistent(self) -> FunctionSpec:
@@ -119,6 +139,9 @@ class FunctionSpec(_Spec):
             )
         if self.output in ("scalar", "vector", "class") and self.head is None:
             raise ValueError(f"function {self.name!r} with output {self.output!r} needs a head")
+        if self.stop and (self.output != "text" or not all(self.stop)):
+            raise ValueError(f"function {self.name!r}: stop strings are for text outputs and "
+                             "must be non-empty")
         return self
 
 

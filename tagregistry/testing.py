@@ -17,7 +17,7 @@ from typing import Any
 from tagregistry.plugins.hookspecs import hookimpl
 from tagregistry.specs import BaseModelSpec, DomainSpec, FunctionSpec, HeadSpec, SlotSpec
 
-ARCHITECTURES = ("llama", "mistral", "qwen2", "gpt2", "gpt_neox", "gemma")
+ARCHITECTURES = ("llama", "mistral", "qwen2", "gpt2", "gpt_neox", "gemma", "gemma3")
 SPECIAL_TOKENS = ["<unk>", "<pad>", "<bos>", "<eos>"]
 
 _CORPUS = [
@@ -83,6 +83,9 @@ def tiny_config(arch: str, vocab_size: int, hidden_size: int = 32, max_positions
         return tf.Qwen2Config(**llama_like)
     if arch == "gemma":
         return tf.GemmaConfig(head_dim=hidden_size // heads, **llama_like)
+    if arch == "gemma3":  # a sliding-window layer (window 8) and a full one, as in Gemma 3
+        return tf.Gemma3TextConfig(head_dim=hidden_size // heads, sliding_window=8,
+                                   layer_types=["sliding_attention", "full_attention"], **llama_like)
     raise ValueError(f"unknown architecture {arch!r}; choose from {', '.join(ARCHITECTURES)}")
 
 

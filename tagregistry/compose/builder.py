@@ -15,6 +15,7 @@ from tagregistry.compose.heads import build_head
 from tagregistry.compose.model import RESERVED_KEYWORDS, FunctionBinding, TaggedModel
 from tagregistry.compose.prompt import PromptEncoder
 from tagregistry.compose.readout import Readout
+from tagregistry.compose.slots import in_compose_order, slot_accepts, trained_base
 from tagregistry.compose.splice import TagTable
 from tagregistry.errors import (
     BaseModelMismatchError,
@@ -27,7 +28,7 @@ from tagregistry.errors import (
 from tagregistry.models.loading import LoadedBase, load_base
 from tagregistry.models.precision import is_automatic, settle_dtype, trained_dtype
 from tagregistry.names import parse_ref
-from tagregistry.specs import BaseModelRecord, FunctionSpec, SlotSpec, TagRecord
+from tagregistry.specs import BaseModelRecord, FunctionSpec, TagRecord
 
 if TYPE_CHECKING:
     from tagregistry.plugins.manager import Catalog
@@ -50,8 +51,9 @@ def compose(
     Args:
         registry: where the tags are stored.
         refs: tag references (``"SMILES"``, ``"QED@2"``), domains and functions in any order.
-        base: a named base (default ``smollm2-135m``), Hugging Face id, local path or a
-            :class:`LoadedBase`.
+        base: a named base, Hugging Face id, local path or a :class:`LoadedBase`. Default:
+            the base the tags were trained on (their records' ``source["base_name"]``), else
+            ``smollm2-135m``; tags trained on different bases are refused.
         catalog: plugin catalog (default: the process-wide one).
         slot_domains: ``{slot: domain}`` when several composed domains could fill a slot.
         dtype: the base's; default bf16 where the hardware multiplies it natively, float32 when
@@ -71,6 +73,8 @@ def compose(
     if repeated:
         raise InputError(f"tag(s) {', '.join(repeated)} given more than once; pass each tag once")
     catalog = catalog or registry.catalog
+    if base is None:
+        base = trained_base(registry, refs)
     automatic = is_automatic(dtype) and not isinstance(base, LoadedBase)  # float32 until tags say
     loaded = load_base(base, dtype="float32" if automatic else dtype, device=device,
                        revision=revision, catalog=catalog, **options)
@@ -122,7 +126,7 @@ def _check_slot_domains(slot_domains: Any) -> dict[str, str]:
 
 def _check_slots_exist(slot_domains: Mapping[str, str], bindings: Mapping[str, FunctionBinding]) -> None:
     """Every key of ``slot_domains`` must be a slot of a composed function."""
-    slots = sorted({slot for b in bindings.values() for slot in b.slots})
+    slots = sorted({slot.name for b in bindings.values() for slot in b.spec.slots})
     unknown = sorted(set(slot_domains) - set(slots))
     if unknown:
         functions = ", ".join(bindings) or "no function"
@@ -181,22 +185,17 @@ def resolve_bound(registry: Registry, ref: str, base: BaseModelRecord) -> TagRec
     )
 
 
-def slot_accepts(slot: SlotSpec, domain: str, catalog: Catalog) -> bool:
-    """Whether ``domain`` may fill ``slot`` (listed, or of a listed family)."""
-    if domain in slot.domains:
-        return True
-    spec = catalog.domains.get(domain)
-    return spec is not None and spec.family is not None and spec.family in slot.families
-
-
 def assign_slots(
     spec: FunctionSpec, domains: Mapping[str, Any], catalog: Catalog, explicit: Mapping[str, str]
 ) -> dict[str, str]:
-    """``{slot: domain}`` for every slot of ``spec`` from the composed ``domains``."""
-    out: dict[str, str] = {}
+    """``{slot: domain}`` for every slot of ``spec`` from the composed ``domains`` (slots that
+    accept the same ones take them in compose order: :func:`in_compose_order`)."""
+    out: dict[str, str] = in_compose_order(spec, domains, catalog, explicit)
     for slot in spec.slots:
         if slot.name in RESERVED_KEYWORDS:
             raise PluginError(f"function {spec.name!r} names a slot {slot.name!r}, which is reserved")
+        if slot.name in out:
+            continue
         accepted = ", ".join(slot.domains + [f"any {f} domain" for f in slot.families])
         if slot.name in explicit:
             chosen = explicit[slot.name]

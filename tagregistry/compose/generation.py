@@ -1,18 +1,30 @@
 """Greedy or sampled decoding from spliced embeddings, with or without a KV cache.
 
 A small loop rather than ``model.generate`` so that positions under left padding, the
-cache keyword and stopping behave the same for every architecture.
+cache keyword and stopping behave the same for every architecture. :func:`generate_texts`
+decodes many encoded prompts in left-padded batches (``TaggedModel.generate_batch``);
+:func:`generate_from_text` does the same for plain-text prompts to the frozen base (the
+zero- and few-shot baselines a tag is measured against).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch import nn
 
+from tagregistry.compose.batching import collate
 from tagregistry.compose.forward import run_base
+from tagregistry.compose.mixed import AUTO_PROGRESS_BATCHES
+from tagregistry.compose.prompt import EncodedPrompt, PromptEncoder
+from tagregistry.compose.splice import TagTable, splice_embeddings
+from tagregistry.errors import InputError
+
+if TYPE_CHECKING:
+    from tagregistry.models.loading import LoadedBase
 
 
 @dataclass(frozen=True)
@@ -96,3 +108,92 @@ def generate_ids(
             out = run_base(model, inputs_embeds, attention_mask, position_ids, logits=True,
                            hidden=False, logits_to_keep=1)
     return generated
+
+
+def eos_ids_of(model: nn.Module, tokenizer: Any) -> set[int]:
+    """The ids that end a generated text: the tokenizer's and the generation config's EOS."""
+    ids: set[int] = set()
+    generation_config = getattr(model, "generation_config", None)
+    for source in (tokenizer.eos_token_id, getattr(generation_config, "eos_token_id", None)):
+        if isinstance(source, int):
+            ids.add(source)
+        elif isinstance(source, (list, tuple)):
+            ids.update(int(i) for i in source)
+    return ids
+
+
+def generate_texts(
+    model: nn.Module,
+    tokenizer: Any,
+    prompts: Sequence[EncodedPrompt],
+    table: TagTable | None,
+    config: GenerationConfig,
+    *,
+    pad_id: int,
+    stop: Sequence[str] = (),
+    batch_size: int = 8,
+    progress: bool | None = None,
+    desc: str = "generate",
+) -> list[str]:
+    """Decoded text after each prompt, in order; longest prompts are batched together.
+
+    Each row stops at an end-of-sequence token, after ``config.max_new_tokens`` or where a
+    string of ``stop`` appears (the text is cut before it).
+    """
+    from tqdm.auto import tqdm
+
+    if batch_size < 1:
+        raise InputError(f"batch_size must be at least 1, got {batch_size}")
+    stops = [s for s in stop if s]
+
+    def should_stop(_row: int, ids: list[int]) -> bool:
+        text = tokenizer.decode(ids, skip_special_tokens=True)
+        return any(s in text for s in stops)
+
+    order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]), reverse=True)
+    chunks = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    show = progress if progress is not None else len(chunks) > AUTO_PROGRESS_BATCHES
+    layout = table.layout() if table is not None else {}
+    eos = eos_ids_of(model, tokenizer)
+    device = model.get_input_embeddings().weight.device
+    results = [""] * len(prompts)
+    with torch.inference_mode(), tqdm(total=len(prompts), disable=not show, unit="rec",
+                                      desc=desc) as bar:
+        for chunk in chunks:
+            batch = collate([prompts[i] for i in chunk], layout, pad_id).to(device)
+            embeds = splice_embeddings(model, batch.input_ids, batch.tag_rows, table)
+            new = generate_ids(model, embeds, batch.attention_mask, batch.position_ids, config,
+                               eos, pad_id, should_stop if stops else None)
+            for i, ids in zip(chunk, new, strict=True):
+                text = tokenizer.decode(ids, skip_special_tokens=True)
+                for s in stops:
+                    text = text.split(s, 1)[0]
+                results[i] = text
+            bar.update(len(chunk))
+    return results
+
+
+def generate_from_text(
+    base: LoadedBase,
+    texts: Sequence[str],
+    *,
+    max_new_tokens: int = 64,
+    stop: Sequence[str] = (),
+    batch_size: int = 8,
+    progress: bool | None = None,
+) -> list[str]:
+    """The frozen base's greedy continuation of plain-text prompts (no tags), e.g. the
+    zero- and few-shot prompts a function tag is compared with."""
+    encoder = PromptEncoder(base.tokenizer, max_length=base.max_length)
+    prompts = [encoder.encode_text(text) for text in texts]
+    limit = base.max_length
+    longest = max((len(p) for p in prompts), default=0)
+    if limit is not None and longest + max_new_tokens > limit:
+        raise InputError(f"the prompt ({longest} tokens) plus max_new_tokens={max_new_tokens} "
+                         f"exceeds the base model's context of {limit}; lower max_new_tokens")
+    tokenizer = base.tokenizer
+    pad_id = next((v for v in (tokenizer.pad_token_id, tokenizer.eos_token_id)
+                   if isinstance(v, int)), 0)
+    return generate_texts(base.model, tokenizer, prompts, None,
+                          GenerationConfig(max_new_tokens=max_new_tokens), pad_id=pad_id,
+                          stop=stop, batch_size=batch_size, progress=progress, desc="base")

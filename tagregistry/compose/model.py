@@ -10,8 +10,8 @@ import torch
 from torch import nn
 
 from tagregistry.compose.batching import collate
-from tagregistry.compose.generation import GenerationConfig, generate_ids
-from tagregistry.compose.mixed import AUTO_PROGRESS_BATCHES, encode_requests, predict_prompts
+from tagregistry.compose.generation import GenerationConfig, generate_ids, generate_texts
+from tagregistry.compose.mixed import encode_requests, predict_prompts
 from tagregistry.compose.prompt import EncodedPrompt, PromptEncoder
 from tagregistry.compose.readout import Readout
 from tagregistry.compose.shared_prefix import shared_prefix_heads
@@ -46,7 +46,8 @@ class FunctionBinding:
 
     @property
     def slots(self) -> list[str]:
-        return [slot.name for slot in self.spec.slots]
+        """The keywords a caller passes (tag-only slots, such as a target language, take none)."""
+        return self.spec.value_slots
 
 
 class TaggedModel:
@@ -128,8 +129,16 @@ class TaggedModel:
     def encode(self, function: str | None = None, **slots: Any) -> EncodedPrompt:
         """Validate ``slots`` and encode the function's prompt (no model work)."""
         binding = self.binding(function)
+        given = sorted(set(slots) & set(binding.spec.tag_only_slots))
+        if given:
+            chosen = ", ".join(f"{s}={binding.slot_domains[s]}" for s in given)
+            raise InputError(
+                f"{binding.name}'s slot(s) {', '.join(map(repr, given))} take no value: compose "
+                f"chose the domain ({chosen}); compose other domain tags to change it"
+            )
         return self.encoder.encode(binding.spec.template, slots, self.table.lengths(),
-                                   domains=binding.slot_domains)
+                                   domains=binding.slot_domains,
+                                   tag_only=binding.spec.tag_only_slots)
 
     def prompt_text(self, function: str | None = None, **slots: Any) -> str:
         """The prompt as text with tags shown as ``<Name>`` (for inspection)."""
@@ -247,16 +256,6 @@ class TaggedModel:
                 return value
         return 0
 
-    def _eos_ids(self) -> set[int]:
-        ids: set[int] = set()
-        generation_config = getattr(self.model, "generation_config", None)
-        for source in (self.tokenizer.eos_token_id, getattr(generation_config, "eos_token_id", None)):
-            if isinstance(source, int):
-                ids.add(source)
-            elif isinstance(source, (list, tuple)):
-                ids.update(int(i) for i in source)
-        return ids
-
     def generate(
         self,
         function: str | None = None,
@@ -273,7 +272,8 @@ class TaggedModel:
         """Text generated after the function tag (greedy unless ``do_sample``).
 
         Stops at the tokenizer's end-of-sequence token, after ``max_new_tokens``, or when
-        any string in ``stop`` appears (the text is cut before it).
+        any string in ``stop`` appears (the text is cut before it); ``stop=None`` uses the
+        function's own stop strings (``FunctionSpec.stop``, e.g. a newline for Translate).
         """
         return self.generate_batch([slots], function, batch_size=1, max_new_tokens=max_new_tokens,
                                    do_sample=do_sample, temperature=temperature, top_p=top_p,
@@ -294,10 +294,13 @@ class TaggedModel:
         use_cache: bool = True,
         progress: bool | None = None,
     ) -> list[str]:
-        """:meth:`generate` for many records, in left-padded batches."""
+        """:meth:`generate` for many records (dicts of slot values), in left-padded batches
+        that share one KV cache per batch; results in input order."""
         binding = self.binding(function)
         if max_new_tokens < 1:
             raise InputError(f"max_new_tokens must be at least 1, got {max_new_tokens}")
+        if not records:
+            return []
         prompts = self._encode_records(binding, records)
         limit = self.base.max_length
         longest = max(len(p) for p in prompts)
@@ -305,34 +308,9 @@ class TaggedModel:
             raise InputError(f"the prompt ({longest} tokens) plus max_new_tokens={max_new_tokens} "
                              f"exceeds the base model's context of {limit}; lower max_new_tokens")
         config = GenerationConfig(max_new_tokens, do_sample, temperature, top_p, seed, use_cache)
-        stops = [s for s in (stop or []) if s]
-
-        def should_stop(_row: int, ids: list[int]) -> bool:
-            text = self.tokenizer.decode(ids, skip_special_tokens=True)
-            return any(s in text for s in stops)
-
-        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]), reverse=True)
-        chunks = [order[i:i + batch_size] for i in range(0, len(order), max(batch_size, 1))]
-        show = progress if progress is not None else len(chunks) > AUTO_PROGRESS_BATCHES
-        results: list[str] = [""] * len(prompts)
-        from tqdm.auto import tqdm
-
-        layout = self.table.layout()
-        with torch.inference_mode(), tqdm(total=len(prompts), disable=not show, unit="rec",
-                                          desc=binding.name) as bar:
-            for chunk in chunks:
-                batch = collate([prompts[i] for i in chunk], layout, self.pad_id).to(self.base.device)
-                embeds = splice_embeddings(self.model, batch.input_ids, batch.tag_rows, self.table)
-                new = generate_ids(self.model, embeds, batch.attention_mask, batch.position_ids,
-                                   config, self._eos_ids(), self.pad_id,
-                                   should_stop if stops else None)
-                for i, ids in zip(chunk, new, strict=True):
-                    text = self.tokenizer.decode(ids, skip_special_tokens=True)
-                    for s in stops:
-                        text = text.split(s, 1)[0]
-                    results[i] = text
-                bar.update(len(chunk))
-        return results
+        return generate_texts(self.model, self.tokenizer, prompts, self.table, config,
+                              pad_id=self.pad_id, stop=binding.spec.stop if stop is None else stop,
+                              batch_size=batch_size, progress=progress, desc=binding.name)
 
     def generate_ids(self, function: str | None = None, *, max_new_tokens: int = 20,
                      use_cache: bool = True, **slots: Any) -> list[int]:

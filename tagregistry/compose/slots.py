@@ -1,0 +1,77 @@
+"""Which composed domain fills each slot, and which base a set of tags was trained on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from tagregistry.errors import BaseModelMismatchError, InputError, TagRegistryError
+from tagregistry.names import parse_ref
+from tagregistry.specs import FunctionSpec, SlotSpec
+
+if TYPE_CHECKING:
+    from tagregistry.plugins.manager import Catalog
+    from tagregistry.registry import Registry
+
+
+def slot_accepts(slot: SlotSpec, domain: str, catalog: Catalog) -> bool:
+    """Whether ``domain`` may fill ``slot`` (listed, or of a listed family)."""
+    if domain in slot.domains:
+        return True
+    spec = catalog.domains.get(domain)
+    return spec is not None and spec.family is not None and spec.family in slot.families
+
+
+def in_compose_order(
+    spec: FunctionSpec, domains: Mapping[str, Any], catalog: Catalog, explicit: Mapping[str, str]
+) -> dict[str, str]:
+    """``{slot: domain}`` for groups of two or more slots that accept exactly the same composed
+    domains, as many as the group has slots: in slot order, the domains in compose order.
+    ``compose("ES", "PT", "Translate")`` fills Translate's source slot with ES and its
+    target slot with PT."""
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for slot in spec.slots:
+        if slot.name not in explicit:
+            candidates = tuple(d for d in domains if slot_accepts(slot, d, catalog))
+            groups.setdefault(candidates, []).append(slot.name)
+    out: dict[str, str] = {}
+    for candidates, slots in groups.items():
+        if len(slots) > 1 and len(candidates) == len(slots):
+            out.update(zip(slots, candidates, strict=True))
+    return out
+
+
+def trained_base(registry: Registry, refs: tuple[str, ...]) -> str | None:
+    """The base every tag in ``refs`` was trained on (``source["base_name"]`` of its versions),
+    ``None`` for the default when that one fits or nothing is recorded.
+
+    Raises BaseModelMismatchError when no base holds all of them, InputError when several do.
+    """
+    from tagregistry.models.loading import DEFAULT_BASE
+
+    bases: dict[str, set[str]] = {}
+    for ref in refs:
+        try:
+            parsed = parse_ref(ref)
+            versions = registry.versions(parsed.name)
+        except TagRegistryError:
+            continue  # compose reports unknown or malformed references itself
+        names = {str(v.source["base_name"]) for v in versions if v.source.get("base_name")
+                 and (parsed.version is None or v.version == parsed.version)}
+        if names:
+            bases[parsed.name] = names
+    if not bases:
+        return None
+    common = set.intersection(*bases.values())
+    if DEFAULT_BASE in common:
+        return None
+    if len(common) == 1:
+        return common.pop()
+    if common:
+        raise InputError(f"the tags exist on several bases ({', '.join(sorted(common))}); choose "
+                         f"one with base=... (CLI: --base NAME)")
+    where = "; ".join(f"{name} on {', '.join(sorted(names))}" for name, names in bases.items())
+    raise BaseModelMismatchError(
+        f"these tags were trained on different base models ({where}) and cannot be composed "
+        "together; compose tags of one base, or train the missing ones on it"
+    )

@@ -27,16 +27,18 @@ def in_compose_order(
 ) -> dict[str, str]:
     """``{slot: domain}`` for groups of two or more slots that accept exactly the same composed
     domains, as many as the group has slots: in slot order, the domains in compose order.
+    Domains given explicitly to other slots are left out (so the rest is for these).
     ``compose("ES", "PT", "Translate")`` fills Translate's source slot with ES and its
     target slot with PT."""
+    given = {explicit[s.name] for s in spec.slots if s.name in explicit}
     groups: dict[tuple[str, ...], list[str]] = {}
     for slot in spec.slots:
         if slot.name not in explicit:
-            candidates = tuple(d for d in domains if slot_accepts(slot, d, catalog))
+            candidates = tuple(d for d in domains if d not in given and slot_accepts(slot, d, catalog))
             groups.setdefault(candidates, []).append(slot.name)
     out: dict[str, str] = {}
     for candidates, slots in groups.items():
-        if len(slots) > 1 and len(candidates) == len(slots):
+        if (len(slots) > 1 or given) and len(candidates) == len(slots):
             out.update(zip(slots, candidates, strict=True))
     return out
 

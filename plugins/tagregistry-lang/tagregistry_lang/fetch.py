@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -60,19 +61,19 @@ def corpus_dir() -> Path:
     return data_files_dir() / CORPUS
 
 
-def _stamp() -> dict[str, Any]:
-    return {"version": VERSION, "packages": dict(sorted(PACKAGES.items()))}
+def _stamp(packages: Mapping[str, str]) -> dict[str, Any]:
+    return {"version": VERSION, "packages": dict(sorted(packages.items()))}
 
 
-def _valid(folder: Path) -> dict[str, Any] | None:
+def _valid(folder: Path, packages: Mapping[str, str]) -> dict[str, Any] | None:
     meta = read_json(folder / STAMP)
-    return meta if meta == _stamp() and (folder / HELP_PREFIX).is_dir() else None
+    return meta if meta == _stamp(packages) and (folder / HELP_PREFIX).is_dir() else None
 
 
-def fetched_root() -> Path:
+def fetched_root(packages: Mapping[str, str] = PACKAGES) -> Path:
     """The fetched help tree; NotFoundError saying how to fetch it when it is not there."""
     folder = corpus_dir()
-    if _valid(folder) is None:
+    if _valid(folder, packages) is None:
         raise NotFoundError(
             f"the LibreOffice help corpus is not in {folder}; fetch it once with "
             "`python -m tagregistry_lang.fetch` (or pass folder= pointing at an extracted copy)"
@@ -100,13 +101,13 @@ def _find_deb(folder: Path, package: str) -> Path | None:
     return next((folder / n for n in (deb_name(package), plain) if (folder / n).is_file()), None)
 
 
-def apt_download(folder: Path) -> None:
+def apt_download(folder: Path, packages: Mapping[str, str] = PACKAGES) -> None:
     """``apt-get download`` every pinned package into ``folder``."""
     if shutil.which("apt-get") is None:
         raise NotFoundError("apt-get is not available here; download the .deb files "
-                            f"({', '.join(deb_name(p) for p in PACKAGES)}) from Debian yourself "
+                            f"({', '.join(deb_name(p) for p in packages)}) from Debian yourself "
                             "and run `python -m tagregistry_lang.fetch --from THAT_FOLDER`")
-    command = ["apt-get", "download", *(f"{p}={VERSION}" for p in PACKAGES)]
+    command = ["apt-get", "download", *(f"{p}={VERSION}" for p in packages)]
     done = subprocess.run(command, cwd=folder, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
@@ -144,24 +145,27 @@ class _Window:
 def unpack_help(deb: Path, target: Path) -> int:
     """Unpack the help pages of ``deb`` under ``target``; returns how many files."""
     count = 0
-    with deb.open("rb") as handle, _data_member(handle, deb) as stream, \
-            tarfile.open(fileobj=stream, mode="r|") as archive:
-        for member in archive:
-            name = member.name.removeprefix("./")
-            if member.isfile() and name.startswith(HELP_PREFIX) and "/text/" in name:
-                member.name = name
-                archive.extract(member, target, filter="data")
-                count += 1
+    try:
+        with deb.open("rb") as handle, _data_member(handle, deb) as stream, \
+                tarfile.open(fileobj=stream, mode="r|") as archive:
+            for member in archive:
+                name = member.name.removeprefix("./")
+                if member.isfile() and name.startswith(HELP_PREFIX) and "/text/" in name:
+                    member.name = name
+                    archive.extract(member, target, filter="data")  # refuses ../ and links
+                    count += 1
+    except (tarfile.TarError, lzma.LZMAError, EOFError) as exc:
+        raise IntegrityError(f"{deb.name} cannot be unpacked: {exc}") from None
     return count
 
 
-def _build(folder: Path, debs: Path | None) -> None:
+def _build(folder: Path, debs: Path | None, packages: Mapping[str, str]) -> None:
     with tempfile.TemporaryDirectory(prefix="lohelp-", dir=folder.parent) as scratch:
         source = debs or Path(scratch)
         if debs is None:
-            apt_download(source)
+            apt_download(source, packages)
         found_debs = {}
-        for package, expected in PACKAGES.items():
+        for package, expected in packages.items():
             deb = _find_deb(source, package)
             if deb is None:
                 raise NotFoundError(f"{source} has no {deb_name(package)}; download version {VERSION} of "
@@ -173,16 +177,20 @@ def _build(folder: Path, debs: Path | None) -> None:
             found_debs[package] = deb
         for deb in found_debs.values():
             unpack_help(deb, folder)
-    write_json_atomic(folder / STAMP, _stamp())
+    write_json_atomic(folder / STAMP, _stamp(packages))
 
 
-def fetch_help(debs: str | Path | None = None) -> Path:
-    """Fetch (or take from ``debs``), verify and unpack the help; returns its help tree."""
+def fetch_help(debs: str | Path | None = None, packages: Mapping[str, str] = PACKAGES) -> Path:
+    """Fetch (or take from ``debs``), verify and unpack the help; returns its help tree.
+
+    ``packages`` maps each Debian package to the sha256 its .deb must have (the pins).
+    """
     source = None if debs is None else Path(debs).expanduser()
     if source is not None and not source.is_dir():
         raise NotFoundError(f"--from {source}: no such folder")
-    build_once(corpus_dir(), _valid, lambda folder: _build(folder, source))
-    return fetched_root()
+    build_once(corpus_dir(), lambda folder: _valid(folder, packages),
+               lambda folder: _build(folder, source, packages))
+    return fetched_root(packages)
 
 
 def main(argv: list[str] | None = None) -> int:

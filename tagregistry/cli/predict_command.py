@@ -34,7 +34,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--map", action="append", default=[], metavar="COLUMN=SLOT",
                    help="fill slot SLOT from column COLUMN (default: the column named like the slot)")
     p.add_argument("--base", metavar="NAME|ID|PATH",
-                   help="base model: a named base, Hugging Face id or folder (default: smollm2-135m)")
+                   help="base model: a named base, Hugging Face id or folder (default: the one "
+                   "the tags were trained on, else smollm2-135m)")
     p.add_argument("--batch-size", type=int, default=16, metavar="N", help="rows per forward pass")
     p.add_argument("--device", metavar="D", help="cpu, cuda, cuda:1, mps... (default: cuda if available)")
     p.add_argument("--dtype", metavar="T", help="float32, bfloat16 or float16 (default: float32 on CPU)")

@@ -10,5 +10,5 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 #: The longest text (characters) one language value may have; the core refuses longer values
-#: before any plugin code runs. Help paragraphs are far shorter (the longest has about 1,500).
+#: before any plugin code runs. Help paragraphs are far shorter (the longest training one has 1,417).
 MAX_TEXT_CHARACTERS = 4000

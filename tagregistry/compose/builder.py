@@ -51,9 +51,8 @@ def compose(
     Args:
         registry: where the tags are stored.
         refs: tag references (``"SMILES"``, ``"QED@2"``), domains and functions in any order.
-        base: a named base, Hugging Face id, local path or a :class:`LoadedBase`. Default:
-            the base the tags were trained on (their records' ``source["base_name"]``), else
-            ``smollm2-135m``; tags trained on different bases are refused.
+        base: a named base, Hugging Face id, local path or :class:`LoadedBase`; default: the
+            tags' own (:func:`~tagregistry.compose.slots.trained_base`), else ``smollm2-135m``.
         catalog: plugin catalog (default: the process-wide one).
         slot_domains: ``{slot: domain}`` when several composed domains could fill a slot.
         dtype: the base's; default bf16 where the hardware multiplies it natively, float32 when

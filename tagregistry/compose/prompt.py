@@ -173,6 +173,7 @@ class PromptEncoder:
                 self._template_cache.clear()
             ids = self._template_cache[text] = tuple(self.token_ids(text))
         return ids
+
     def encode_text(self, text: str) -> EncodedPrompt:
         """Ordinary text without tags (e.g. a baseline prompt), with the tokenizer's prefix."""
         if not isinstance(text, str) or not text:

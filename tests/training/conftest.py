@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import json
-import random
 from pathlib import Path
 
 import pytest
+from support.molecules import make_molecules
 
 from tagregistry.plugins.manager import Catalog
 from tagregistry.registry import Registry
 from tagregistry.testing import testing_plugin, tiny_base
-
-ATOMS = ["C", "N", "O", "c1ccccc1", "(", ")", "=", "Cl", "F"]
-
-
-def make_molecules(n: int, seed: int = 0) -> list[str]:
-    rng = random.Random(seed)
-    return ["".join(rng.choice(ATOMS) for _ in range(rng.randint(2, 9))) for _ in range(n)]
 
 
 def write_jsonl(path: Path, records: list[dict]) -> Path:

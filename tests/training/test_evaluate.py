@@ -117,7 +117,7 @@ def test_classification_tag_beside_baselines(registry, catalog, base, trained_do
 
 
 def _mol_records(split: str, limit: int | None = None, seed: int = 0) -> list[dict]:
-    from conftest import make_molecules
+    from support.molecules import make_molecules
 
     molecules = make_molecules(40, seed={"train": 1, "validation": 2, "test": 3}[split])
     return [{"mol": m, "y": len(m) / 10} for m in molecules][:limit]

@@ -1,5 +1,5 @@
 """Fixtures for tagregistry-lang: an isolated home, data cache and model cache, a registry,
-and a tiny LibreOffice help tree written into a temporary folder (never the network)."""
+and a tiny LibreOffice help tree (:mod:`lang_support`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from lang_help_tree import page_names, write_help
+from lang_support import page_names, write_help
 
 
 @pytest.fixture(autouse=True)

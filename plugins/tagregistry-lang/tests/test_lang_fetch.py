@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from lang_help_tree import debs_of_tree, make_deb
+from lang_support import debs_of_tree, make_deb
 
 from tagregistry.errors import IntegrityError, NotFoundError
 from tagregistry_lang import fetch

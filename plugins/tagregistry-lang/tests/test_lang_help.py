@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from lang_help_tree import page_names, write_help
+from lang_support import page_names, write_help
 
 from tagregistry.errors import InputError, NotFoundError
 from tagregistry.plugins.manager import Catalog, load_object

@@ -1,4 +1,5 @@
-"""A tiny LibreOffice help tree written into a temporary folder (never the network)."""
+"""A tiny LibreOffice help tree and its .deb packages, written into temporary folders (never
+the network)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,7 @@ from pathlib import Path
 
 from tagregistry_lang.help_corpus import split_of
 
-#: page -> {language folder: [(paragraph id, text), ...]}; the "ignored" ids are translated
-#: into English only (left untranslated) or hidden variants
+#: language folder -> the texts of a page's four paragraphs (the first gets the page number)
 PAGE_TEXT = {
     "en-US": ["Open the file.", "Save the document as PDF.", "Choose Tools - Options.",
               "LibreOffice Calc"],

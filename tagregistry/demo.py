@@ -56,6 +56,11 @@ def install_packs(registry: Any, base_name: str) -> list[str]:
     return names
 
 
+def _num(value: float) -> str:
+    """Four significant digits; an exact zero from float rounding (1e-31) reads as 0."""
+    return "0" if abs(value) < 1e-12 else f"{value:.4g}"
+
+
 def _cell(value: Any, width: int) -> str:
     text = str(value)
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -86,9 +91,9 @@ def _published_text(rows: Sequence[PublishedResult]) -> str:
     parts = []
     for row in (r for r in rows if r.task == first):
         name = METRIC_NAMES.get(row.metric, row.metric)
-        mean = "" if row.training_mean is None else f", training mean {row.training_mean:.4g}"
-        parts.append(f"{name} {row.tag:.4g} (strongest baseline: {row.strongest} "
-                     f"{row.strongest_value:.4g}{mean})")
+        mean = "" if row.training_mean is None else f", training mean {_num(row.training_mean)}"
+        parts.append(f"{name} {_num(row.tag)} (strongest baseline: {row.strongest} "
+                     f"{_num(row.strongest_value)}{mean})")
     return f"  Results page, {first} test split ({rows[0].n:,} records): " + "; ".join(parts)
 
 
@@ -123,8 +128,8 @@ def print_summary(results: Sequence[Any], published: dict[str, list[PublishedRes
             rows.append({
                 "function": f"<{function}>", "n": len(result.truth), "metric": METRIC_NAMES[metric],
                 "tag": f"{value:.4g}", "baseline": f"{baseline:.4g}",
-                "page_tag": f"{page.tag:.4g}" if page else "-",
-                "page_best_baseline": f"{page.strongest_value:.4g} {page.strongest}" if page else "-",
+                "page_tag": _num(page.tag) if page else "-",
+                "page_best_baseline": f"{_num(page.strongest_value)} {page.strongest}" if page else "-",
                 "plot": plots[function].name if function in plots else "-",
             })
     _say("\nOn the sample: the tag and the baseline (the training mean; two classes: a constant "

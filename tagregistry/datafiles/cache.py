@@ -15,6 +15,7 @@ import os
 import shutil
 import tarfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -58,38 +59,33 @@ def is_fetched(spec: DataPackageSpec) -> bool:
     return _valid(spec, package_dir(spec)) is not None
 
 
-def _open_members(archive: Path, spec: DataPackageSpec) -> dict[str, IO[bytes]]:
-    """Readable streams of the members (missing ones: a clear error)."""
-    if spec.filename.endswith((".whl", ".zip")):
-        zipped = zipfile.ZipFile(archive)
-        names = set(zipped.namelist())
-        opener = zipped.open
-    else:
-        tarred = tarfile.open(archive, "r:gz")
-        names = {m.name for m in tarred.getmembers() if m.isfile()}
-
-        def opener(name: str) -> IO[bytes]:
-            stream = tarred.extractfile(name)
-            assert stream is not None  # a regular file, checked above
-            return stream
+def _copy_members(spec: DataPackageSpec, folder: Path, names: set[str],
+                  opener: Callable[[str], IO[bytes] | None]) -> None:
     missing = [m for m in spec.members if m not in names]
     if missing:
         raise DataUnavailableError(f"{spec.filename} holds no {', '.join(missing)}; the plugin names "
                                    "members the file does not have (update the plugin)")
-    return {m: opener(m) for m in spec.members}
+    for member in spec.members:
+        target = folder / member
+        target.parent.mkdir(parents=True, exist_ok=True)
+        stream = opener(member)
+        assert stream is not None  # a regular file: listed in ``names``
+        with stream, target.open("wb") as out:
+            shutil.copyfileobj(stream, out, 1 << 20)
 
 
 def _unpack(archive: Path, spec: DataPackageSpec, folder: Path) -> None:
     """Write ``spec``'s members from ``archive`` under ``folder`` (paths as in the archive)."""
     try:
-        streams = _open_members(archive, spec)
+        if spec.filename.endswith((".whl", ".zip")):
+            with zipfile.ZipFile(archive) as zipped:
+                _copy_members(spec, folder, set(zipped.namelist()), zipped.open)
+        else:
+            with tarfile.open(archive, "r:gz") as tarred:
+                names = {m.name for m in tarred.getmembers() if m.isfile()}
+                _copy_members(spec, folder, names, tarred.extractfile)
     except (zipfile.BadZipFile, tarfile.TarError, EOFError) as exc:
         raise DataUnavailableError(f"{archive} is not a readable {spec.filename} ({exc})") from exc
-    for member, stream in streams.items():
-        target = folder / member
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with stream, target.open("wb") as out:
-            shutil.copyfileobj(stream, out, 1 << 20)
     write_json_atomic(folder / STAMP, _stamp(spec))
 
 

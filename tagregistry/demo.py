@@ -45,15 +45,17 @@ def _fmt_metrics(metrics: dict[str, float]) -> str:
     return ", ".join(f"{k}={v:.4g}" for k, v in shown.items()) or "-"
 
 
-def install_packs(registry: Any, base_name: str) -> list[str]:
-    """Install every pack shipped for ``base_name``; return their names."""
+def install_packs(registry: Any, base_name: str) -> list[Any]:
+    """Install every pack shipped for ``base_name``; return the tags' records."""
     names = sorted(n for n, p in registry.catalog.packs.items() if p.base == base_name)
+    records = []
     for name in names:
         owner = registry.catalog.owner("packs", name).distribution
         _say(f"installing the tag pack {name!r} shipped by {owner} (verified first)")
         for record in registry.install_pack(name):
             _say(f"  {record.ref:<17} {record.kind:<8} metrics {_fmt_metrics(record.metrics)}")
-    return names
+            records.append(record)
+    return records
 
 
 def _num(value: float) -> str:
@@ -165,24 +167,31 @@ def _value_text(value: Any) -> str:
 
 
 def run_demo(records: int | None, functions: Sequence[str] | None, output_dir: Path | None,
-             plots: bool = True, db: str | None = None, base: str | None = None) -> int:
+             plots: bool = True, db: str | None = None, base: str | None = None,
+             dtype: str | None = None) -> int:
     """The whole demo on the registry ``db`` (default: the user's); returns the exit code.
 
     ``records`` held-out records are scored per function (default: the dataset spec's
     ``demo_records``, else :data:`DEFAULT_RECORDS`). ``base`` is the named base whose shipped
-    packs are evaluated (default: the default base).
+    packs are evaluated (default: the default base). ``dtype``: the base's (default: as
+    ``compose`` picks it for the shipped tags: float32 for tags trained on a float32 base).
     """
     from tagregistry import evaluations
     from tagregistry.models.loading import DEFAULT_BASE, load_base
+    from tagregistry.models.precision import is_automatic, settle_dtype, trained_dtype
     from tagregistry.registry import Registry
 
     registry = Registry(db)
     _say(f"registry: {registry.url}")
     base_name = base or DEFAULT_BASE
-    loaded = load_base(base_name)
+    automatic = is_automatic(dtype)
+    loaded = load_base(base_name, dtype="float32" if automatic else dtype)
     registry.register_base(loaded.record)
     _say(f"base model: {loaded.record}")
-    if not install_packs(registry, base_name):
+    installed = install_packs(registry, base_name)
+    reason = settle_dtype(loaded, {r.ref: trained_dtype(r.source) for r in installed}, automatic)
+    _say(f"base dtype: {reason}")
+    if not installed:
         _say(f"no installed plugin ships a tag pack for {base_name}: install one "
              "(pip install -e plugins/tagregistry-chem) or train tags (docs/tutorials)")
         return 1
@@ -231,6 +240,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-plots", action="store_true", help="print the tables only")
     parser.add_argument("--base", metavar="NAME",
                         help="named base whose shipped packs to evaluate (default: smollm2-135m)")
+    parser.add_argument("--dtype", metavar="DTYPE",
+                        help="the base's dtype, e.g. bfloat16 (default: as compose picks it: "
+                        "float32 for tags trained on a float32 base)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -242,7 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return run_demo(args.records, args.functions, args.output_dir, not args.no_plots,
-                        base=args.base)
+                        base=args.base, dtype=args.dtype)
     except TagRegistryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -131,6 +131,7 @@ def test_demo_evaluates_and_plots_a_plugins_pack(tmp_path, catalog, monkeypatch)
     assert result.returncode == 0, result.stderr
     text = result.stdout
     assert "installing the tag pack 'words-tiny' shipped by tagregistry-words" in text
+    assert "base dtype: " in text  # as compose would pick it for these tags
     assert "<Word> + <Length>: 4 held-out records of word-lengths" in text
     assert "<Word> + <Long>: 4 held-out records of word-long" in text
     for function in ("Length", "Long"):

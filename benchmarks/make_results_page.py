@@ -1,7 +1,8 @@
-"""Write ``docs/results.md`` from the JSON in ``benchmarks/results/baselines-*.json``.
+"""Write ``docs/results.md`` and the packs' results files from the JSON in ``benchmarks/results/``.
 
 Usage: ``python benchmarks/make_results_page.py [--check]``. ``--check`` exits 1 when the page
-differs from what the JSON gives (the test suite runs the same comparison).
+or a pack's ``*.results.json`` (what ``tagregistry demo`` shows) differs from what the JSON
+gives (the test suite runs the same comparison).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+
+import results_summary as summary
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -32,12 +35,15 @@ COUNTERPART = {"training mean": "training mean", "nearest neighbour": "nearest n
 INTRO = """# Results
 
 Every number on this page was measured with this repository's code on the default base,
-SmolLM2-135M-Instruct (hidden size 576), and is generated from the raw JSON in
-`benchmarks/results/` by `python benchmarks/make_results_page.py` (a test fails when the
-page and the JSON disagree). Each row gives the command that reproduces it. Baselines and
-tags see the same splits of the chem plugin's data sets (see `benchmarks/README.md`).
+SmolLM2-135M-Instruct (hidden size 576), on a 2-core CPU shared with other jobs, one thread
+(`OMP_NUM_THREADS=1`) unless a row says otherwise. The page is generated from the raw JSON in
+`benchmarks/results/` by `python benchmarks/make_results_page.py` (a test fails when the page
+and the JSON disagree); the same script writes the numbers `tagregistry demo` shows beside its
+samples. Baselines and tags see the same splits (see `benchmarks/README.md`).
+"""
 
-- **training mean**: predict the mean training label.
+METHODS = """- **training mean**: predict the mean training label (classification: the training
+  class frequencies).
 - **nearest neighbour**: the label of the most Tanimoto-similar training molecule (Morgan
   fingerprints, radius 2, 2,048 bits).
 - **ridge probe**: RidgeCV on the frozen base's hidden states for the plain prompt
@@ -52,29 +58,41 @@ tags see the same splits of the chem plugin's data sets (see `benchmarks/README.
   task's PEFT rows ran 60 steps of batch 8 (480 examples, about 3 minutes per method on one CPU
   thread), far below the tags' 400 x 16: they show where a short PEFT run lands, not how far
   PEFT goes with the tags' budget.
-- **Tag-LLM**: registered tags through `Registry.compose(...)` and `predict_batch`. Refs are
-  the versions the chem pack shipped them under (its files are named `QED.v6.safetensors` and so
-  on; a fresh `install-pack` numbers them from 1 in a new registry): the `--home` folder in these
-  commands is a registry that loaded the pack folder of each commit that changed the pack, in
-  order (`Registry.load_pack`), plus, for the SELFIES rows, `<SELFIES>` trained by
-  `tagregistry train plugins/tagregistry-chem/tagregistry_chem/recipes/selfies-stage1.yaml`.
-  `QED@1` is the pack's first `<QED>` (the paper's readout, 200 CPU steps); `QED@2` added the
-  mean readout over layers 7, 15, 22, 30 and a ridge-refitted head (see "What the head
-  reads"), trained on NCI only; `QED@3` is the same recipe on `qed-nci-moses` (NCI plus the
-  1,000 MOSES training molecules the MOSES rows' baselines are fitted on); `QED@4` adds
-  `refit_balance: source` (NCI and MOSES weigh the same in the head refit; see "Where the head
-  is fitted"). `QED@5` reads the SMILES tokens beside the function tag (`readout_values: true`)
-  and has a hidden layer refitted as three averaged MLPs (`head_hidden: 768`, `head_refit: mlp`,
-  `qed-stage2-mlp.yaml`); measured, not shipped, because its head is a 14 MB file. `QED@6`, the
-  one the pack ships, is the same recipe with a 96-unit head (1.8 MB;
-  `tagregistry_chem/recipes/qed-stage2.yaml`). `LogP@2` and `TPSA@2` are the QED@3 recipe for
-  their properties; `LogP@3` is the QED@5 recipe for LogP (`logp-stage2-mlp.yaml`) and `LogP@4`,
-  shipped, the QED@6 one (`logp-stage2.yaml`); `TPSA@3` is the QED@5 recipe for TPSA (`tag:
-  TPSA`, `dataset: tpsa-nci-moses`), measured, not shipped: the pack keeps `TPSA@2`
-  (`tpsa-stage2.yaml`).
+- **Tag-LLM**: registered tags through `Registry.compose(...)` and `predict_batch`."""
 
-Runs were on a 2-core CPU shared with other jobs, one thread (`OMP_NUM_THREADS=1`).
-"""
+VERSIONS = """Refs are the versions the chem pack shipped them under (its files are named
+`QED.v6.safetensors` and so on; a fresh `install-pack` numbers them from 1 in a new registry):
+the `--home` folder in the commands is a registry that loaded the pack folder of each commit
+that changed the pack, in order (`Registry.load_pack`), plus, for the SELFIES rows,
+`<SELFIES>` trained by `tagregistry train
+plugins/tagregistry-chem/tagregistry_chem/recipes/selfies-stage1.yaml`. `QED@1` is the pack's
+first `<QED>` (the paper's readout, 200 CPU steps); `QED@2` added the mean readout over layers
+7, 15, 22, 30 and a ridge-refitted head (see "What the head reads"), trained on NCI only;
+`QED@3` is the same recipe on `qed-nci-moses` (NCI plus the 1,000 MOSES training molecules the
+MOSES rows' baselines are fitted on); `QED@4` adds `refit_balance: source` (NCI and MOSES weigh
+the same in the head refit; see "Where the head is fitted"). `QED@5` reads the SMILES tokens
+beside the function tag (`readout_values: true`) and has a hidden layer refitted as three
+averaged MLPs (`head_hidden: 768`, `head_refit: mlp`, `qed-stage2-mlp.yaml`); measured, not
+shipped, because its head is a 14 MB file. `QED@6`, the one the pack ships, is the same recipe
+with a 96-unit head (1.8 MB; `tagregistry_chem/recipes/qed-stage2.yaml`). `LogP@2` and
+`TPSA@2` are the QED@3 recipe for their properties; `LogP@3` is the QED@5 recipe for LogP
+(`logp-stage2-mlp.yaml`) and `LogP@4`, shipped, the QED@6 one (`logp-stage2.yaml`); `TPSA@3` is
+the QED@5 recipe for TPSA (`tag: TPSA`, `dataset: tpsa-nci-moses`), measured, not shipped: the
+pack keeps `TPSA@2` (`tpsa-stage2.yaml`). The protein pack's tags are `@1`
+(`docs/guides/protein-plugin.md`)."""
+
+
+def details(title: str, lines: list[str], kind: str = "info") -> list[str]:
+    """A collapsed block (``pymdownx.details``) holding ``lines``."""
+    return [f'??? {kind} "{title}"', "", *[f"    {line}" if line else "" for line in lines], ""]
+
+
+def commands_block(pairs: list[tuple[str, str]]) -> list[str]:
+    """``[(what, command)]`` as one bullet per distinct command, naming what it reproduces."""
+    grouped: dict[str, list[str]] = {}
+    for what, command in pairs:
+        grouped.setdefault(command, []).append(what)
+    return [f"- {_escape(', '.join(dict.fromkeys(whats)))}: `{command}`" for command, whats in grouped.items()]
 
 
 #: summary written by ``python benchmarks/readout_study.py summary``
@@ -118,7 +136,7 @@ def _tag_budget(tag: dict[str, Any]) -> str:
         reads = " and the SMILES tokens" if hyper.get("readout_values") else ""
         head = (f", head: {hyper.get('refit_members', 1)} averaged MLPs ({hyper['head_hidden']} "
                 f"hidden units in all) on the function tag{reads}")
-    return (f"{tag['ref']} stage {source.get('stage')}, {source.get('steps')} steps x "
+    return (f"{tag['ref']}: stage {source.get('stage')}, {source.get('steps')} steps x "
             f"{hyper.get('batch_size')}, lr {hyper.get('lr'):g}, p = {hyper.get('n_vectors')}, "
             f"{where}{head}")
 
@@ -131,31 +149,41 @@ def _task_section(document: dict[str, Any]) -> list[str]:
                  f"{sizes['validation']:,} validation / {sizes['test']:,} test molecules.")
     if document.get("note"):
         lines.append(f"{_escape(document['note'])}.")
-    lines += ["", "| method | test MSE | MAE | Pearson r | n | reproduce |", "|---|---|---|---|---|---|"]
+    lines += ["", "| method | test MSE | MAE | Pearson r | n |", "|---|---|---|---|---|"]
     for row in document["rows"]:
         m = row["metrics"]
         pearson = 0.0 if abs(m["pearson"]) < 5e-4 else m["pearson"]
         lines.append(f"| {_escape(row['method'])} | {_fmt(m['mse'])} | {_fmt(m['mae'])} | "
-                     f"{pearson:.3f} | {m['n']} | `{row['command']}` |")
+                     f"{pearson:.3f} | {m['n']} |")
+    notes = []
     for row in document["rows"]:
         c = row.get("choice")
         if c and row["method"].startswith("ridge probe"):
-            lines += ["", f"Ridge probe choice (validation MSE {_fmt(c['validation_mse'])}): "
-                          f"{c['pooling']} pooling, {c['view']}, alpha {c['alpha']:g}."]
+            notes += [f"Ridge probe choice (validation MSE {_fmt(c['validation_mse'])}): "
+                      f"{c['pooling']} pooling, {c['view']}, alpha {c['alpha']:g}.", ""]
         elif c and row["method"].startswith("MLP probe"):
-            lines += ["", f"MLP probe: {c['members']} MLPs of {c['hidden'] // c['members']} units "
-                          f"averaged (the product's `head_refit: mlp`), {c['pooling']} pooling, "
-                          f"{c['view']}; best validation epoch {c['mlp_mean_epochs']:.0f} on average."]
-    for row in document["rows"]:
-        budgets = [_tag_budget(tag) for tag in row.get("tags", [])]
-        if budgets:
-            lines += ["", f"{_escape(row['method'])}: " + "; ".join(budgets) + "."]
-    trained = [r for r in document["rows"] if "steps" in r]
-    for row in trained:
-        lines += ["", f"{_escape(row['method'])}: {row['steps']} steps of batch {row['batch']}, "
-                      f"lr {row['lr']:g}, {row['trainable_parameters']:,} trainable parameters, "
-                      f"{row['train_seconds']} s on {row['device']}."]
-    return lines + [""]
+            notes += [f"MLP probe: {c['members']} MLPs of {c['hidden'] // c['members']} units "
+                      f"averaged (the product's `head_refit: mlp`), {c['pooling']} pooling, "
+                      f"{c['view']}; best validation epoch {c['mlp_mean_epochs']:.0f} on average.", ""]
+    for row in (r for r in document["rows"] if "steps" in r):
+        notes += [f"{_escape(row['method'])}: {row['steps']} steps of batch {row['batch']}, "
+                  f"lr {row['lr']:g}, {row['trainable_parameters']:,} trainable parameters, "
+                  f"{row['train_seconds']} s on {row['device']}.", ""]
+    notes += commands_block([(row["method"], row["command"]) for row in document["rows"]])
+    return lines + [""] + details("Choices, budgets and commands", notes)
+
+
+def tag_recipes(documents: dict[str, dict[str, Any]]) -> list[str]:
+    """Every tag's training recipe, once (the task tables name tags by ref)."""
+    budgets: dict[str, str] = {}
+    for document in documents.values():
+        for row in document["rows"]:
+            for tag in row.get("tags", []):
+                budgets.setdefault(tag["ref"], _tag_budget(tag))
+    if not budgets:
+        return []
+    key = lambda ref: (ref.split("@")[0], int(ref.split("@")[1]))  # noqa: E731
+    return [f"- {_escape(budgets[ref])}" for ref in sorted(budgets, key=key)]
 
 
 def _paper_section(qed: dict[str, Any] | None) -> list[str]:
@@ -187,13 +215,13 @@ def _readout_section(directory: Path) -> list[str]:
         return []
     study = json.loads(path.read_text())
     lines = ["## What the head reads (QED, qed-nci)", "", _escape(study["summary"]), "",
-             "| model | validation MSE | test MSE | Pearson r | reproduce |", "|---|---|---|---|---|"]
+             "| model | validation MSE | test MSE | Pearson r |", "|---|---|---|---|"]
     for row in study["rows"]:
         test = _fmt(row["test_mse"]) if row.get("test_mse") is not None else "–"
         r = f"{row['test_r']:.3f}" if row.get("test_r") is not None else "–"
-        lines.append(f"| {_escape(row['model'])} | {_fmt(row['val_mse'])} | {test} | {r} | "
-                     f"`{row['command']}` |")
-    return lines + ["", _escape(study["notes"]), ""]
+        lines.append(f"| {_escape(row['model'])} | {_fmt(row['val_mse'])} | {test} | {r} |")
+    commands = commands_block([(row["model"], row["command"]) for row in study["rows"]])
+    return lines + ["", *details("Commands", commands), _escape(study["notes"]), ""]
 
 
 #: written by ``python benchmarks/refit_study.py fit`` (and ``mlp``)
@@ -235,7 +263,7 @@ def _refit_section(directory: Path, documents: dict[str, dict[str, Any]]) -> lis
             row = next(r for r in study["rows"] if (r["features"], tuple(r["layers"]), r["train"]) == (kind, layers, mix))
             cells.append(" / ".join(_fmt(row[n]) for n in ("nci-test", "moses-test", "scaffolds-test")))
         lines.append(f"| {names[kind]} | {'+'.join(map(str, layers))} | " + " | ".join(cells) + " |")
-    lines += ["", f"Reproduce: `{study['command']}`.", ""]
+    lines += ["", *details("Command", [f"`{study['command']}`"])]
     if study.get("mlp_rows"):
         mlp_names = {**names, "function+span": "both, side by side (`readout_values: true`)"}
         lines += ["The product's MLP head refit (`head_refit: mlp`: "
@@ -331,9 +359,10 @@ def _protein_section(directory: Path) -> list[str]:
     lines = ["## Protein plugin", "",
              "The protein plugin's test splits (`docs/guides/protein-plugin.md`). The KIBA split is "
              "cold on both sides: no test protein and no test ligand occurs in training, so the "
-             "per-protein and per-ligand means fall back to the training mean. Baselines: "
-             f"`{PROTEIN_BASELINE_COMMAND}`; shipped tags: `{tags.get('command', '–')}` "
-             "(each Tag-LLM row says how it was scored).", ""]
+             "per-protein and per-ligand means fall back to the training mean. Each Tag-LLM row "
+             "says how it was scored and trained.", "",
+             *details("Commands", [f"- baselines: `{PROTEIN_BASELINE_COMMAND}`",
+                                   f"- shipped tags: `{tags.get('command', '–')}`"])]
     for task, function in PROTEIN_TASKS.items():
         document = baselines.get(task)
         if document is None:
@@ -371,62 +400,27 @@ def _protein_section(directory: Path) -> list[str]:
     return lines
 
 
-#: the chem pack the plugin ships for the default base: its function tags are "the shipped tags"
-CHEM_PACK = ROOT / "plugins/tagregistry-chem/tagregistry_chem/packs/smollm2-135m/tagpack.json"
-
-
-def shipped_refs(manifest: Path = CHEM_PACK) -> list[str]:
-    """``["QED@6", ...]``: the function tags in the shipped chem pack."""
-    tags = json.loads(manifest.read_text())["tags"]
-    return [f"{t['name']}@{t['version']}" for t in tags if t["kind"] == "function"]
-
-
-def _bold_if(value: float | None, best: float) -> str:
-    if value is None:
-        return "–"
-    return f"**{_fmt(value)}**" if value == best else _fmt(value)
-
-
-def _versus(tag: float, other: float | None) -> str:
-    """``beats (0.66x)``: the tag's MSE over the other method's; within 1 %, ``ties``."""
-    if other is None:
-        return "–"
-    ratio = tag / other
-    verdict = "ties" if abs(ratio - 1) < 0.01 else "beats" if ratio < 1 else "loses"
-    return f"{verdict} ({ratio:.2f}x)"
-
-
-def _shipped_section(documents: dict[str, dict[str, Any]], shipped: list[str]) -> list[str]:
-    """One line per task: the shipped tag beside the mean and the two probes."""
-    lines = ["## The shipped tags against the probes", "",
-             "Test MSE of the tags the chem pack ships (" + ", ".join(f"`{r}`" for r in shipped) + ") beside "
-             "the training mean and the two probes on the frozen base, from the task tables below. "
-             "Bold: the lowest of the row; in brackets, the tag's MSE over the probe's.", "",
-             "| task | training mean | ridge probe | MLP probe | shipped tag | vs ridge probe | vs MLP probe |",
-             "|---|---|---|---|---|---|---|"]
-    found = False
-    for task in TASK_ORDER[:-1]:
-        rows = documents.get(task, {}).get("rows", [])
-        pick = {name: next((r for r in rows if r["method"].startswith(prefix)), None) for name, prefix in
-                (("mean", "training mean"), ("ridge", "ridge probe"), ("mlp", "MLP probe"))}
-        tag = next((r for r in rows if r["method"].startswith("Tag-LLM")
-                    and r["method"].rsplit(" + ", 1)[-1] in shipped), None)
-        if tag is None:
-            continue
-        found = True
-        mse = {k: (r["metrics"]["mse"] if r else None) for k, r in {**pick, "tag": tag}.items()}
-        best = min(v for v in mse.values() if v is not None)
-        cells = [_bold_if(mse[k], best) for k in ("mean", "ridge", "mlp", "tag")]
-        cells[3] += f" ({tag['method'].rsplit(' + ', 1)[-1]})"
-        lines.append(f"| {task} | " + " | ".join(cells) + f" | {_versus(mse['tag'], mse['ridge'])} | "
-                     f"{_versus(mse['tag'], mse['mlp'])} |")
-    return lines + [""] if found else []
+def summary_rows(directory: Path = RESULTS, shipped: list[str] | None = None) -> list[summary.SummaryRow]:
+    """The summary's rows: the chem tasks, then the protein tasks (``shipped``: chem refs)."""
+    documents = load(directory)
+    order = [t for t in TASK_ORDER if t in documents]
+    refs = None if shipped is None else {ref.split("@")[0]: ref for ref in shipped}
+    rows = summary.chem_rows(documents, order, refs)
+    protein = directory / PROTEIN_BASELINES
+    if protein.is_file():
+        tags = directory / PROTEIN_TAGS
+        rows += summary.protein_rows(json.loads(protein.read_text()),
+                                     json.loads(tags.read_text()) if tags.is_file() else {})
+    return rows
 
 
 def render(directory: Path = RESULTS, shipped: list[str] | None = None) -> str:
-    """The whole page as Markdown; ``shipped``: the function tags to sum up (default: the chem pack's)."""
+    """The whole page as Markdown; ``shipped``: the chem function tags to sum up (default: the pack's)."""
     documents = load(directory)
-    lines = [INTRO, *_shipped_section(documents, shipped_refs() if shipped is None else shipped),
+    lines = [INTRO, *summary.summary_section(summary_rows(directory, shipped), _escape),
+             *details("How each method is fitted", METHODS.splitlines()),
+             *details("Which tag versions the rows name", VERSIONS.splitlines()),
+             *details("Tag recipes (one line per tag version)", tag_recipes(documents)),
              *_paper_section(documents.get("qed-nci")), *_readout_section(directory),
              *_refit_section(directory, documents)]
     order = [t for t in TASK_ORDER if t in documents] + sorted(set(documents) - set(TASK_ORDER))
@@ -439,19 +433,24 @@ def render(directory: Path = RESULTS, shipped: list[str] | None = None) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def outputs() -> dict[Path, str]:
+    """Every file this script writes, with its text."""
+    return {PAGE: render(), **summary.pack_results(summary_rows())}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only compare, do not write")
     args = parser.parse_args(argv)
-    text = render()
+    stale = [path for path, text in outputs().items()
+             if (path.read_text() if path.is_file() else "") != text]
     if args.check:
-        current = PAGE.read_text() if PAGE.is_file() else ""
-        if current != text:
-            print(f"{PAGE} is out of date: run python benchmarks/make_results_page.py")
-            return 1
-        return 0
-    PAGE.write_text(text)
-    print(f"wrote {PAGE}")
+        for path in stale:
+            print(f"{path} is out of date: run python benchmarks/make_results_page.py")
+        return 1 if stale else 0
+    for path, text in outputs().items():
+        path.write_text(text)
+        print(f"wrote {path}")
     return 0
 
 

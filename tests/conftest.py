@@ -30,6 +30,11 @@ if not os.environ.get("TAGREGISTRY_MODEL_CACHE"):
     _SESSION_MODELS = tempfile.mkdtemp(prefix="tagregistry-test-models-")
     os.environ["TAGREGISTRY_MODEL_CACHE"] = _SESSION_MODELS
     atexit.register(shutil.rmtree, _SESSION_MODELS, ignore_errors=True)
+# No test reaches the network: data files a test needs come from the user's data cache (filled
+# by `make install`, i.e. `tagregistry data fetch`); a missing one fails fast against a closed
+# local port instead of downloading (the fetch path itself is tested against a local server).
+os.environ["TAGREGISTRY_PYPI_INDEX"] = "http://127.0.0.1:9/simple"
+os.environ.pop("PIP_INDEX_URL", None)
 os.environ.pop("TAGREGISTRY_DB_URL", None)
 os.environ.pop("TAGREGISTRY_STRICT_PLUGINS", None)
 os.environ.pop("TAGREGISTRY_DISABLE_PLUGINS", None)

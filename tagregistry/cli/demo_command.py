@@ -23,4 +23,4 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from tagregistry.demo import run_demo
 
     return run_demo(args.records, args.functions, args.output_dir, not args.no_plots, db=args.db,
-                    base=args.base)
+                    base=args.base, dtype=args.dtype)

@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "tagregistry.cli.predict_command",
     "tagregistry.cli.evaluate_command",
     "tagregistry.cli.demo_command",
+    "tagregistry.cli.data_commands",
 )
 
 

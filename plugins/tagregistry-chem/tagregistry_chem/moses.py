@@ -1,8 +1,10 @@
-"""Data sets from MOSES (the ``molsets`` package, installed with ``pip install --no-deps``).
+"""Data sets from MOSES (the files of the ``molsets`` wheel, fetched, never installed).
 
 MOSES ships ``train.csv.gz`` (1.58 M molecules), ``test.csv.gz`` and ``test_scaffolds.csv.gz``
-(about 176,000 each; the scaffold test set holds scaffolds absent from train). The files are
-read by path, so none of molsets' own dependencies are needed. ``validation`` is carved
+(about 176,000 each; the scaffold test set holds scaffolds absent from train). The pinned
+molsets wheel is fetched once into the user's data cache and only these three files unpacked
+(:mod:`tagregistry.datafiles`; ``tagregistry data fetch chem`` does it ahead of time), so
+none of molsets' own dependencies are needed. ``validation`` is carved
 from MOSES's train file deterministically: a molecule goes there when a sha256 of its SMILES
 falls in the first 1% of buckets, and is then not in ``train``.
 
@@ -16,7 +18,6 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
-import importlib.util
 import random
 from collections.abc import Callable
 from functools import lru_cache
@@ -26,6 +27,7 @@ from typing import Any
 from tagregistry.errors import InputError
 from tagregistry_chem.datasets import DataUnavailableError, logp, qed, tpsa
 from tagregistry_chem.label_cache import cached_labels
+from tagregistry_chem.plugin import MOLSETS
 
 SPLITS: tuple[str, ...] = ("train", "validation", "test", "test_scaffolds")
 _FILES = {"train": "train", "validation": "train", "test": "test",
@@ -38,16 +40,10 @@ LABELS: dict[str, tuple[Callable[[Any], float], int]] = {
 
 
 def moses_data_dir() -> Path:
-    """The ``moses/dataset/data`` folder of the installed molsets package."""
-    spec = importlib.util.find_spec("moses")  # finds the folder without importing molsets
-    for location in list(spec.submodule_search_locations or []) if spec else []:
-        folder = Path(location) / "dataset" / "data"
-        if (folder / "test.csv.gz").is_file():
-            return folder
-    raise DataUnavailableError(
-        "the MOSES data sets need the molsets package: pip install --no-deps molsets "
-        "(its own dependencies are not needed; `make install` does this)"
-    )
+    """The ``moses/dataset/data`` folder of the molsets wheel (fetched on first use)."""
+    from tagregistry.datafiles.cache import data_path
+
+    return data_path(MOLSETS, MOLSETS.members[0]).parent
 
 
 def in_validation(smiles: str) -> bool:
@@ -84,9 +80,16 @@ def select(split: str, limit: int | None, seed: int) -> list[str]:
     """``split`` shuffled with ``seed``, then its first ``limit`` molecules."""
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
         raise InputError(f"limit must be a non-negative integer or None, got {limit!r}")
+    chosen = _shuffled(split, seed)
+    return list(chosen if limit is None else chosen[:limit])
+
+
+@lru_cache(maxsize=4)
+def _shuffled(split: str, seed: int) -> tuple[str, ...]:
+    """``split`` shuffled with ``seed`` (kept: shuffling 1.57 M training molecules takes seconds)."""
     chosen = list(moses_smiles(split))
     random.Random(seed).shuffle(chosen)
-    return chosen if limit is None else chosen[:limit]
+    return tuple(chosen)
 
 
 def load_smiles_moses(

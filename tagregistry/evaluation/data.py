@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from tagregistry.errors import InputError
+from tagregistry.hashing import file_sha256
 from tagregistry.specs import TagRecord
-from tagregistry.training.data import Record, Splits, file_sha256, load_splits, read_file
+from tagregistry.training.data import Record, Splits, load_splits, read_file
 from tagregistry.training.recipe import DataSource, SplitConfig
 
 SPLITS = ("train", "validation", "test")

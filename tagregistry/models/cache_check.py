@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tagregistry.hashing import file_sha256
 from tagregistry.models.cache import model_cache_dir, read_json, write_json_atomic
 
 #: The metadata file of a cache folder (what was converted, and its files' hashes).
@@ -26,20 +27,11 @@ SAMPLE_BLOCK_BYTES = 64 * 1024
 _READ_BYTES = 4 * 1024 * 1024
 
 
-def full_sha256(path: Path) -> str:
-    """sha256 of the whole file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(_READ_BYTES):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def sampled_sha256(path: Path, size: int) -> str:
     """sha256 of :data:`SAMPLE_BLOCKS` blocks spread evenly from the first byte to the last
     (the whole file when it is that small)."""
     if size <= SAMPLE_BLOCKS * SAMPLE_BLOCK_BYTES:
-        return full_sha256(path)
+        return file_sha256(path)
     digest = hashlib.sha256()
     last = size - SAMPLE_BLOCK_BYTES
     with path.open("rb") as handle:
@@ -52,7 +44,7 @@ def sampled_sha256(path: Path, size: int) -> str:
 def file_record(path: Path) -> dict[str, Any]:
     """What :func:`verify_folder` compares later: size, mtime and both hashes."""
     stat = path.stat()
-    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": full_sha256(path),
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": file_sha256(path),
             "sampled_sha256": sampled_sha256(path, stat.st_size)}
 
 
@@ -83,7 +75,7 @@ def verify_folder(folder: Path, meta: dict[str, Any], *, full: bool = False) -> 
             elif sampled_sha256(path, stat.st_size) != expected["sampled_sha256"]:
                 problems.append(f"{name}: content differs from when it was written (sampled sha256)")
             elif full or stat.st_mtime_ns != expected["mtime_ns"]:
-                if full_sha256(path) != expected["sha256"]:
+                if file_sha256(path) != expected["sha256"]:
                     problems.append(f"{name}: content differs from when it was written (sha256)")
                 elif stat.st_mtime_ns != expected["mtime_ns"]:
                     expected["mtime_ns"], refreshed = stat.st_mtime_ns, True

@@ -51,11 +51,6 @@ def portable_path(path: str | Path) -> str:
         return resolved.name
 
 
-def file_sha256(path: str | Path) -> str:
-    """sha256 of a data file's bytes."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def read_file(path: str | Path) -> list[Record]:
     """Records from ``.csv`` (header row), ``.jsonl`` (one object a line) or ``.txt`` (``text``)."""
     file = Path(path)

@@ -54,7 +54,8 @@ def register_result(
 
 def register_run(registry: Any, recipe: Any, setup: Any, loaded: Any, result: Any,
               splits: Any, catalog: Any) -> list[TagRecord]:
-    from tagregistry.training.data import file_sha256, portable_path
+    from tagregistry.hashing import file_sha256
+    from tagregistry.training.data import portable_path
 
     data: dict[str, Any] = {"sizes": splits.sizes()}
     license = recipe.license

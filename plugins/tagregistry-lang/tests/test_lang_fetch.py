@@ -8,6 +8,7 @@ import pytest
 from lang_support import debs_of_tree, make_deb
 
 from tagregistry.errors import IntegrityError, NotFoundError
+from tagregistry.hashing import file_sha256
 from tagregistry_lang import fetch
 from tagregistry_lang.help_corpus import load_help_pairs
 
@@ -43,7 +44,7 @@ def test_a_wrong_hash_or_a_missing_package_leaves_nothing(help_tree, tmp_path):
 def test_a_package_reaching_outside_the_folder_is_refused(tmp_path):
     deb = make_deb(tmp_path / "debs" / fetch.deb_name("libreoffice-help-fr"), {
         "./usr/share/libreoffice/help/fr/text/../../../../../../../evil.html": b"x"})
-    pins = {"libreoffice-help-fr": fetch.sha256_of(deb)}
+    pins = {"libreoffice-help-fr": file_sha256(deb)}
     with pytest.raises(IntegrityError, match="cannot be unpacked"):
         fetch.fetch_help(tmp_path / "debs", packages=pins)
     assert not (tmp_path / "evil.html").exists() and not fetch.corpus_dir().exists()

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from tagregistry.errors import NotFoundError
+from tagregistry.hashing import file_sha256
 from tagregistry.models.loading import load_base
 from tagregistry_lang import gemma
 
@@ -22,7 +23,7 @@ installed = pytest.mark.skipif(importlib.util.find_spec(gemma.MODULE) is None,
 def test_the_joined_file_has_the_pinned_hash(tmp_path):
     path = gemma.assemble_gguf(tmp_path)
     assert path.name == gemma.GGUF_NAME and path.stat().st_size > 200_000_000
-    assert gemma.sha256_file(path) == gemma.GGUF_SHA256
+    assert file_sha256(path) == gemma.GGUF_SHA256
 
 
 def test_a_missing_package_says_how_to_install_it(monkeypatch, tmp_path):

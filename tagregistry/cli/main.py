@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from tagregistry._version import __version__
 
@@ -139,7 +140,12 @@ def _terminated_like_interrupted() -> Iterator[None]:
         yield
         return
 
-    def handler(signum: int, frame: object) -> None:
+    def handler(signum: int, frame: Any) -> None:
+        if frame is not None and frame.f_code.co_name == "__del__":
+            # raised inside a finalizer the exception would be printed and dropped, and the
+            # command would run on: deliver the signal again once the finalizer is done
+            threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
+            return
         raise _Terminated
 
     previous = signal.signal(signal.SIGTERM, handler)

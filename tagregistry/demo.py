@@ -178,7 +178,7 @@ def run_demo(records: int | None, functions: Sequence[str] | None, output_dir: P
     """
     from tagregistry import evaluations
     from tagregistry.models.loading import DEFAULT_BASE, load_base
-    from tagregistry.models.precision import is_automatic, settle_dtype, trained_dtype
+    from tagregistry.models.precision import is_automatic, settle_dtype
     from tagregistry.registry import Registry
 
     registry = Registry(db)
@@ -189,7 +189,7 @@ def run_demo(records: int | None, functions: Sequence[str] | None, output_dir: P
     registry.register_base(loaded.record)
     _say(f"base model: {loaded.record}")
     installed = install_packs(registry, base_name)
-    reason = settle_dtype(loaded, {r.ref: trained_dtype(r.source) for r in installed}, automatic)
+    reason = settle_dtype(loaded, installed, automatic)
     _say(f"base dtype: {reason}")
     if not installed:
         _say(f"no installed plugin ships a tag pack for {base_name}: install one "

@@ -26,7 +26,7 @@ from tagregistry.errors import (
     TagRegistryError,
 )
 from tagregistry.models.loading import LoadedBase, load_base
-from tagregistry.models.precision import is_automatic, settle_dtype, trained_dtype
+from tagregistry.models.precision import is_automatic, settle_dtype
 from tagregistry.names import parse_ref
 from tagregistry.specs import BaseModelRecord, FunctionSpec, TagRecord
 
@@ -102,7 +102,7 @@ def compose(
             f"domain tag(s) {', '.join(unused)} fill no slot of {', '.join(bindings)} and are "
             "unused; remove them or add a function that takes them", UserWarning, stacklevel=3,
         )
-    precision = settle_dtype(loaded, {r.ref: trained_dtype(r.source) for r in records}, automatic)
+    precision = settle_dtype(loaded, records, automatic)
     table = TagTable({r.name: registry.load(r).float() for r in records})
     encoder = PromptEncoder(loaded.tokenizer, catalog, max_length=loaded.max_length)
     return TaggedModel(loaded, table, domains, bindings, encoder,

@@ -3,12 +3,11 @@ baselines, on its recipe's data, a plugin dataset or a user's file (tiny random 
 
 from __future__ import annotations
 
-import csv
 import json
 import math
-from pathlib import Path
 
 import pytest
+from support.tables import write_csv
 
 from tagregistry.compose.builder import compose
 from tagregistry.errors import InputError
@@ -20,14 +19,6 @@ INLINE = {
     "name": "MyScore", "template": "The molecule is {TestMol:mol}. Its score is {MyScore}",
     "slots": [{"name": "mol", "domains": ["TestMol"]}], "head": {"type": "regression"},
 }
-
-
-def _write_csv(path: Path, rows: list[dict]) -> Path:
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 @pytest.fixture
@@ -66,7 +57,7 @@ def test_a_users_file_is_scored_with_baselines_fitted_on_the_recipe_data(trained
     rows = [{"mol": m, "target": len(m) / 10} for m in ["CCO", "c1ccccc1N", "ClF", "CCCCCCCC", "NO"]]
     rows.append({"mol": "", "target": 1.0})  # no molecule: left out, counted
     rows.append({"mol": "CN", "target": "n/a"})  # no number: left out, counted
-    test = _write_csv(tmp_path / "held-out.csv", rows)
+    test = write_csv(tmp_path / "held-out.csv", rows)
     report = evaluate(trained, catalog, input=test, label="target", baselines=["mean", "ridge"])
     assert [r["method"] for r in report.rows] == ["tag", "mean", "ridge"]
     assert report.counts["scored"] == 5 and report.skipped["scored"] == 2

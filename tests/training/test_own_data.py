@@ -3,13 +3,13 @@ one file per split or a split column, packs loaded from a folder, portable recor
 
 from __future__ import annotations
 
-import csv
 import json
 import warnings
 from pathlib import Path
 
 import pytest
 import torch
+from support.tables import write_csv
 
 from tagregistry.compose.builder import compose
 from tagregistry.errors import InputError, PluginError
@@ -32,14 +32,6 @@ def _rows(n: int, start: int = 0) -> list[dict]:
             for i in range(start, start + n)]
 
 
-def _csv(path: Path, rows: list[dict]) -> Path:
-    with path.open("w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
-
-
 def _hand_registered(registry, base, name: str, source: dict):
     gen = torch.Generator().manual_seed(1)
     return registry.register(
@@ -50,7 +42,7 @@ def _hand_registered(registry, base, name: str, source: dict):
 
 # -- splits ----------------------------------------------------------------------------------
 def test_one_file_per_split_and_a_missing_one_cut_from_train(tmp_path, catalog) -> None:
-    train, test = _csv(tmp_path / "train.csv", _rows(40)), _csv(tmp_path / "test.csv", _rows(6, 40))
+    train, test = write_csv(tmp_path / "train.csv", _rows(40)), write_csv(tmp_path / "test.csv", _rows(6, 40))
     source = DataSource(files={"train": str(train), "test": str(test)})
     splits = load_splits(source, SplitConfig(validation=0.25), 3, catalog)
     assert splits.sizes() == {"train": 30, "validation": 10, "test": 6}
@@ -66,12 +58,12 @@ def test_a_split_column(tmp_path, catalog) -> None:
     rows = _rows(10)
     for i, part in enumerate(["valid", "TEST", "val", "dev", "test"]):
         rows[i]["part"] = part
-    file = _csv(tmp_path / "all.csv", rows)
+    file = write_csv(tmp_path / "all.csv", rows)
     splits = load_splits(DataSource(file=str(file), split_field="part"), SplitConfig(), 0, catalog)
     assert splits.sizes() == {"train": 5, "validation": 3, "test": 2}
     assert splits.origin["validation"]["rows"] == [0, 2, 3]
     rows[7]["part"] = "holdout"
-    _csv(file, rows)
+    write_csv(file, rows)
     with pytest.raises(InputError, match="record 7 has part='holdout'; the split column takes .*valid"):
         load_splits(DataSource(file=str(file), split_field="part"), SplitConfig(), 0, catalog)
 
@@ -95,7 +87,7 @@ def test_recipe_data_sources_are_checked(tmp_path) -> None:
 def test_a_recipe_defined_function_composes_and_the_record_is_portable(
         registry, catalog, base, trained_domain, tmp_path, monkeypatch, hyper) -> None:
     monkeypatch.chdir(tmp_path)
-    _csv(tmp_path / "train.csv", _rows(40))
+    write_csv(tmp_path / "train.csv", _rows(40))
     result = registry.train({"stage": 2, "tag": "Width", "freeze": ["TestMol"],
                              "function": spec("Width", "The molecule is {TestMol:mol}. Width: {Width}"),
                              "data": {"files": {"train": str(tmp_path / "train.csv")}}, "hyper": hyper()},

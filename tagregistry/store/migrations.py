@@ -98,12 +98,14 @@ def check_not_newer(applied: list[str], where: str) -> None:
         )
 
 
-def _refuse_unrecorded_schema(engine: Engine, where: str) -> None:
+def _refuse_unrecorded_schema(connection: Connection, where: str) -> None:
     """Registry tables without their migration records: ``schema_migrations`` was dropped
-    (or emptied), so which migrations ran is unknown; running them all again would fail."""
-    with engine.connect() as connection:
-        present = set(inspect(connection).get_table_names())
-    if TagRow.__tablename__ in present:
+    (or emptied), so which migrations ran is unknown; running them all again would fail.
+
+    Writers call this under the write lock: read outside it, another process's first
+    migration could commit between reading the records and reading the tables.
+    """
+    if TagRow.__tablename__ in set(inspect(connection).get_table_names()):
         raise SchemaVersionError(
             f"the registry at {where} has tag tables but no record of its schema migrations "
             f"(table {MigrationRow.__tablename__} missing or empty): it was damaged outside "
@@ -118,8 +120,9 @@ def migrate(engine: Engine, where: str, *, read_only: bool = False) -> list[str]
     """
     applied = applied_migrations(engine)
     check_not_newer(applied, where)
-    if not applied:
-        _refuse_unrecorded_schema(engine, where)
+    if not applied and read_only:
+        with engine.connect() as connection:
+            _refuse_unrecorded_schema(connection, where)
     pending = [(name, step) for name, step in MIGRATIONS if name not in applied]
     if not pending:
         return []
@@ -139,6 +142,8 @@ def migrate(engine: Engine, where: str, *, read_only: bool = False) -> list[str]
         # Another process may have migrated while we waited for the write lock.
         recorded = set(connection.scalars(select(MigrationRow.name)))
         check_not_newer(sorted(recorded), where)
+        if not recorded:
+            _refuse_unrecorded_schema(connection, where)
         for name, step in pending:
             if name in recorded:
                 continue

@@ -20,3 +20,14 @@ def with_origin(source: dict[str, Any], key: str, origin: dict[str, Any]) -> dic
         result["upstream"] = earlier + list(result.get("upstream") or [])
     result[key] = origin
     return result
+
+
+#: the key of ``TagRecord.source`` holding ``{domain name: sha256}`` of the tags frozen while
+#: the tag was trained (content hashes: installing a pack renumbers versions, not contents)
+FROZEN_SHA256 = "frozen_sha256"
+
+
+def trained_with(source: dict[str, Any], domain: str) -> str | None:
+    """The sha256 of the ``domain`` tag a tag with this ``source`` was trained with, if recorded."""
+    pins = source.get(FROZEN_SHA256)
+    return pins.get(domain) if isinstance(pins, dict) else None

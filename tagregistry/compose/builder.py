@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from tagregistry.compose.heads import build_head
 from tagregistry.compose.model import RESERVED_KEYWORDS, FunctionBinding, TaggedModel
+from tagregistry.compose.pinning import pin_domains
 from tagregistry.compose.prompt import PromptEncoder
 from tagregistry.compose.readout import Readout
 from tagregistry.compose.slots import in_compose_order, slot_accepts, trained_base
@@ -87,6 +88,9 @@ def compose(
             if not hint:
                 raise
             raise NotFoundError(f"{exc}; {hint}") from None
+    fingerprint = loaded.record.fingerprint
+    records = pin_domains(refs, records, lambda name: [
+        v for v in registry.versions(name) if v.base.fingerprint == fingerprint])
     domains = {r.name: r for r in records if r.kind == "domain"}
     for record in domains.values():
         if record.name not in catalog.domains and record.source.get("pack", {}).get("requires"):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from tagregistry import tensors
 from tagregistry._version import __version__
-from tagregistry.errors import BaseModelMismatchError
+from tagregistry.errors import BaseModelMismatchError, TagRegistryError
 from tagregistry.hub.card import write_card
 from tagregistry.hub.errors import PackError
 from tagregistry.hub.manifest import (
@@ -24,7 +24,7 @@ from tagregistry.hub.manifest import (
 )
 from tagregistry.hub.requirements import pack_requirements
 from tagregistry.hub.verify import FLOAT_DTYPES, VerifiedTag, verify_pack
-from tagregistry.provenance import with_origin
+from tagregistry.provenance import FROZEN_SHA256, with_origin
 from tagregistry.specs import BaseModelRecord, TagRecord
 from tagregistry.store.tag_store import BaseArg, HeadPayload, RegisteredTags
 
@@ -78,7 +78,8 @@ def build_manifest(
             sha256=tensors.sha256_hex(tag_bytes), size=len(tag_bytes),
             shape=[record.n_vectors, record.dim], dtype=record.dtype,
             description=record.description, license=record.license, metrics=record.metrics,
-            data_hash=record.data_hash, source=portable_source(record.source), created_at=record.created_at,
+            data_hash=record.data_hash, source=portable_source(with_frozen_hashes(registry, record)),
+            created_at=record.created_at,
             library_version=record.library_version, head=head,
         ))
     manifest = PackManifest(
@@ -88,6 +89,22 @@ def build_manifest(
         requires=pack_requirements(records, registry.catalog),
     )
     return manifest, files
+
+
+def with_frozen_hashes(registry: Registry, record: TagRecord) -> dict[str, Any]:
+    """``record.source`` with the content hashes of its frozen tags (``frozen_sha256``): the
+    ``frozen`` references name versions of this registry, which installing renumbers, so a
+    pack carries hashes (compose uses them to pick the domain versions a function was trained
+    with). Records trained before hashes were recorded get them from the references here."""
+    source = record.source
+    frozen = source.get("frozen")
+    if FROZEN_SHA256 in source or not isinstance(frozen, list) or not frozen:
+        return source
+    try:
+        pins = {(tag := registry.get(ref, record.base)).name: tag.sha256 for ref in frozen}
+    except TagRegistryError:
+        return source  # a frozen tag since deleted: nothing to pin
+    return {**source, FROZEN_SHA256: pins}
 
 
 def portable_source(source: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from tagregistry.provenance import FROZEN_SHA256
 from tagregistry.specs import BaseModelRecord, FunctionSpec, HeadSpec, TagKind, TagRecord
 from tagregistry.store.tag_store import HeadPayload
 
@@ -80,6 +81,7 @@ def register_run(registry: Any, recipe: Any, setup: Any, loaded: Any, result: An
         "recipe_sha256": recipe.fingerprint(),
         "seed": recipe.seed, "library_versions": library_versions(), "data": data,
         "domains": setup.domains, "frozen": [r.ref for r in setup.frozen],
+        FROZEN_SHA256: {r.name: r.sha256 for r in setup.frozen},
         "template": setup.template, **({"contexts": setup.contexts} if len(setup.contexts) > 1 else {}),
         "steps": result.steps,
         "train_seconds": round(result.seconds, 3), "base_name": loaded.name,

@@ -152,6 +152,11 @@ def tagregistry_datasets() -> list[DatasetSpec]:
                  "KIBA sample of pydebiaseddta: 3,000/1,000/1,000 drug-target pairs (cold split)",
                  domains=["Protein", "SMILES"], function="BindingAffinity", license=_KIBA_LICENSE,
                  demo_records=8),  # proteins of up to 1,500 residues: about 1 s a pair on a CPU
+        _dataset("bindingaffinity-kiba-warm", "kiba:load_binding_affinity_warm",
+                 "the same 5,000 KIBA pairs re-split at random 70/10/20 (warm: proteins and "
+                 "ligands recur; options: split_seed)",
+                 domains=["Protein", "SMILES"], function="BindingAffinity", license=_KIBA_LICENSE,
+                 demo_records=8),
         _dataset("protein-fasta", "fasta:load_fasta",
                  "unlabelled sequences from your FASTA file (options: path)", domains=["Protein"]),
         _dataset("descriptor-fasta", "fasta:load_fasta_descriptor",

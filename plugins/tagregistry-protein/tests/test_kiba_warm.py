@@ -64,3 +64,31 @@ def test_additive_model_beats_the_one_sided_means_on_additive_data() -> None:
     rows = {r["method"]: r for r in pair_baseline_rows(train, validation, scored)}
     assert rows["additive"]["mse"] < 0.1 < min(rows["protein-mean"]["mse"], rows["ligand-mean"]["mse"])
     assert len(additive(train, validation, scored[:5])) == 5
+
+
+def test_pair_features_read_each_value_once_and_concatenate() -> None:
+    import torch
+
+    from tagregistry.compose.prompt import PromptEncoder
+    from tagregistry.models.loading import load_base
+    from tagregistry.plugins.manager import Catalog
+    from tagregistry_protein.pair_features import pair_features
+
+    catalog = Catalog()
+    base = load_base("protein-tiny", catalog=catalog, device="cpu")
+    encoder = PromptEncoder(base.tokenizer, catalog)
+    seen: list[tuple[str, str]] = []
+
+    def encode(domain: str, value: str) -> list[int]:
+        seen.append((domain, value))
+        return list(encoder.prefix_ids) + encoder.token_ids(encoder.render(domain, domain.lower(), value))
+
+    records = [{"protein": "MKTAY", "smiles": "CCO"}, {"protein": "MKTAY", "smiles": "c1ccccc1"},
+               {"protein": "GAVLI", "smiles": "CCO"}]
+    features = pair_features(base, encode, records)
+    assert len(seen) == 4  # two proteins, two ligands, each read once
+    half = features.shape[1] // 2
+    assert features.shape[0] == 3 and features.dtype == torch.float64
+    assert torch.equal(features[0, :half], features[1, :half])  # same protein
+    assert torch.equal(features[0, half:], features[2, half:])  # same ligand
+    assert not torch.equal(features[0, half:], features[1, half:])

@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine (only Python and pip needed):
 #   make demo   create .venv, install core + in-repo plugins, run the main job
-#   make test   also install the dev extras, then ruff, pytest and mkdocs build --strict
+#   make test   also install the dev extras, then ruff, lint-imports, pytest and mkdocs build --strict
 export NO_MKDOCS_2_WARNING := 1
 PYTHON ?= python3
 VENV   ?= .venv
@@ -44,12 +44,14 @@ demo: $(STAMP_RUN)
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 docs: $(STAMP_DEV)
 	$(BIN)/mkdocs build --strict --quiet -d build/site
 
 test: $(STAMP_DEV)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest -q
 	$(BIN)/mkdocs build --strict --quiet -d build/site
 

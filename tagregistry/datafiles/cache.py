@@ -5,7 +5,7 @@ plugin asked for at their paths inside the file, and a stamp naming the file and
 The data cache is ``$TAGREGISTRY_DATA_FILES``, else ``data`` in the platform's user cache
 folder for ``tagregistry`` (on Linux ``~/.cache/tagregistry/data``), beside the converted
 base models. Folders are built under a file lock and published by an atomic rename
-(:func:`~tagregistry.models.cache.build_once`), so an interrupted or concurrent fetch never
+(:func:`~tagregistry.cache_folders.build_once`), so an interrupted or concurrent fetch never
 leaves a half-unpacked folder; the downloaded archive itself is not kept.
 """
 
@@ -19,9 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from tagregistry.cache_folders import build_once, folder_setting, read_json, write_json_atomic
 from tagregistry.datafiles.download import check_sha256, download
 from tagregistry.errors import DataUnavailableError
-from tagregistry.models.cache import build_once, folder_setting, read_json, write_json_atomic
 from tagregistry.specs import DataPackageSpec
 
 DATA_FILES_ENV = "TAGREGISTRY_DATA_FILES"

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tagregistry.cache_folders import read_json, write_json_atomic
 from tagregistry.hashing import file_sha256
-from tagregistry.models.cache import model_cache_dir, read_json, write_json_atomic
+from tagregistry.models.cache import model_cache_dir
 
 #: The metadata file of a cache folder (what was converted, and its files' hashes).
 CACHE_META = "tagregistry.json"

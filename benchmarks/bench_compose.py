@@ -37,8 +37,8 @@ def main() -> None:
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args()
 
-    from tagregistry.compose.forward import run_base
-    from tagregistry.compose.splice import splice_embeddings
+    from tagregistry.engine.forward import run_base
+    from tagregistry.engine.splice import splice_embeddings
     from tagregistry.models.loading import load_base
 
     base = load_base(catalog=bench_catalog())

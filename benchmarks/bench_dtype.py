@@ -75,8 +75,8 @@ def build_variants(loaded: Any, args: argparse.Namespace,
     import bench_setup
     import bench_train
 
-    from tagregistry.training.examples import collate
-    from tagregistry.training.model import TagTrainer
+    from tagregistry.training.examples import collate_examples
+    from tagregistry.training.trainable import TagTrainer
 
     name = str(loaded.dtype).removeprefix("torch.")
     fns: dict[str, Callable[[], object]] = {}
@@ -90,8 +90,8 @@ def build_variants(loaded: Any, args: argparse.Namespace,
         examples, pad, _plain, cached = bench_segment_cache.build(4, 8, base=loaded)
         layout = cached.table.layout()
         for start in range(0, len(examples), 8):  # fill the segment store once, untimed
-            cached.predict(collate(examples[start:start + 8], layout, pad))
-        batch = collate(examples[: args.stage3_batch], layout, pad)
+            cached.predict(collate_examples(examples[start:start + 8], layout, pad))
+        batch = collate_examples(examples[: args.stage3_batch], layout, pad)
         fns[f"stage3 {name}"] = training_step(cached, batch,
                                               list(cached.trainable_parameters().values()))
     if "predict" not in args.skip:

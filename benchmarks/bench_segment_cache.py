@@ -29,15 +29,15 @@ def build(proteins: int, ligands: int, base: object = None) -> tuple[list, int, 
     from tagregistry_protein.kiba import load_binding_affinity
     from tagregistry_protein.shipped import TRAINING_MAX_RESIDUES
 
-    from tagregistry.compose.prompt import PromptEncoder
-    from tagregistry.compose.splice import TagTable
+    from tagregistry.engine.prompt import PromptEncoder
+    from tagregistry.engine.splice import TagTable
     from tagregistry.heads import RegressionHead
     from tagregistry.models.loading import load_base
     from tagregistry.plugins.manager import get_catalog
     from tagregistry.specs import HeadSpec
     from tagregistry.training.examples import encode_function_examples, pad_token_id
-    from tagregistry.training.model import TagTrainer
     from tagregistry.training.prefix_cache import SegmentCache, mark_shared_segments
+    from tagregistry.training.trainable import TagTrainer
 
     base, catalog = base or load_base(device="cpu"), get_catalog()
     records = load_binding_affinity("train", max_residues=TRAINING_MAX_RESIDUES)
@@ -81,7 +81,7 @@ def main() -> None:
 
     import torch
 
-    from tagregistry.training.examples import collate
+    from tagregistry.training.examples import collate_examples
 
     torch.set_num_threads(1)
     examples, pad, plain, cached = build(args.proteins, args.ligands)
@@ -92,7 +92,7 @@ def main() -> None:
           f"{statistics.fmean(e.prefix_length for e in examples):.0f}")
     started = time.process_time()
     for start in range(0, len(examples), args.batch):  # one pass fills the store
-        cached.predict(collate(examples[start:start + args.batch], layout, pad))
+        cached.predict(collate_examples(examples[start:start + args.batch], layout, pad))
     fill = time.process_time() - started
     store = cached.segment_cache
     print(f"filling the store: {fill:.1f} CPU s for {len(store)} segments, "
@@ -100,7 +100,7 @@ def main() -> None:
     rng = random.Random(0)
     times: dict[str, list[float]] = {"plain fast path": [], "cached segments": []}
     for step in range(args.steps):
-        batch = collate(rng.sample(examples, args.batch), layout, pad)
+        batch = collate_examples(rng.sample(examples, args.batch), layout, pad)
         pairs = [("plain fast path", plain), ("cached segments", cached)]
         for name, trainer in pairs if step % 2 == 0 else reversed(pairs):
             times[name].append(step_seconds(trainer, batch))

@@ -76,12 +76,16 @@ def _setup(batch: int, tokens: int, p: int, device: str, loaded: Any = None) -> 
     """Batches, tags and a head for the step variants (``loaded``: a base, default ``load_base``)."""
     import torch
 
-    from tagregistry.compose.prompt import PromptEncoder
-    from tagregistry.compose.splice import TagTable, mean_embedding_init
+    from tagregistry.engine.prompt import PromptEncoder
+    from tagregistry.engine.splice import TagTable, mean_embedding_init
     from tagregistry.heads import RegressionHead
     from tagregistry.models.loading import load_base
     from tagregistry.specs import HeadSpec
-    from tagregistry.training.examples import collate, encode_domain_text, encode_function_examples
+    from tagregistry.training.examples import (
+        collate_examples,
+        encode_domain_text,
+        encode_function_examples,
+    )
 
     loaded = loaded or load_base(device=device)
     model, tok = loaded.model, loaded.tokenizer
@@ -102,8 +106,8 @@ def _setup(batch: int, tokens: int, p: int, device: str, loaded: Any = None) -> 
     head = RegressionHead(hidden, HeadSpec(type="regression"))
     return {
         "loaded": loaded, "table": table, "lm_table": lm_table, "head": head,
-        "batch": collate(examples, table.layout(), 0).to(loaded.device),
-        "lm_batch": collate(lm_examples, lm_table.layout(), 0).to(loaded.device),
+        "batch": collate_examples(examples, table.layout(), 0).to(loaded.device),
+        "lm_batch": collate_examples(lm_examples, lm_table.layout(), 0).to(loaded.device),
         "targets": torch.tensor([[r["label"]] for r in records], device=loaded.device),
         "tokens": float(sum(len(e.prompt.input_ids) for e in examples) / len(examples)),
     }
@@ -112,7 +116,7 @@ def _setup(batch: int, tokens: int, p: int, device: str, loaded: Any = None) -> 
 def _step_fn(variant: str, s: dict[str, Any], p: int) -> tuple[Any, list[Any]]:
     import torch.nn.functional as F
 
-    from tagregistry.training.model import TagTrainer
+    from tagregistry.training.trainable import TagTrainer
 
     model = s["loaded"].model
     if variant in ("fast", "naive"):

@@ -37,9 +37,9 @@ def batches(args: argparse.Namespace, model: Any) -> dict[str, Any]:
     """Left-padded batches with a domain tag (p) early and a function tag (p) at the end."""
     import torch
 
-    from tagregistry.compose.batching import PromptBatch
-    from tagregistry.compose.splice import TagTable, mean_embedding_init
-    from tagregistry.training.model import IGNORE, TagBatch
+    from tagregistry.engine.collate import PromptBatch
+    from tagregistry.engine.splice import TagTable, mean_embedding_init
+    from tagregistry.training.trainable import IGNORE, TagBatch
 
     p, n, length = args.p, args.batch, args.tokens
     gen = torch.Generator().manual_seed(0)
@@ -78,7 +78,7 @@ def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
 
     from tagregistry.heads import RegressionHead
     from tagregistry.specs import HeadSpec
-    from tagregistry.training.model import TagTrainer
+    from tagregistry.training.trainable import TagTrainer
 
     model, _ = build(args)
     data = batches(args, model)

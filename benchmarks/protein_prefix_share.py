@@ -21,7 +21,7 @@ def main() -> None:
     from tagregistry_protein.kiba import load_binding_affinity
     from tagregistry_protein.shipped import TRAINING_MAX_RESIDUES
 
-    from tagregistry.compose.prompt import PromptEncoder
+    from tagregistry.engine.prompt import PromptEncoder
     from tagregistry.models.loading import load_base
     from tagregistry.plugins.manager import get_catalog
 

@@ -33,7 +33,7 @@ PACK = Path(__file__).resolve().parents[1] / "plugins/tagregistry-chem/tagregist
 def load_everything(p: int, task: str = "QED") -> tuple[Any, Any, dict[str, Any]]:
     from safetensors.torch import load_file
 
-    from tagregistry.compose.prompt import PromptEncoder
+    from tagregistry.engine.prompt import PromptEncoder
     from tagregistry.models.loading import load_base
     from tagregistry.plugins.manager import get_catalog
 
@@ -162,7 +162,7 @@ def pearson(a: torch.Tensor, b: torch.Tensor) -> float:
 
 def cmd_train(args: argparse.Namespace) -> None:
     torch.manual_seed(args.seed)
-    from tagregistry.compose.splice import mean_embedding_init
+    from tagregistry.engine.splice import mean_embedding_init
 
     model, kind, layers, (train, val, test), (mean, std) = load_study(args)
     out_dir = Path(args.out)
@@ -333,7 +333,7 @@ def cmd_initprobe(args: argparse.Namespace) -> None:
     import numpy as np
     from sklearn.linear_model import RidgeCV
 
-    from tagregistry.compose.splice import mean_embedding_init
+    from tagregistry.engine.splice import mean_embedding_init
     from tagregistry.models.loading import load_base
 
     model = load_base("smollm2-135m", dtype=torch.float32, device="cpu").model
@@ -376,7 +376,7 @@ def cmd_initprobe(args: argparse.Namespace) -> None:
 
 def cmd_refit(args: argparse.Namespace) -> None:
     """Ridge-refit the head on ``--train-n`` training prefixes for a saved (or the initial) tag."""
-    from tagregistry.compose.splice import mean_embedding_init
+    from tagregistry.engine.splice import mean_embedding_init
     model, kind, layers, (train, val, test), (mean, std) = load_study(args)
     out_dir = Path(args.out)
     tag = (torch.load(args.weights)["tag"] if args.weights

@@ -66,7 +66,7 @@ def cmd_features(args: argparse.Namespace) -> None:
     from safetensors.torch import load_file
     from tqdm import tqdm
 
-    from tagregistry.compose.prompt import PromptEncoder
+    from tagregistry.engine.prompt import PromptEncoder
     from tagregistry.models.loading import load_base
     from tagregistry.plugins.manager import get_catalog
     from tagregistry.training.init import initial_tag

@@ -49,7 +49,7 @@ def features_dir() -> Path:
 
 def encode_plain(encoder: Any, template: str, domain: str, value: str) -> Any:
     """An :class:`EncodedPrompt` of ``template`` holding ``value`` (no tags)."""
-    from tagregistry.compose.prompt import EncodedPrompt, ValueSpan
+    from tagregistry.engine.prompt import EncodedPrompt, ValueSpan
 
     if template.count("{value}") != 1:
         raise InputError(f"template must contain {{value}} exactly once, got {template!r}")
@@ -70,8 +70,8 @@ def extract(loaded: Any, values: Sequence[str], *, domain: str = "SMILES",
     import torch
     from tqdm.auto import tqdm
 
-    from tagregistry.compose.batching import collate
-    from tagregistry.compose.prompt import PromptEncoder
+    from tagregistry.engine.collate import collate_prompts
+    from tagregistry.engine.prompt import PromptEncoder
     from tagregistry.plugins.manager import get_catalog
 
     n_layers = int(loaded.model.config.num_hidden_layers)
@@ -92,7 +92,7 @@ def extract(loaded: Any, values: Sequence[str], *, domain: str = "SMILES",
                                       unit="mol", mininterval=2.0) as bar:
         for begin in range(0, len(order), batch_size):
             chunk = order[begin:begin + batch_size]
-            batch = collate([prompts[i] for i in chunk], {}, pad).to(loaded.device)
+            batch = collate_prompts([prompts[i] for i in chunk], {}, pad).to(loaded.device)
             states = body(input_ids=batch.input_ids, attention_mask=batch.attention_mask,
                           position_ids=batch.position_ids, output_hidden_states=True).hidden_states
             mask = batch.value_mask.unsqueeze(-1).float()

@@ -64,7 +64,7 @@ def train_and_predict(method: str, loaded: Any, task: Any, data: dict[str, list[
     import torch
 
     from harness.features import encode_plain
-    from tagregistry.compose.prompt import PromptEncoder
+    from tagregistry.engine.prompt import PromptEncoder
     from tagregistry.plugins.manager import get_catalog
     from tagregistry.training.schedule import lr_factor
 

@@ -49,11 +49,11 @@ def predict_without_domain_tag(model: Any, function: str, domain: str,
     the domain tag's positions are dropped."""
     import torch
 
-    from tagregistry.compose.batching import collate
-    from tagregistry.compose.forward import run_base
     from tagregistry.compose.heads import head_values
-    from tagregistry.compose.mixed import head_features
-    from tagregistry.compose.splice import splice_embeddings
+    from tagregistry.compose.predict import head_features
+    from tagregistry.engine.collate import collate_prompts
+    from tagregistry.engine.forward import run_base
+    from tagregistry.engine.splice import splice_embeddings
     from tagregistry.specs import SLOT_PATTERN
 
     binding = model.binding(function)
@@ -77,7 +77,7 @@ def predict_without_domain_tag(model: Any, function: str, domain: str,
     out: list[float] = []
     with torch.inference_mode():
         for begin in range(0, len(prompts), batch_size):
-            batch = collate(prompts[begin:begin + batch_size], model.table.layout(), pad)
+            batch = collate_prompts(prompts[begin:begin + batch_size], model.table.layout(), pad)
             batch = batch.to(model.base.device)
             embeds = splice_embeddings(model.model, batch.input_ids, batch.tag_rows, model.table)
             result = run_base(model.model, embeds, batch.attention_mask, batch.position_ids,
@@ -91,7 +91,7 @@ def predict_without_domain_tag(model: Any, function: str, domain: str,
 def _without_domain_tag(model: Any, template: str, piece: str, domain: str, value: str) -> Any:
     """The prompt with ``value`` in its slot (tokenised as a value, its span known to heads
     that read the values) and the domain tag's positions removed."""
-    from tagregistry.compose.prompt import EncodedPrompt, TagOccurrence, ValueSpan
+    from tagregistry.engine.prompt import EncodedPrompt, TagOccurrence, ValueSpan
 
     slot = piece.strip("{}").split(":")[1]
     prompt = model.encoder.encode(template.replace(piece, "{" + domain + ":" + slot + "}"),

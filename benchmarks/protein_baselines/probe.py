@@ -23,8 +23,8 @@ LAYERS = ("middle", "last", "both")
 
 def untagged_prompt(task: Task, record: dict[str, Any], catalog: Any) -> tuple[str, list[tuple[int, int]]]:
     """The template's text with rendered values and no tags, and each value's character span."""
-    from tagregistry.compose.domains import domain_tokenizer
-    from tagregistry.compose.template import TagPiece, TextPiece, parse_template
+    from tagregistry.engine.domain_tokenizers import domain_tokenizer
+    from tagregistry.engine.template import TagPiece, TextPiece, parse_template
 
     text, spans = "", []
     for piece in parse_template(task.spec.template):
@@ -99,7 +99,7 @@ def features(task: Task, split: str, base: Any, catalog: Any, batch_size: int = 
 
 def _shared_first_value(task: Task, split: str, encoded: list[Any]) -> list[list[int]]:
     """Records grouped by their first slot's value (one protein, many ligands), two or more."""
-    from tagregistry.compose.template import TagPiece, parse_template
+    from tagregistry.engine.template import TagPiece, parse_template
 
     slots = [p.slot for p in parse_template(task.spec.template) if isinstance(p, TagPiece) and p.slot]
     if len(slots) < 2:
@@ -121,7 +121,7 @@ def _grouped_features(model: Any, encoded: list[Any], layers: tuple[int, int], p
     shared = 0
     while shared < min(map(len, ids)) - 1 and all(x[shared] == ids[0][shared] for x in ids):
         shared += 1
-    from tagregistry.compose.forward import cache_argument
+    from tagregistry.engine.forward import cache_argument
 
     device = next(model.parameters()).device
     backbone = getattr(model, "model", model)  # hidden states only: no LM logits

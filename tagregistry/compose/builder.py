@@ -11,13 +11,15 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from tagregistry.compose.binding import FunctionBinding
 from tagregistry.compose.heads import build_head
-from tagregistry.compose.model import RESERVED_KEYWORDS, FunctionBinding, TaggedModel
 from tagregistry.compose.pinning import pin_domains
-from tagregistry.compose.prompt import PromptEncoder
-from tagregistry.compose.readout import Readout
-from tagregistry.compose.slots import in_compose_order, slot_accepts, trained_base
-from tagregistry.compose.splice import TagTable
+from tagregistry.compose.slots import in_compose_order, trained_base
+from tagregistry.compose.tagged_model import RESERVED_KEYWORDS, TaggedModel
+from tagregistry.engine.contexts import slot_accepts
+from tagregistry.engine.prompt import PromptEncoder
+from tagregistry.engine.readout import Readout
+from tagregistry.engine.splice import TagTable
 from tagregistry.errors import (
     BaseModelMismatchError,
     InputError,

@@ -5,21 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from tagregistry.engine.contexts import slot_accepts
 from tagregistry.errors import BaseModelMismatchError, InputError, TagRegistryError
 from tagregistry.names import parse_ref
-from tagregistry.specs import FunctionSpec, SlotSpec
+from tagregistry.specs import FunctionSpec
 
 if TYPE_CHECKING:
     from tagregistry.plugins.manager import Catalog
     from tagregistry.registry import Registry
-
-
-def slot_accepts(slot: SlotSpec, domain: str, catalog: Catalog) -> bool:
-    """Whether ``domain`` may fill ``slot`` (listed, or of a listed family)."""
-    if domain in slot.domains:
-        return True
-    spec = catalog.domains.get(domain)
-    return spec is not None and spec.family is not None and spec.family in slot.families
 
 
 def in_compose_order(

@@ -1,7 +1,7 @@
 """A domain tag measured where it is used: held-out perplexity of its spans, three ways.
 
 For every layout -- the stage-1 template and the context of each installed function that
-takes the domain (:func:`~tagregistry.compose.contexts.function_contexts`) -- the frozen
+takes the domain (:func:`~tagregistry.engine.contexts.function_contexts`) -- the frozen
 base's next-token perplexity on the span's tokens is measured with the tag's positions
 filled by the trained tag, by its untrained initialisation, and removed (the plain text
 prompt). A domain tag earns its place where ``tag`` is well below ``no_tag``.
@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from tagregistry.compose.contexts import STAGE1, function_contexts, placeholder, with_slot
+from tagregistry.engine.contexts import STAGE1, function_contexts, placeholder, with_slot
 
 FILLS = ("tag", "untrained", "no_tag")
 
@@ -57,15 +57,15 @@ def measure_domain(
 
     Args:
         model: the frozen base (any dtype; tags are float32 and cast when spliced).
-        encoder: a :class:`~tagregistry.compose.prompt.PromptEncoder` for its tokenizer.
+        encoder: a :class:`~tagregistry.engine.prompt.PromptEncoder` for its tokenizer.
         trained: the tag's ``(p, hidden)`` vectors; ``untrained`` its initialisation.
         records: held-out records holding ``slot``.
         layouts: ``{name: template with one {domain:slot} placeholder}``.
     """
-    from tagregistry.compose.splice import TagTable
+    from tagregistry.engine.splice import TagTable
     from tagregistry.training.evaluate import evaluate_lm
     from tagregistry.training.examples import encode_domain_text
-    from tagregistry.training.model import TagTrainer
+    from tagregistry.training.trainable import TagTrainer
 
     device = model.get_input_embeddings().weight.device
     p = int(trained.shape[0])

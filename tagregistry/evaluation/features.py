@@ -14,8 +14,8 @@ from typing import Any
 
 import torch
 
-from tagregistry.compose.prompt import EncodedPrompt, PromptEncoder, ValueSpan
-from tagregistry.compose.template import TagPiece, TextPiece, parse_template
+from tagregistry.engine.prompt import EncodedPrompt, PromptEncoder, ValueSpan
+from tagregistry.engine.template import TagPiece, TextPiece, parse_template
 
 #: how many depths the features concatenate (evenly spaced, ending at the last layer)
 N_LAYERS = 6
@@ -55,7 +55,7 @@ def base_features(model: Any, records: Sequence[Mapping[str, Any]], *, function:
                   batch_size: int = 16) -> torch.Tensor:
     """``(n, len(layers) * hidden)`` float64 features of ``records`` under the composed
     ``model``'s frozen base (its ``function`` binding gives the template and slot domains)."""
-    from tagregistry.compose.batching import collate
+    from tagregistry.engine.collate import collate_prompts
 
     binding = model.binding(function)
     prompts = [encode_untagged(model.encoder, binding.spec.template,
@@ -72,7 +72,7 @@ def base_features(model: Any, records: Sequence[Mapping[str, Any]], *, function:
         starts = tqdm(starts, desc="frozen-base features", unit="batch", mininterval=2.0)
     for begin in starts:
         chunk = order[begin:begin + batch_size]
-        batch = collate([prompts[i] for i in chunk], {}, model.pad_id).to(model.base.device)
+        batch = collate_prompts([prompts[i] for i in chunk], {}, model.pad_id).to(model.base.device)
         states = body(input_ids=batch.input_ids, attention_mask=batch.attention_mask,
                       position_ids=batch.position_ids, output_hidden_states=True).hidden_states
         mask = batch.value_mask.unsqueeze(-1).float()

@@ -34,11 +34,11 @@ def tagregistry_heads() -> list[HeadTypeSpec]:
 def tagregistry_tokenizers() -> list[TokenizerSpec]:
     return [
         TokenizerSpec(
-            name="plain", factory="tagregistry.domain_tokenizers:PlainTokenizer",
+            name="plain", factory="tagregistry.engine.domain_tokenizers:PlainTokenizer",
             description="passes text through unchanged",
         ),
         TokenizerSpec(
-            name="characters", factory="tagregistry.domain_tokenizers:CharacterTokenizer",
+            name="characters", factory="tagregistry.engine.domain_tokenizers:CharacterTokenizer",
             description="one unit per character, separated by spaces (the paper's protein input)",
         ),
     ]

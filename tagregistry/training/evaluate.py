@@ -6,10 +6,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from tagregistry.training.batching import eval_batches
-from tagregistry.training.examples import Example, collate
+from tagregistry.training.batch_plans import eval_batches
+from tagregistry.training.examples import Example, collate_examples
 from tagregistry.training.metrics import get_metric
-from tagregistry.training.model import TagTrainer
+from tagregistry.training.trainable import TagTrainer
 
 
 def predict(trainer: TagTrainer, examples: Sequence[Example], *, batch_size: int, pad_id: int,
@@ -19,7 +19,7 @@ def predict(trainer: TagTrainer, examples: Sequence[Example], *, batch_size: int
 
     order = eval_batches([e.length for e in examples], batch_size)
     layout = trainer.table.layout()
-    outputs = [trainer.predict(collate([examples[i] for i in indices], layout, pad_id).to(device))
+    outputs = [trainer.predict(collate_examples([examples[i] for i in indices], layout, pad_id).to(device))
                .float() for indices in order]
     values = torch.cat(outputs).cpu() if outputs else None  # one read-back, not one per batch
     out: list[Any] = [None] * len(examples)
@@ -75,7 +75,7 @@ def evaluate_lm(trainer: TagTrainer, examples: Sequence[Example], *, batch_size:
     layout = trainer.table.layout()
     with torch.no_grad():
         for indices in eval_batches([e.length for e in examples], batch_size):
-            batch = collate([examples[i] for i in indices], layout, pad_id)
+            batch = collate_examples([examples[i] for i in indices], layout, pad_id)
             if batch.lm_labels is None:
                 continue
             n = int((batch.lm_labels[:, 1:] != -100).sum())  # counted on the host copy

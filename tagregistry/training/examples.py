@@ -1,6 +1,6 @@
 """Records -> encoded training examples -> left-padded :class:`TagBatch` es.
 
-Prompts are encoded by the composition engine's :class:`~tagregistry.compose.prompt.PromptEncoder`,
+Prompts are encoded by the composition engine's :class:`~tagregistry.engine.prompt.PromptEncoder`,
 so training sees exactly the token layout that inference will use. Left padding puts every
 prompt's end at the same index, so the function tags of a batch start at one shared index
 (the prefix/suffix split of the fast path). Target text for generation tasks follows the
@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tagregistry.compose.batching import collate as collate_prompts
-from tagregistry.compose.prompt import EncodedPrompt, PromptEncoder, ValueSpan
+from tagregistry.engine.collate import collate_prompts
+from tagregistry.engine.prompt import EncodedPrompt, PromptEncoder, ValueSpan
 from tagregistry.errors import InputError
-from tagregistry.training.model import IGNORE, SharedSegments, TagBatch
+from tagregistry.training.trainable import IGNORE, SharedSegments, TagBatch
 
 Record = dict[str, Any]
 
@@ -168,7 +168,7 @@ def _class_index(raw: Any, labels: Sequence[str] | None, index: int) -> int:
     return value
 
 
-def collate(examples: Sequence[Example], layout: dict[str, tuple[int, int]], pad_id: int,
+def collate_examples(examples: Sequence[Example], layout: dict[str, tuple[int, int]], pad_id: int,
             lm_weight: float = 1.0) -> TagBatch:
     """Left-pad the prompts (compose's collation) and add targets and LM labels."""
     import torch

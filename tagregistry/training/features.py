@@ -16,9 +16,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from tagregistry.training.batching import eval_batches
-from tagregistry.training.examples import Example, collate
-from tagregistry.training.model import TagTrainer
+from tagregistry.training.batch_plans import eval_batches
+from tagregistry.training.examples import Example, collate_examples
+from tagregistry.training.trainable import TagTrainer
 
 #: ridge strengths tried by :func:`refit_ridge_head`, relative to the mean feature variance
 #: (the strong end lets a refit on uninformative features shrink towards the training mean)
@@ -39,7 +39,7 @@ def collect_features(trainer: TagTrainer, examples: Sequence[Example], *, pad_id
     order = eval_batches([e.length for e in examples], batch_size)  # similar lengths together
     rows = []
     for indices in order:
-        batch = collate([examples[i] for i in indices], layout, pad_id).to(device)
+        batch = collate_examples([examples[i] for i in indices], layout, pad_id).to(device)
         out, offset = trainer.run(batch, fast=True)
         feats = trainer.features(out, batch, offset)
         if normalise and trainer.feature_norm is not None:

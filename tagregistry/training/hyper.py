@@ -105,8 +105,8 @@ class HyperParameters(BaseModel):
         return self
 
     def head_readout(self) -> Any:
-        """The :class:`~tagregistry.compose.readout.Readout` these settings describe."""
-        from tagregistry.compose.readout import Readout
+        """The :class:`~tagregistry.engine.readout.Readout` these settings describe."""
+        from tagregistry.engine.readout import Readout
 
         try:
             return Readout.parse(self.readout, self.readout_layers, self.readout_values)

@@ -9,7 +9,7 @@ from tagregistry.errors import InputError
 
 def phrase_init(model: Any, tokenizer: Any, phrase: str, n_vectors: int) -> Any:
     """The phrase's token embeddings, repeated cyclically (or cut) to ``n_vectors`` rows."""
-    from tagregistry.compose.splice import embed_tokens
+    from tagregistry.engine.splice import embed_tokens
 
     ids = tokenizer(phrase, add_special_tokens=False)["input_ids"]
     if not ids:
@@ -39,7 +39,7 @@ def initial_tag(
     from tagregistry.training.seeding import torch_generator
 
     if method == "mean":
-        from tagregistry.compose.splice import mean_embedding_init
+        from tagregistry.engine.splice import mean_embedding_init
 
         return mean_embedding_init(model, n_vectors, seed=seed)
     if method == "phrase":

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tagregistry.training.batching import epoch_batches, shard
+from tagregistry.training.batch_plans import epoch_batches, shard
 from tagregistry.training.checkpoint import (
     TrainState,
     capture_rng,
@@ -26,10 +26,10 @@ from tagregistry.training.checkpoint import (
     restore_rng,
     save_checkpoint,
 )
-from tagregistry.training.examples import Example, collate
-from tagregistry.training.model import TagTrainer
+from tagregistry.training.examples import Example, collate_examples
 from tagregistry.training.recipe import Recipe
 from tagregistry.training.schedule import make_optimizer, set_lr
+from tagregistry.training.trainable import TagTrainer
 
 #: Steps between reads of the loss (progress bar) when nothing else needs it sooner.
 LOG_EVERY = 25
@@ -133,7 +133,7 @@ def run_loop(
         for micro in range(hyper.grad_accum):
             index = step * hyper.grad_accum + micro
             local = shard(plan.micro_batch(index), rank, world)
-            batch = collate([examples[i] for i in local], layout, pad_id, hyper.enrich_weight)
+            batch = collate_examples([examples[i] for i in local], layout, pad_id, hyper.enrich_weight)
             batch = batch.to(accelerator.device)
             sync = micro == hyper.grad_accum - 1
             context = accelerator.no_sync(model) if not sync and world > 1 else _null()

@@ -17,7 +17,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from tagregistry.compose.shared_prefix import shared_segment_groups
+from tagregistry.engine.prefix_share import shared_segment_groups
 
 #: per layer: keys and values ``(kv_heads, length, head_dim)`` of one cached segment
 SegmentKV = list[tuple[torch.Tensor, torch.Tensor]]

@@ -169,12 +169,12 @@ def train(
 def run_setup(recipe: Recipe, setup: Any, loaded: Any, accelerator: Any, *, output_dir: Path,
               resume: bool, progress: bool, on_step: Any = None) -> TrainResult:
     """Optimise ``setup`` and evaluate it (no registration)."""
-    from tagregistry.compose.splice import TagTable
+    from tagregistry.engine.splice import TagTable
     from tagregistry.training.evaluate import evaluate_head, evaluate_lm
     from tagregistry.training.examples import pad_token_id
     from tagregistry.training.head_refit import check_refit, refit_head
     from tagregistry.training.loop import run_loop
-    from tagregistry.training.model import TagTrainer
+    from tagregistry.training.trainable import TagTrainer
 
     check_refit(setup, recipe)
     table = TagTable(setup.tags, trainable=setup.trainable)

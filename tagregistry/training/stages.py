@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tagregistry.compose.contexts import stage1_contexts
-from tagregistry.compose.prompt import PromptEncoder
-from tagregistry.compose.template import TagPiece, parse_template
+from tagregistry.engine.contexts import stage1_contexts
+from tagregistry.engine.prompt import PromptEncoder
+from tagregistry.engine.template import TagPiece, parse_template
 from tagregistry.errors import InputError, NotFoundError, TagRegistryError
 from tagregistry.names import parse_ref
 from tagregistry.specs import FunctionSpec, HeadSpec, TagRecord

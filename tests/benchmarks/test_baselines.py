@@ -93,7 +93,7 @@ def test_features_are_cached_and_keyed_by_template(tiny_dir: str, monkeypatch) -
 
 
 def _encoder(loaded):
-    from tagregistry.compose.prompt import PromptEncoder
+    from tagregistry.engine.prompt import PromptEncoder
 
     return PromptEncoder(loaded.tokenizer, get_catalog())
 

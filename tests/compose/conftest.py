@@ -12,7 +12,7 @@ import os
 import pytest
 import torch
 
-from tagregistry.compose.readout import Readout
+from tagregistry.engine.readout import Readout
 from tagregistry.heads import ClassificationHead, RegressionHead
 from tagregistry.plugins.manager import Catalog
 from tagregistry.registry import Registry

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tagregistry.compose.batching import collate
-from tagregistry.compose.forward import readout, run_base
-from tagregistry.compose.splice import splice_embeddings
+from tagregistry.engine.collate import collate_prompts
+from tagregistry.engine.forward import readout, run_base
+from tagregistry.engine.splice import splice_embeddings
 from tagregistry.errors import BaseModelMismatchError, InputError, IntegrityError, NotFoundError
 from tagregistry.testing import tiny_base
 
@@ -18,7 +18,7 @@ def _raw_head_output(model, function, record):
     """Head output computed by hand from the spliced forward pass (no TaggedModel logic)."""
     binding = model.binding(function)
     prompt = model.encode(function, **record)
-    batch = collate([prompt], model.table.layout(), 1)
+    batch = collate_prompts([prompt], model.table.layout(), 1)
     with torch.no_grad():
         embeds = splice_embeddings(model.model, batch.input_ids, batch.tag_rows, model.table)
         hidden = run_base(model.model, embeds, batch.attention_mask, batch.position_ids).hidden

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tagregistry.compose.batching import collate
-from tagregistry.compose.forward import run_base
-from tagregistry.compose.prompt import PromptEncoder
-from tagregistry.compose.splice import TagTable, embed_tokens, splice_embeddings
+from tagregistry.engine.collate import collate_prompts
+from tagregistry.engine.forward import run_base
+from tagregistry.engine.prompt import PromptEncoder
+from tagregistry.engine.splice import TagTable, embed_tokens, splice_embeddings
 from tagregistry.testing import ARCHITECTURES, tiny_base
 
 TEMPLATE = "The molecule is {TestMol:mol}. Its score is {TestScore}"
@@ -31,7 +31,7 @@ def test_tag_equal_to_token_embeddings_gives_identical_logits(arch, catalog):
         expected[tag.start:tag.end] = ids
     assert expected == text_ids  # the pieces tokenise exactly like the running text
 
-    batch = collate([prompt], table.layout(), tok.pad_token_id)
+    batch = collate_prompts([prompt], table.layout(), tok.pad_token_id)
     with torch.no_grad():
         embeds = splice_embeddings(base.model, batch.input_ids, batch.tag_rows, table)
         spliced = run_base(base.model, embeds, batch.attention_mask, batch.position_ids,
@@ -82,7 +82,7 @@ def test_splice_is_differentiable_for_trainable_tags(catalog):
     table = TagTable({"TestMol": torch.randn(3, 32), "TestScore": torch.randn(4, 32)},
                      trainable=["TestScore"])
     prompt = PromptEncoder(base.tokenizer, catalog).encode(TEMPLATE, {"mol": "CCO"}, table.lengths())
-    batch = collate([prompt], table.layout(), 1)
+    batch = collate_prompts([prompt], table.layout(), 1)
     embeds = splice_embeddings(base.model, batch.input_ids, batch.tag_rows, table)
     hidden = run_base(base.model, embeds, batch.attention_mask, batch.position_ids).hidden
     hidden[0, batch.readout[0]].sum().backward()

@@ -81,7 +81,7 @@ def test_predict_many_one_function_equals_predict(tagged):
 def test_records_sharing_a_first_value_run_its_prefix_once(arch, tagged):
     """One molecule with several sentences (as one protein with many ligands): the grouped
     path, in chunks of ``batch_size``, gives what one record at a time gives."""
-    from tagregistry.compose.shared_prefix import shared_segment_groups
+    from tagregistry.engine.prefix_share import shared_segment_groups
 
     model = tagged(arch, "TestMol", "TestText", "TestPair", "TestScore")
     texts = ["a", "the cat sat on the mat", "rings", "two words", "x y z"]
@@ -104,7 +104,7 @@ def test_records_sharing_a_first_value_run_its_prefix_once(arch, tagged):
 def test_heads_reading_the_values_share_prefixes_too(arch, tagged):
     """Heads that also read the slot values' tokens (``readout_values``) get the prefix's
     states joined to each suffix's: predict_many and grouped records equal one prompt at a time."""
-    from tagregistry.compose.shared_prefix import shared_segment_groups
+    from tagregistry.engine.prefix_share import shared_segment_groups
 
     values = {"readout": {"pool": "mean", "layers": [1, -1], "values": True}}
     model = tagged(arch, "TestMol", "TestText", "TestPair", "TestScore", "TestVector",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tagregistry.compose.prompt import PromptEncoder
-from tagregistry.compose.template import TagPiece, TextPiece, parse_template
+from tagregistry.engine.prompt import PromptEncoder
+from tagregistry.engine.template import TagPiece, TextPiece, parse_template
 from tagregistry.errors import InputError
 from tagregistry.testing import tiny_tokenizer
 

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from tagregistry.compose.generation import GenerationConfig, generate_from_text, generate_texts
-from tagregistry.compose.prompt import PromptEncoder
 from tagregistry.compose.slots import trained_base
+from tagregistry.engine.generation import GenerationConfig, generate_from_text, generate_texts
+from tagregistry.engine.prompt import PromptEncoder
 from tagregistry.errors import BaseModelMismatchError, InputError
 from tagregistry.models.loading import load_base
 from tagregistry.plugins.hookspecs import hookimpl

@@ -53,7 +53,7 @@ def tagregistry_functions():
 
 @hookimpl
 def tagregistry_tokenizers():
-    return [TokenizerSpec(name="{tokenizer}", factory="tagregistry.domain_tokenizers:PlainTokenizer")]
+    return [TokenizerSpec(name="{tokenizer}", factory="tagregistry.engine.domain_tokenizers:PlainTokenizer")]
 '''
 
 

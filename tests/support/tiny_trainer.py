@@ -7,14 +7,14 @@ from typing import Any
 
 import torch
 
-from tagregistry.compose.prompt import PromptEncoder
-from tagregistry.compose.readout import Readout
-from tagregistry.compose.splice import TagTable
+from tagregistry.engine.prompt import PromptEncoder
+from tagregistry.engine.readout import Readout
+from tagregistry.engine.splice import TagTable
 from tagregistry.heads import RegressionHead
 from tagregistry.specs import HeadSpec
 from tagregistry.testing import tiny_base
 from tagregistry.training.examples import Example, encode_function_examples
-from tagregistry.training.model import TagTrainer
+from tagregistry.training.trainable import TagTrainer
 
 
 def tiny_trainer(arch: str, catalog: Any, template: str, slots: Sequence[str],

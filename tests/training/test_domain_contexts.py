@@ -6,12 +6,12 @@ import math
 
 import pytest
 
-from tagregistry.compose.contexts import (
+from tagregistry.engine.contexts import (
     function_contexts,
     slot_context,
     stage1_contexts,
 )
-from tagregistry.compose.prompt import PromptEncoder
+from tagregistry.engine.prompt import PromptEncoder
 from tagregistry.errors import InputError
 from tagregistry.evaluation.domain import as_metrics, domain_layouts, measure_domain
 from tagregistry.training.examples import pad_token_id

@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 
-from tagregistry.compose.readout import Readout
+from tagregistry.engine.readout import Readout
 from tagregistry.heads import RegressionHead
 from tagregistry.specs import HeadSpec
 from tagregistry.training.data import random_split

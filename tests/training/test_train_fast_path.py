@@ -6,7 +6,7 @@ import pytest
 import torch
 from support.tiny_trainer import loss_and_grads, pair_trainer
 
-from tagregistry.training.examples import collate
+from tagregistry.training.examples import collate_examples
 
 RECORDS = [
     {"mol": "CCO", "text": "a cat", "label": 0.3},
@@ -18,7 +18,7 @@ RECORDS = [
 
 def _trainer(arch: str, catalog, text_target: bool = False):
     trainer, examples = pair_trainer(arch, catalog, RECORDS, text_target=text_target)
-    return trainer, collate(examples, trainer.table.layout(), 1)
+    return trainer, collate_examples(examples, trainer.table.layout(), 1)
 
 
 @pytest.mark.parametrize("arch", ["llama", "gpt2"])

@@ -12,7 +12,7 @@ from tagregistry.errors import InputError
 from tagregistry.plugins.hookspecs import hookimpl
 from tagregistry.plugins.manager import Catalog
 from tagregistry.specs import DatasetSpec
-from tagregistry.training import batching, checkpoint, metrics
+from tagregistry.training import batch_plans, checkpoint, metrics
 from tagregistry.training.data import data_hash, load_splits, random_split, read_file
 from tagregistry.training.recipe import DataSource, SplitConfig
 from tagregistry.training.schedule import lr_factor
@@ -72,22 +72,22 @@ def test_plugin_dataset_uses_its_own_splits():
 
 def test_length_buckets_cut_padding_and_are_deterministic():
     lengths = [(i * 37) % 90 + 5 for i in range(512)]
-    plan = batching.epoch_batches(lengths, 16, seed=0, epoch=0, bucket_size=8)
-    assert plan == batching.epoch_batches(lengths, 16, seed=0, epoch=0, bucket_size=8)
-    assert plan != batching.epoch_batches(lengths, 16, seed=0, epoch=1, bucket_size=8)
+    plan = batch_plans.epoch_batches(lengths, 16, seed=0, epoch=0, bucket_size=8)
+    assert plan == batch_plans.epoch_batches(lengths, 16, seed=0, epoch=0, bucket_size=8)
+    assert plan != batch_plans.epoch_batches(lengths, 16, seed=0, epoch=1, bucket_size=8)
     assert all(len(b) == 16 for b in plan) and len(plan) == 32
-    unbucketed = batching.epoch_batches(lengths, 16, seed=0, epoch=0, bucket_size=1)
-    assert batching.padding_fraction(lengths, plan) < 0.1
-    assert batching.padding_fraction(lengths, unbucketed) > 3 * batching.padding_fraction(lengths, plan)
+    unbucketed = batch_plans.epoch_batches(lengths, 16, seed=0, epoch=0, bucket_size=1)
+    assert batch_plans.padding_fraction(lengths, plan) < 0.1
+    assert batch_plans.padding_fraction(lengths, unbucketed) > 3 * batch_plans.padding_fraction(lengths, plan)
 
 
 def test_shard_splits_a_global_batch():
-    assert batching.shard([1, 2, 3, 4], 0, 2) == [1, 2]
-    assert batching.shard([1, 2, 3, 4], 1, 2) == [3, 4]
+    assert batch_plans.shard([1, 2, 3, 4], 0, 2) == [1, 2]
+    assert batch_plans.shard([1, 2, 3, 4], 1, 2) == [3, 4]
     with pytest.raises(InputError, match="multiple"):
-        batching.shard([1, 2, 3], 0, 2)
+        batch_plans.shard([1, 2, 3], 0, 2)
     with pytest.raises(InputError, match="batch_size"):
-        batching.epoch_batches([1, 2], 4, 0, 0)
+        batch_plans.epoch_batches([1, 2], 4, 0, 0)
 
 
 def test_cosine_schedule_with_warmup():

@@ -8,12 +8,12 @@ import pytest
 import torch
 from support.tiny_trainer import loss_and_grads, tiny_trainer
 
-from tagregistry.compose.readout import Readout
+from tagregistry.engine.readout import Readout
 from tagregistry.errors import InputError, TagRegistryError
 from tagregistry.heads import RegressionHead
 from tagregistry.specs import HeadSpec
 from tagregistry.training.data import random_split
-from tagregistry.training.examples import collate
+from tagregistry.training.examples import collate_examples
 from tagregistry.training.features import fold_feature_norm, refit_ridge_head
 from tagregistry.training.recipe import RecipeError, SplitConfig, load_recipe
 
@@ -59,7 +59,7 @@ def test_intermediate_readout_fast_gradients_equal_naive(arch, values, catalog):
     trainer, examples = tiny_trainer(arch, catalog, TEMPLATE, ["mol"], RECORDS,
                                      {"TestMol": 2, "TestScore": 4}, "TestScore",
                                      readout=Readout("mean", (1, -1), values=values))
-    batch = collate(examples, trainer.table.layout(), 1)
+    batch = collate_examples(examples, trainer.table.layout(), 1)
     fast_loss, fast = loss_and_grads(trainer, batch, fast=True)
     slow_loss, slow = loss_and_grads(trainer, batch, fast=False)
     assert torch.allclose(fast_loss, slow_loss, atol=1e-5)

@@ -6,7 +6,7 @@ import pytest
 import torch
 from support.tiny_trainer import loss_and_grads, pair_trainer
 
-from tagregistry.training.examples import collate
+from tagregistry.training.examples import collate_examples
 from tagregistry.training.prefix_cache import SegmentCache, mark_shared_segments
 
 #: two molecules shared by several sentences, and one molecule that appears once
@@ -34,11 +34,11 @@ def test_marks_only_segments_that_examples_share(catalog):
 
 @pytest.mark.parametrize("arch", ["llama", "gpt2"])
 def test_cached_segments_give_the_fast_path_gradients(arch, catalog):
-    from tagregistry.compose.readout import Readout
+    from tagregistry.engine.readout import Readout
 
     trainer, examples = pair_trainer(arch, catalog, RECORDS, readout=Readout.parse("mean", [1, -1]))
     mark_shared_segments(examples)
-    batch = collate(examples, trainer.table.layout(), 1)
+    batch = collate_examples(examples, trainer.table.layout(), 1)
     assert batch.segments is not None and None in batch.segments.keys  # one row has none
     plain_loss, plain = loss_and_grads(trainer, batch)
     naive_loss, _ = loss_and_grads(trainer, batch, fast=False)
@@ -64,7 +64,7 @@ def test_a_small_store_evicts_and_stays_correct(catalog):
     trainer, examples = pair_trainer("llama", catalog, RECORDS)
     mark_shared_segments(examples)
     layout = trainer.table.layout()
-    one, two = collate(examples[:1], layout, 1), collate(examples[1:2], layout, 1)
+    one, two = collate_examples(examples[:1], layout, 1), collate_examples(examples[1:2], layout, 1)
     sizes = []
     for batch in (one, two):
         trainer.segment_cache = SegmentCache(2**30)

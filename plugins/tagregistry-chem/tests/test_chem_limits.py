@@ -14,7 +14,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tagregistry.compose.prompt import PromptEncoder
+from tagregistry.engine.prompt import PromptEncoder
 from tagregistry.errors import InputError, TagRegistryError
 from tagregistry.heads import RegressionHead
 from tagregistry.plugins.manager import Catalog

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tagregistry.domain_tokenizers import DomainTokenizer
+from tagregistry.engine.domain_tokenizers import DomainTokenizer
 from tagregistry.plugins.manager import Catalog, load_object
 
 FUNCTIONS = {"QED": "qed-nci", "LogP": "logp-nci", "TPSA": "tpsa-nci"}

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from rdkit import Chem
 from test_chem_tokenizer import built_smiles
 
-from tagregistry.domain_tokenizers import DomainTokenizer
+from tagregistry.engine.domain_tokenizers import DomainTokenizer
 from tagregistry.errors import InputError
 from tagregistry.heads import RegressionHead
 from tagregistry.plugins.manager import Catalog

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdkit import Chem, RDConfig, rdBase
 
-from tagregistry.domain_tokenizers import DomainTokenizer
+from tagregistry.engine.domain_tokenizers import DomainTokenizer
 from tagregistry.errors import InputError
 from tagregistry_chem.tokenizer import SmilesTokenizer
 from tagregistry_chem.units import is_atom

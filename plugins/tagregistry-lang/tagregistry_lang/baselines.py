@@ -61,7 +61,7 @@ def few_shot_prompt(text: str, source: str, target: str, shots: Sequence[dict[st
 def translate_prompts(base: Any, prompts: Sequence[str], max_new_tokens: int,
                       batch_size: int) -> list[str]:
     """The base's greedy one-line continuation of each prompt, stripped."""
-    from tagregistry.compose.generation import generate_from_text
+    from tagregistry.engine.generation import generate_from_text
 
     out = generate_from_text(base, prompts, max_new_tokens=max_new_tokens, stop=["\n"],
                              batch_size=batch_size, progress=False)

@@ -95,7 +95,7 @@ def test_loaders_resolve_and_return_slot_fields(catalog: Catalog) -> None:
 
 
 def test_prompt_renders_one_residue_per_word(catalog: Catalog) -> None:
-    from tagregistry.compose.prompt import PromptEncoder
+    from tagregistry.engine.prompt import PromptEncoder
     from tagregistry.testing import tiny_tokenizer
 
     spec = catalog.get("functions", "BindingAffinity")

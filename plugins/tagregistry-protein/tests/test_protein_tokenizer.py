@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tagregistry.domain_tokenizers import DomainTokenizer
+from tagregistry.engine.domain_tokenizers import DomainTokenizer
 from tagregistry.errors import InputError
 from tagregistry_protein import MAX_RESIDUES
 from tagregistry_protein.blosum import BLOSUM1, mean_blosum1

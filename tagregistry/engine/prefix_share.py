@@ -9,17 +9,30 @@ many records that share a first slot value (one protein with many ligands, ``pre
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import torch
+from torch import nn
 
-from tagregistry.compose.forward import ForwardOutput, join_outputs, run_base
-from tagregistry.compose.mixed import binding_values, head_features, reads_all_layers, reads_values
-from tagregistry.compose.prompt import EncodedPrompt
-from tagregistry.compose.splice import splice_embeddings
+from tagregistry.engine.forward import ForwardOutput, join_outputs, run_base
+from tagregistry.engine.prompt import EncodedPrompt
+from tagregistry.engine.readout import Readout
+from tagregistry.engine.splice import TagTable, splice_embeddings
 
-if TYPE_CHECKING:
-    from tagregistry.compose.model import FunctionBinding, TaggedModel
+
+class TaggedBase(Protocol):
+    """What the shared-prefix passes need of a composed model."""
+
+    table: TagTable
+
+    @property
+    def model(self) -> nn.Module: ...
+
+    @property
+    def pad_id(self) -> int: ...
+
+    @property
+    def device(self) -> torch.device: ...
 
 
 def shared_length(prompts: Sequence[EncodedPrompt]) -> int:
@@ -38,23 +51,25 @@ def function_starts(prompts: Sequence[EncodedPrompt]) -> list[int]:
     return [p.function_start if p.function_start is not None else p.readout for p in prompts]
 
 
-def shared_prefix_heads(model: TaggedModel, bindings: Sequence[FunctionBinding],
-                        prompts: Sequence[EncodedPrompt], output: str,
-                        batch_size: int | None = None) -> list[Any]:
-    """``bindings[k]``'s head value on ``prompts[k]``, running the common prefix once.
+def shared_prefix_features(model: TaggedBase, readouts: Sequence[Readout],
+                           prompts: Sequence[EncodedPrompt],
+                           batch_size: int | None = None) -> list[torch.Tensor]:
+    """What ``readouts[k]`` reads on ``prompts[k]`` (a ``(1, F)`` row each), running the
+    common prefix once.
 
     The remaining tokens run in right-padded batches of ``batch_size`` (default: all at once),
-    each on a copy of the prefix's cache. When a head also reads the slot values' tokens
+    each on a copy of the prefix's cache. When a readout also reads the slot values' tokens
     (``Readout.values``), the prefix's hidden states are kept and joined to each suffix's.
     """
     layout = model.table.layout()
     shared = shared_length(prompts)
-    device = model.base.device
+    device = model.device
     rows = [torch.tensor(tag_rows(p, layout), dtype=torch.long) for p in prompts]
     ids = [torch.tensor(p.input_ids, dtype=torch.long) for p in prompts]
     size = batch_size or len(prompts)
-    values: list[Any] = []
-    keep = reads_values(bindings)  # those heads read value tokens that lie in the prefix
+    features: list[torch.Tensor] = []
+    keep = any(r.values for r in readouts)  # they read value tokens that lie in the prefix
+    all_layers = any(r.intermediate for r in readouts)
 
     def run_prefix() -> ForwardOutput:
         prefix = splice_embeddings(model.model, ids[0][None, :shared].to(device),
@@ -62,7 +77,7 @@ def shared_prefix_heads(model: TaggedModel, bindings: Sequence[FunctionBinding],
         ones = torch.ones(1, shared, dtype=torch.long, device=device)
         positions = torch.arange(shared, device=device)[None]
         return run_base(model.model, prefix, ones, positions, use_cache=True, hidden=keep,
-                        all_layers=keep and reads_all_layers(bindings))
+                        all_layers=keep and all_layers)
 
     with torch.inference_mode():
         prefix_out = run_prefix() if shared else None
@@ -72,10 +87,11 @@ def shared_prefix_heads(model: TaggedModel, bindings: Sequence[FunctionBinding],
             if cache is None and shared:  # a cache type that cannot be copied: run it again
                 cache = run_prefix().cache
                 cache.batch_repeat_interleave(len(chunk))
-            values.extend(_suffix_heads(model, [bindings[k] for k in chunk], [prompts[k] for k in chunk],
-                                        [ids[k] for k in chunk], [rows[k] for k in chunk], shared,
-                                        cache, output, prefix_out if keep else None))
-    return values
+            features.extend(_suffix_features(model, [readouts[k] for k in chunk],
+                                             [prompts[k] for k in chunk], [ids[k] for k in chunk],
+                                             [rows[k] for k in chunk], shared, cache,
+                                             prefix_out if keep else None))
+    return features
 
 
 def is_plain_cache(cache: Any) -> bool:
@@ -101,13 +117,13 @@ def _cache_copy(cache: Any, count: int) -> Any:
                                         for layer in cache.layers])
 
 
-def _suffix_heads(model: TaggedModel, bindings: Sequence[FunctionBinding],
-                  prompts: Sequence[EncodedPrompt], ids: Sequence[torch.Tensor],
-                  rows: Sequence[torch.Tensor], shared: int, cache: Any, output: str,
-                  prefix: ForwardOutput | None = None) -> list[Any]:
-    """Head values of the prompts' tokens after ``shared``, right-padded on ``cache``; with
-    ``prefix`` (the prefix pass's states), heads read the whole prompt's states."""
-    device = model.base.device
+def _suffix_features(model: TaggedBase, readouts: Sequence[Readout],
+                     prompts: Sequence[EncodedPrompt], ids: Sequence[torch.Tensor],
+                     rows: Sequence[torch.Tensor], shared: int, cache: Any,
+                     prefix: ForwardOutput | None = None) -> list[torch.Tensor]:
+    """The readouts of the prompts' tokens after ``shared``, right-padded on ``cache``; with
+    ``prefix`` (the prefix pass's states), they read the whole prompt's states."""
+    device = model.device
     count = len(prompts)
     width = max(len(p) for p in prompts) - shared
     suffix_ids = torch.full((count, width), model.pad_id, dtype=torch.long)
@@ -126,15 +142,16 @@ def _suffix_heads(model: TaggedModel, bindings: Sequence[FunctionBinding],
                                model.table)
     positions = (shared + torch.arange(width, device=device))[None].expand(count, -1)
     out = run_base(model.model, embeds, mask.to(device), positions, cache=cache,
-                   use_cache=cache is not None, all_layers=reads_all_layers(bindings))
+                   use_cache=cache is not None,
+                   all_layers=any(r.intermediate for r in readouts))
     value_mask = None
     if prefix is not None:
         out, first, last = join_outputs(prefix, out), first + shared, last + shared
         value_mask = torch.zeros(count, shared + width, dtype=torch.bool)
         for k, prompt in enumerate(prompts):
             value_mask[k, :len(prompt)] = torch.tensor(prompt.value_flags())
-    return [binding_values(b, head_features(b, out, first, last, value_mask)[k:k + 1], output)[0]
-            for k, b in enumerate(bindings)]
+    return [readout.read(out, first, last, value_mask)[k:k + 1]
+            for k, readout in enumerate(readouts)]
 
 
 def shared_segment_length(prompt: EncodedPrompt) -> int:

@@ -10,23 +10,33 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import torch
 
-from tagregistry.compose.batching import collate
-from tagregistry.compose.forward import ForwardOutput, run_base
+from tagregistry.compose.binding import FunctionBinding
 from tagregistry.compose.heads import head_values
-from tagregistry.compose.prompt import EncodedPrompt
-from tagregistry.compose.splice import splice_embeddings
+from tagregistry.engine.collate import AUTO_PROGRESS_BATCHES, collate_prompts
+from tagregistry.engine.forward import ForwardOutput, run_base
+from tagregistry.engine.prefix_share import (
+    TaggedBase,
+    shared_prefix_features,
+    shared_segment_groups,
+)
+from tagregistry.engine.prompt import EncodedPrompt
+from tagregistry.engine.splice import splice_embeddings
 from tagregistry.errors import InputError
-
-if TYPE_CHECKING:
-    from tagregistry.compose.model import FunctionBinding, TaggedModel
 
 #: A record may name its function under this key (a reserved slot name).
 FUNCTION_KEY = "function"
-AUTO_PROGRESS_BATCHES = 4
+
+
+class ComposedModel(TaggedBase, Protocol):
+    """What predictions need of a :class:`~tagregistry.compose.tagged_model.TaggedModel`."""
+
+    def binding(self, function: str | None = None) -> FunctionBinding: ...
+
+    def encode(self, function: str | None = None, **slots: Any) -> EncodedPrompt: ...
 
 
 def record_functions(
@@ -53,7 +63,7 @@ def record_functions(
 
 
 def encode_requests(
-    model: TaggedModel, records: Sequence[Mapping[str, Any]], function: str | Sequence[str] | None
+    model: ComposedModel, records: Sequence[Mapping[str, Any]], function: str | Sequence[str] | None
 ) -> tuple[list[FunctionBinding], list[EncodedPrompt]]:
     """Each record's function binding and encoded prompt (errors name the record)."""
     names = record_functions(records, function)
@@ -98,12 +108,6 @@ def reads_all_layers(bindings: Sequence[FunctionBinding]) -> bool:
     return any(b.readout.intermediate for b in bindings)
 
 
-def reads_values(bindings: Sequence[FunctionBinding]) -> bool:
-    """Whether any of these heads reads the slot values' tokens (a shared prefix's states are
-    then kept for them)."""
-    return any(b.readout.values for b in bindings)
-
-
 def apply_heads(bindings: Sequence[FunctionBinding], out: ForwardOutput, start: torch.Tensor,
                 end: torch.Tensor, output: str, value_mask: torch.Tensor | None = None) -> list[Any]:
     """Row ``i`` of ``out`` through ``bindings[i]``'s head; each head runs once on its rows."""
@@ -123,8 +127,20 @@ def apply_heads(bindings: Sequence[FunctionBinding], out: ForwardOutput, start: 
     return values
 
 
+def shared_prefix_heads(model: ComposedModel, bindings: Sequence[FunctionBinding],
+                        prompts: Sequence[EncodedPrompt], output: str,
+                        batch_size: int | None = None) -> list[Any]:
+    """``bindings[k]``'s head value on ``prompts[k]``; the prompts' common prefix runs once
+    (:func:`~tagregistry.engine.prefix_share.shared_prefix_features`)."""
+    with torch.inference_mode():
+        features = shared_prefix_features(model, [b.readout for b in bindings], prompts,
+                                          batch_size)
+        return [binding_values(b, row, output)[0]
+                for b, row in zip(bindings, features, strict=True)]
+
+
 def predict_prompts(
-    model: TaggedModel,
+    model: ComposedModel,
     bindings: Sequence[FunctionBinding],
     prompts: Sequence[EncodedPrompt],
     *,
@@ -134,12 +150,10 @@ def predict_prompts(
 ) -> list[Any]:
     """Head values for ``prompts`` (row ``i`` read by ``bindings[i]``), in input order.
 
-    Prompts that share a leading segment (:func:`~tagregistry.compose.shared_prefix.
+    Prompts that share a leading segment (:func:`~tagregistry.engine.prefix_share.
     shared_segment_groups`: a first slot value paired with several others) run it once;
     the others are sorted by length (longest first) into left-padded batches of ``batch_size``.
     """
-    from tagregistry.compose.shared_prefix import shared_prefix_heads, shared_segment_groups
-
     if batch_size < 1:
         raise InputError(f"batch_size must be at least 1, got {batch_size}")
     groups = [sorted(g, key=lambda i: len(prompts[i])) for g in shared_segment_groups(prompts).values()]
@@ -157,7 +171,7 @@ def predict_prompts(
                    unit="rec")
     results: list[Any] = [None] * len(prompts)
     layout = model.table.layout()
-    device = model.base.device
+    device = model.device
     with torch.inference_mode(), bar:
         for group in groups:  # e.g. one protein with many ligands: its prefix runs once
             values = shared_prefix_heads(model, [bindings[i] for i in group],
@@ -167,7 +181,7 @@ def predict_prompts(
             if show:
                 bar.update(len(group))
         for chunk in chunks:
-            batch = collate([prompts[i] for i in chunk], layout, model.pad_id).to(device)
+            batch = collate_prompts([prompts[i] for i in chunk], layout, model.pad_id).to(device)
             embeds = splice_embeddings(model.model, batch.input_ids, batch.tag_rows, model.table)
             rows = [bindings[i] for i in chunk]
             out = run_base(model.model, embeds, batch.attention_mask, batch.position_ids,

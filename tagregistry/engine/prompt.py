@@ -2,7 +2,7 @@
 
 The template's text pieces, the tag placeholders and the rendered slot values are
 tokenised separately and concatenated, so tag positions are known exactly and a value is
-tokenised as it would be in running text (see :mod:`tagregistry.compose.template`).
+tokenised as it would be in running text (see :mod:`tagregistry.engine.template`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tagregistry.compose.domains import domain_tokenizer
-from tagregistry.compose.template import TagPiece, TextPiece, parse_template
-from tagregistry.domain_tokenizers import DomainTokenizer
+from tagregistry.engine.domain_tokenizers import DomainTokenizer, domain_tokenizer
+from tagregistry.engine.template import TagPiece, TextPiece, parse_template
 from tagregistry.errors import InputError
 
 if TYPE_CHECKING:

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tagregistry.compose.template import TagPiece, TextPiece, parse_template
+from tagregistry.engine.template import TagPiece, TextPiece, parse_template
 from tagregistry.errors import InputError
 
 if TYPE_CHECKING:
     from tagregistry.plugins.manager import Catalog
+    from tagregistry.specs import SlotSpec
 
 FUNCTIONS = "functions"  #: in ``hyper.contexts``: every installed function's context
 STAGE1 = "stage 1"  #: the name of the bare-span layout
@@ -41,11 +42,17 @@ def slot_context(template: str, slot: str, domain: str) -> str:
     raise InputError(f"template {template!r} has no slot {slot!r}")
 
 
+def slot_accepts(slot: SlotSpec, domain: str, catalog: Catalog) -> bool:
+    """Whether ``domain`` may fill ``slot`` (listed, or of a listed family)."""
+    if domain in slot.domains:
+        return True
+    spec = catalog.domains.get(domain)
+    return spec is not None and spec.family is not None and spec.family in slot.families
+
+
 def function_contexts(catalog: Catalog, domain: str) -> dict[str, str]:
     """``{function: context}`` for every installed function with a slot ``domain`` may fill
     (the first such slot), zero-shot slots included."""
-    from tagregistry.compose.builder import slot_accepts
-
     out: dict[str, str] = {}
     for name, spec in sorted(catalog.functions.items()):
         for slot in spec.slots:

@@ -14,8 +14,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from tagregistry.compose.batching import PromptBatch
-from tagregistry.compose.splice import TagTable, splice_embeddings
+from tagregistry.engine.collate import PromptBatch
+from tagregistry.engine.splice import TagTable, splice_embeddings
 
 
 @dataclass

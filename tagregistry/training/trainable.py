@@ -17,11 +17,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tagregistry.compose.batching import PromptBatch, to_device
-from tagregistry.compose.forward import ForwardOutput, join_outputs, run_base
-from tagregistry.compose.readout import Readout
-from tagregistry.compose.shared_prefix import is_plain_cache
-from tagregistry.compose.splice import TagTable, splice_embeddings
+from tagregistry.engine.collate import PromptBatch, to_device
+from tagregistry.engine.forward import ForwardOutput, join_outputs, run_base
+from tagregistry.engine.prefix_share import is_plain_cache
+from tagregistry.engine.readout import Readout
+from tagregistry.engine.splice import TagTable, splice_embeddings
 from tagregistry.training.prefix_cache import SegmentCache, SegmentKV, cache_from_segments
 
 IGNORE = -100

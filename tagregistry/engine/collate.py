@@ -7,8 +7,11 @@ from dataclasses import dataclass
 
 import torch
 
-from tagregistry.compose.prompt import EncodedPrompt
+from tagregistry.engine.prompt import EncodedPrompt
 from tagregistry.errors import InputError
+
+#: a progress bar is shown by default for more batches than this
+AUTO_PROGRESS_BATCHES = 4
 
 
 @dataclass
@@ -53,7 +56,7 @@ def to_device(tensor: torch.Tensor, device: torch.device | str) -> torch.Tensor:
     return tensor.to(device, non_blocking=tensor.device.type == "cpu")
 
 
-def collate(
+def collate_prompts(
     prompts: Sequence[EncodedPrompt],
     layout: Mapping[str, tuple[int, int]],
     pad_id: int,

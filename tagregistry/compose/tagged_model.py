@@ -3,51 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch import nn
 
-from tagregistry.compose.batching import collate
-from tagregistry.compose.generation import GenerationConfig, generate_ids, generate_texts
-from tagregistry.compose.mixed import encode_requests, predict_prompts
-from tagregistry.compose.prompt import EncodedPrompt, PromptEncoder
-from tagregistry.compose.readout import Readout
-from tagregistry.compose.shared_prefix import shared_prefix_heads
-from tagregistry.compose.splice import TagTable, splice_embeddings
+from tagregistry.compose.binding import FunctionBinding
+from tagregistry.compose.predict import encode_requests, predict_prompts, shared_prefix_heads
+from tagregistry.engine.collate import collate_prompts
+from tagregistry.engine.generation import GenerationConfig, generate_ids, generate_texts
+from tagregistry.engine.prompt import EncodedPrompt, PromptEncoder
+from tagregistry.engine.splice import TagTable, splice_embeddings
 from tagregistry.errors import InputError
 from tagregistry.models.loading import LoadedBase
-from tagregistry.specs import FunctionSpec, HeadSpec, TagRecord
+from tagregistry.specs import TagRecord
 
 RESERVED_KEYWORDS = frozenset({"function", "functions", "output", "records", "batch_size",
                                "progress", "max_new_tokens", "do_sample", "temperature",
                                "top_p", "seed", "stop", "use_cache"})
-
-
-@dataclass
-class FunctionBinding:
-    """A function tag as composed: its spec, which domain fills each slot, and its head."""
-
-    name: str
-    record: TagRecord
-    spec: FunctionSpec
-    slot_domains: dict[str, str]
-    head: nn.Module | None = None
-    head_spec: HeadSpec | None = None
-    head_config: dict[str, Any] = field(default_factory=dict)
-    readout: Readout = field(default_factory=Readout)
-    zero_shot_slots: list[str] = field(default_factory=list)
-
-    @property
-    def zero_shot(self) -> bool:
-        """True when a slot is filled by a domain this function was never trained with."""
-        return bool(self.zero_shot_slots)
-
-    @property
-    def slots(self) -> list[str]:
-        """The keywords a caller passes (tag-only slots, such as a target language, take none)."""
-        return self.spec.value_slots
 
 
 class TaggedModel:
@@ -98,6 +71,11 @@ class TaggedModel:
     @property
     def tokenizer(self) -> Any:
         return self.base.tokenizer
+
+    @property
+    def device(self) -> torch.device:
+        """Where the base model runs."""
+        return self.base.device
 
     def to(self, device: torch.device | str) -> TaggedModel:
         """Move the base model, tags and heads to ``device``."""
@@ -317,7 +295,7 @@ class TaggedModel:
         """Greedy new token ids (no decoding, no end-of-sequence stop): for exact comparisons."""
         binding = self.binding(function)
         prompt = self.encode(binding.name, **slots)
-        batch = collate([prompt], self.table.layout(), self.pad_id).to(self.base.device)
+        batch = collate_prompts([prompt], self.table.layout(), self.pad_id).to(self.base.device)
         config = GenerationConfig(max_new_tokens=max_new_tokens, use_cache=use_cache)
         with torch.inference_mode():
             embeds = splice_embeddings(self.model, batch.input_ids, batch.tag_rows, self.table)

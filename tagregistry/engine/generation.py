@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from tagregistry.compose.batching import collate
-from tagregistry.compose.forward import run_base
-from tagregistry.compose.mixed import AUTO_PROGRESS_BATCHES
-from tagregistry.compose.prompt import EncodedPrompt, PromptEncoder
-from tagregistry.compose.splice import TagTable, splice_embeddings
+from tagregistry.engine.collate import AUTO_PROGRESS_BATCHES, collate_prompts
+from tagregistry.engine.forward import run_base
+from tagregistry.engine.prompt import EncodedPrompt, PromptEncoder
+from tagregistry.engine.splice import TagTable, splice_embeddings
 from tagregistry.errors import InputError
 
 if TYPE_CHECKING:
@@ -160,7 +159,7 @@ def generate_texts(
     with torch.inference_mode(), tqdm(total=len(prompts), disable=not show, unit="rec",
                                       desc=desc) as bar:
         for chunk in chunks:
-            batch = collate([prompts[i] for i in chunk], layout, pad_id).to(device)
+            batch = collate_prompts([prompts[i] for i in chunk], layout, pad_id).to(device)
             embeds = splice_embeddings(model, batch.input_ids, batch.tag_rows, table)
             new = generate_ids(model, embeds, batch.attention_mask, batch.position_ids, config,
                                eos, pad_id, should_stop if stops else None)

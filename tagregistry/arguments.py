@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from tagregistry.errors import InputError
 from tagregistry.names import parse_ref, validate_name
 from tagregistry.safe_json import plain_json
 from tagregistry.specs import BaseModelRecord
+from tagregistry.store.writes import NewTag
 
 
 def is_array(value: Any) -> bool:
@@ -93,18 +95,16 @@ def check_head(head: Any) -> Any:
                        config=check_json_dict(head.config, "head.config"))
 
 
-def check_register(
-    name: Any, tensor: Any, base: Any, head: Any, description: Any, source: Any, data_hash: Any,
-    metrics: Any, license: Any,
-) -> tuple[Any, dict[str, float], dict[str, Any]]:
-    """Check the arguments of ``Registry.register``; returns ``(head, metrics, source)`` in
-    the form the store keeps."""
-    validate_name(name)
+def check_new_tag(tag: NewTag) -> NewTag:
+    """Check the arguments of ``Registry.register`` (given as a :class:`NewTag`); returns it
+    with the head, metrics and source in the form the store keeps."""
+    validate_name(tag.name)
     from tagregistry.store.validation import check_tag
 
-    check_tag(name, tensor)  # the store's own check, shared with import and packs
-    check_base(base, required=True)
-    check_text("description", description)
-    check_text("data_hash", data_hash, optional=True)
-    check_text("license", license, optional=True)
-    return check_head(head), check_metrics(metrics), check_json_dict(source, "source")
+    check_tag(tag.name, tag.tensor)  # the store's own check, shared with import and packs
+    check_base(tag.base, required=True)
+    check_text("description", tag.description)
+    check_text("data_hash", tag.data_hash, optional=True)
+    check_text("license", tag.license, optional=True)
+    return replace(tag, head=check_head(tag.head), metrics=check_metrics(tag.metrics),
+                   source=check_json_dict(tag.source, "source"))

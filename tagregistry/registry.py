@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Sequence
-from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tagregistry.errors import InputError, InvalidNameError
+from tagregistry.sharing import TagSharing
 from tagregistry.specs import BaseModelRecord, TagKind, TagRecord
 from tagregistry.store.engine import default_url, read_only_default, sqlite_path
-from tagregistry.store.tag_store import BaseArg, HeadPayload, RegisteredTags, TagStore
+from tagregistry.store.tag_store import BaseArg, HeadPayload, NewTag, TagStore
 
 if TYPE_CHECKING:
     from tagregistry.plugins.manager import Catalog
     from tagregistry.store.health import CheckReport
 
 
-class Registry:
+class Registry(TagSharing):
     """A registry of learned tags bound to base models.
 
     Args:
@@ -94,42 +93,27 @@ class Registry:
 
         ``kind`` defaults to what the installed plugins declare for ``name``.
         """
-        from tagregistry.arguments import check_register
+        from tagregistry.arguments import check_new_tag
 
-        head, metrics, source = check_register(
-            name, tensor, base, head, description, source, data_hash, metrics, license)
+        tag = check_new_tag(NewTag(
+            name=name, tensor=tensor, kind=kind, base=base, description=description,
+            source=source, data_hash=data_hash, metrics=metrics, license=license, head=head))
         declared = self.declared_kind(name)
         if kind is None and declared is None:
             raise InvalidNameError(
                 f"no installed plugin declares {name!r}: pass kind='domain' or kind='function'"
             )
-        self.check_kind(name, kind or declared)  # type: ignore[arg-type]
-        return self.store.register_tag(
-            name, tensor, kind=kind or declared, base=base, head=head,  # type: ignore[arg-type]
-            description=description, source=source, data_hash=data_hash, metrics=metrics,
-            license=license,
-        )
+        tag.kind = kind or declared
+        self.check_kind(name, tag.kind)
+        return self.store.register(tag)
 
     def declared_kind(self, name: str) -> TagKind | None:
         """What the installed plugins declare ``name`` to be (``None``: nothing declares it)."""
-        catalog = self.catalog
-        if name in catalog.domains:
-            return "domain"
-        if name in catalog.functions:
-            return "function"
-        return None
+        return self.catalog.declared_kind(name)
 
     def check_kind(self, name: str, kind: TagKind) -> None:
         """Refuse a kind that contradicts what an installed plugin declares for ``name``."""
-        declared = self.declared_kind(name)
-        if declared is not None and declared != kind:
-            kinds = "domains" if declared == "domain" else "functions"
-            owner = self.catalog.owner(kinds, name)
-            raise InvalidNameError(
-                f"{name!r} is declared a {declared} by the installed plugin {owner.name!r} "
-                f"({owner.distribution}), so it cannot be registered as a {kind} tag: compose "
-                f"would misuse it; register it as kind={declared!r} or choose another name"
-            )
+        self.catalog.check_kind(name, kind)
 
     def get(self, ref: str, base: BaseArg = None) -> TagRecord:
         """The record for ``"Name"`` (newest) or ``"Name@v"``; errors list close matches."""
@@ -167,45 +151,6 @@ class Registry:
         _check_lookup(ref, base)
         return self.store.delete(ref, base)
 
-    # -- exchange -------------------------------------------------------------------------
-    def export(self, ref: str, path: str | Path, base: BaseArg = None) -> Path:
-        """Write one tag (and head) to a ``.safetensors`` file with its record in the header."""
-        from tagregistry.exchange import export_tag
-
-        record = self.get(ref, base)
-        return export_tag(record, self.store.load_tensor(record), self.store.load_head(record), path)
-
-    def import_file(self, path: str | Path) -> TagRecord:
-        """Register the tag in an exported file (provenance kept); see :meth:`import_files`."""
-        return self.import_files([path])[0]
-
-    def import_files(self, paths: Sequence[str | Path]) -> RegisteredTags:
-        """Register the tags of exported files in one transaction, as new versions.
-
-        Like :meth:`load_pack`, a tag whose exact bytes (tag and head) the registry already
-        holds under the same name and base is not registered again: its existing record
-        stands in its place and is listed in ``already_registered``.
-        """
-        from tagregistry.exchange import read_export
-        from tagregistry.provenance import with_origin
-
-        items = []
-        for path in paths:
-            _refuse_pack_folder(path, "import reads exported .safetensors files")
-            record, tag, head = read_export(path)
-            self.check_kind(record.name, record.kind)
-            head_payload = None
-            if record.head is not None:
-                head_payload = HeadPayload(spec=record.head.spec, tensors=head, config=record.head.config)
-            origin = {"file": str(Path(path).name), "version": record.version}
-            items.append({
-                "name": record.name, "tensor": tag, "kind": record.kind, "base": record.base,
-                "head": head_payload, "description": record.description,
-                "source": with_origin(record.source, "imported_from", origin),
-                "data_hash": record.data_hash, "metrics": record.metrics, "license": record.license,
-            })
-        return self.store.register_new(items)
-
     # -- database -------------------------------------------------------------------------
     @property
     def db_path(self) -> Path | None:
@@ -220,24 +165,11 @@ class Registry:
 
     def backup(self, path: str | Path) -> Path:
         """A consistent copy of a SQLite registry (online backup API)."""
-        import sqlite3
+        from tagregistry.maintenance import backup_sqlite
 
-        source = self.db_path
-        if source is None:
-            raise InvalidNameError(
-                "db backup works on SQLite registries; use your server's tools (pg_dump) for others"
-            )
-        target = Path(path)
-        if target.exists():
-            raise InvalidNameError(f"{target} exists; choose a new file name")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
-        with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(partial)) as dst:
-            src.backup(dst)
-        shutil.move(partial, target)
-        return target
+        return backup_sqlite(self.db_path, path)
 
-    # -- composition, training and sharing (implemented in their own packages) -----------
+    # -- composition, training and evaluation (implemented in their own packages) ------
     def compose(self, *refs: str, base: str | None = None, **options: Any) -> Any:
         """Assemble domain and function tags onto a base LLM: a ``TaggedModel``.
 
@@ -246,13 +178,16 @@ class Registry:
         """
         from tagregistry.compose.builder import compose
 
-        return compose(self, *refs, base=base, **options)
+        catalog = options.pop("catalog", None) or self.catalog
+        return compose(self.store, catalog, *refs, base=base, **options)
 
     def train(self, recipe: Any, **options: Any) -> Any:
         """Run a training recipe (a ``Recipe``, a dict or a YAML path); registers the result."""
         from tagregistry.training.runner import train
 
-        return train(self, recipe, **options)
+        catalog = options.pop("catalog", None)
+        return train(self.store, catalog if catalog is not None else self.catalog, recipe,
+                     **options)
 
     def evaluate_domain(self, ref: str, *, base: BaseArg = None, split: str = "test",
                         limit: int | None = None, batch_size: int = 16, dtype: Any = None,
@@ -304,66 +239,6 @@ class Registry:
         return evaluate(model, catalog, function=function, data=data, split=split,
                         baselines=baselines, input=input, label=label, limit=limit,
                         batch_size=batch_size)
-
-    def push(
-        self,
-        refs: list[str],
-        repo_id: str,
-        *,
-        revision: str | None = None,
-        private: bool = False,
-        commit_message: str | None = None,
-        base: BaseArg = None,
-    ) -> Any:
-        """Publish tags as a tag pack on the Hugging Face Hub."""
-        from tagregistry.hub.push import push_pack
-
-        return push_pack(
-            self, refs, repo_id, revision=revision, private=private,
-            commit_message=commit_message, base=base,
-        )
-
-    def pull(self, repo: str, *, revision: str | None = None) -> RegisteredTags:
-        """Download, verify and register a tag pack (``"org/name"`` or ``"org/name@rev"``)."""
-        from tagregistry.hub.pull import pull_pack
-
-        _refuse_pack_folder(repo, "pull downloads a pack from a Hub repo")
-        return pull_pack(self, repo, revision=revision)
-
-    def save_pack(
-        self, refs: list[str], directory: str | Path, base: BaseArg = None, *,
-        name: str | None = None, shipped_by: str | None = None,
-    ) -> Path:
-        """Write a tag pack folder (manifest, safetensors files, model card).
-
-        ``name`` is the pack's name (default: the folder's name). ``shipped_by`` names the
-        plugin distribution that will ship the folder (the card then says ``install-pack``).
-        """
-        from tagregistry.hub.pack import save_pack
-
-        return save_pack(self, refs, directory, base=base, name=name, shipped_by=shipped_by)
-
-    def install_pack(self, name: str) -> RegisteredTags:
-        """Verify and register a tag pack shipped by an installed plugin (``tagregistry_packs``)."""
-        _refuse_pack_folder(name, "install-pack installs a pack a plugin ships, by its name")
-        spec = self.catalog.get("packs", name)
-        owner = self.catalog.owner("packs", name)
-        return self.load_pack(spec.path, source={"plugin": owner.distribution, "pack_name": name})
-
-    def load_pack(self, directory: str | Path, *, source: dict[str, Any] | None = None) -> RegisteredTags:
-        """Verify a tag pack folder and register its tags as new versions."""
-        from tagregistry.hub.pack import load_pack
-
-        return load_pack(self, directory, source=source)
-
-
-def _refuse_pack_folder(value: Any, what: str) -> None:
-    """InputError pointing at ``load_pack`` when ``value`` is a tag pack folder on disk."""
-    from tagregistry.hub.manifest import MANIFEST_FILE
-
-    if isinstance(value, str | Path) and (Path(value) / MANIFEST_FILE).is_file():
-        raise InputError(f"{value} is a tag pack folder and {what}: load the folder with "
-                         f"`tagregistry load-pack {value}` (Registry().load_pack({str(value)!r}))")
 
 
 def _check_lookup(ref: str, base: BaseArg) -> None:

@@ -6,6 +6,7 @@ Every test takes ``db_registry``, which is parametrized over both backends.
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -25,6 +26,7 @@ from tagregistry.errors import (
 from tagregistry.registry import Registry
 from tagregistry.specs import BaseModelRecord, HeadSpec
 from tagregistry.store.tag_store import HeadPayload
+from tagregistry.store.writes import NewTag
 
 HIDDEN = 8
 
@@ -238,7 +240,8 @@ def test_failed_register_leaves_the_store_unchanged(db_registry, base_record) ->
         # the store itself: Registry.register would refuse this before any transaction
         broken = HeadPayload(spec=HeadSpec(type="regression"), tensors={"w": object()})
         with pytest.raises(InputError, match="cannot store tensors"):
-            reg.store.register_tag("QED", vectors(3), base=base_record, kind="function", head=broken)
+            reg.store.register(NewTag(name="QED", tensor=vectors(3), base=base_record,
+                                      kind="function", head=broken))
         with pytest.raises(InputError, match="JSON values"):
             reg.register("QED", vectors(3), base=base_record, kind="function",
                          source={"when": datetime.now(UTC)})
@@ -255,14 +258,14 @@ def test_failed_register_leaves_the_store_unchanged(db_registry, base_record) ->
 
 def test_batch_register_is_one_transaction(db_registry, base_record) -> None:
     reg = db_registry
-    item = {"name": "QED", "tensor": vectors(1), "kind": "function", "base": base_record}
-    done = reg.store.register_many([item, item, {**item, "name": "LogP"}], bases=[base_record])
+    item = NewTag(name="QED", tensor=vectors(1), kind="function", base=base_record)
+    done = reg.store.register_many([item, item, replace(item, name="LogP")], bases=[base_record])
     assert [(r.name, r.version) for r in done] == [("QED", 1), ("QED", 2), ("LogP", 1)]
     before = counts(reg)
     items = [
-        {"name": "QED", "tensor": vectors(1), "kind": "function", "base": base_record},
-        {"name": "LogP", "tensor": vectors(2), "kind": "function", "base": base_record,
-         "head": HeadPayload(spec=HeadSpec(type="regression"), tensors={"w": "not a tensor"})},
+        NewTag(name="QED", tensor=vectors(1), kind="function", base=base_record),
+        NewTag(name="LogP", tensor=vectors(2), kind="function", base=base_record,
+               head=HeadPayload(spec=HeadSpec(type="regression"), tensors={"w": "not a tensor"})),
     ]
     with pytest.raises(InputError):
         reg.store.register_many(items)

@@ -14,6 +14,7 @@ from tagregistry.errors import BaseModelMismatchError, InvalidNameError, NotFoun
 from tagregistry.exchange import FORMAT
 from tagregistry.registry import Registry
 from tagregistry.specs import BaseModelRecord
+from tagregistry.store.writes import NewTag
 
 HIDDEN = 8
 
@@ -53,8 +54,8 @@ def test_failed_register_leaves_no_base_behind(db_registry, base_record) -> None
     assert reg.bases() == []
     with pytest.raises(InvalidNameError):
         reg.store.register_many([
-            {"name": "QED", "tensor": vectors(1), "kind": "function", "base": base_record},
-            {"name": "../bad", "tensor": vectors(1), "kind": "function", "base": base_record},
+            NewTag(name="QED", tensor=vectors(1), kind="function", base=base_record),
+            NewTag(name="../bad", tensor=vectors(1), kind="function", base=base_record),
         ])
     assert reg.bases() == []
 

@@ -118,9 +118,9 @@ def _refuse_memory_database(url: str | None) -> None:
     if not url:
         return
     from tagregistry.errors import InputError
-    from tagregistry.store.engine import sqlite_path
+    from tagregistry.maintenance import registry_location
 
-    if url.split(":", 1)[0].split("+", 1)[0] == "sqlite" and sqlite_path(url) is None:
+    if url.split(":", 1)[0].split("+", 1)[0] == "sqlite" and registry_location(url)[1] is None:
         raise InputError(f"--db {url} is an in-memory database: whatever a command writes "
                          "vanishes when it exits; give a file, e.g. sqlite:////path/registry.db")
 

@@ -208,10 +208,9 @@ def _status(records: Any, record: Any) -> str:
 
 def cmd_db_path(args: argparse.Namespace) -> int:
     from tagregistry.cli.output import print_json
-    from tagregistry.store.engine import default_url, sqlite_path
+    from tagregistry.maintenance import registry_location
 
-    url = args.db or default_url()
-    path = sqlite_path(url)
+    url, path = registry_location(args.db)
     if args.json:
         print_json({"url": url, "path": str(path) if path else None})
     else:
@@ -227,10 +226,9 @@ def cmd_db_backup(args: argparse.Namespace) -> int:
 
 def cmd_db_check(args: argparse.Namespace) -> int:
     from tagregistry.cli.output import print_json
-    from tagregistry.store.engine import default_url, read_only_default
-    from tagregistry.store.health import check_url
+    from tagregistry.maintenance import check_registry
 
-    report = check_url(args.db or default_url(), read_only=read_only_default())
+    report = check_registry(args.db)
     if args.json:
         print_json(report.as_dict())
     else:

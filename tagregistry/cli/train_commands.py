@@ -31,13 +31,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def cmd_train(args: argparse.Namespace) -> int:
     from tagregistry.cli.output import print_json
     from tagregistry.registry import Registry
-    from tagregistry.training.recipe import load_recipe
-    from tagregistry.training.runner import train
+    from tagregistry.training import load_recipe
 
-    recipe = load_recipe(args.recipe)
-    registry = Registry(args.db)
-    result = train(registry, recipe, output_dir=args.output_dir, resume=args.resume,
-                   dtype=args.dtype, progress=not args.no_progress and not args.json)
+    recipe = load_recipe(args.recipe)  # a broken recipe is reported before the registry opens
+    result = Registry(args.db).train(recipe, output_dir=args.output_dir, resume=args.resume,
+                                     dtype=args.dtype,
+                                     progress=not args.no_progress and not args.json)
     if not result.records:
         return 0  # a non-main process under accelerate launch
     if args.json:

@@ -35,14 +35,14 @@ from tagregistry.specs import BaseModelRecord, FunctionSpec, TagRecord
 
 if TYPE_CHECKING:
     from tagregistry.plugins.manager import Catalog
-    from tagregistry.registry import Registry
+    from tagregistry.store.tag_store import TagStore
 
 
 def compose(
-    registry: Registry,
+    store: TagStore,
+    catalog: Catalog,
     *refs: str,
     base: str | LoadedBase | None = None,
-    catalog: Catalog | None = None,
     slot_domains: Mapping[str, str] | None = None,
     dtype: Any = None,
     device: Any = None,
@@ -52,11 +52,11 @@ def compose(
     """Assemble tags onto a base model.
 
     Args:
-        registry: where the tags are stored.
+        store: where the tags are stored.
+        catalog: what the installed plugins contribute (domains, functions, heads, bases).
         refs: tag references (``"SMILES"``, ``"QED@2"``), domains and functions in any order.
         base: a named base, Hugging Face id, local path or :class:`LoadedBase`; default: the
             tags' own (:func:`~tagregistry.compose.slots.trained_base`), else ``smollm2-135m``.
-        catalog: plugin catalog (default: the process-wide one).
         slot_domains: ``{slot: domain}`` when several composed domains could fill a slot.
         dtype: the base's; default bf16 where the hardware multiplies it natively, float32 when
             a tag was trained on a float32 base (``metadata["dtype"]`` says which and why).
@@ -74,17 +74,16 @@ def compose(
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
         raise InputError(f"tag(s) {', '.join(repeated)} given more than once; pass each tag once")
-    catalog = catalog or registry.catalog
     if base is None:
-        base = trained_base(registry, refs)
+        base = trained_base(store, refs)
     automatic = is_automatic(dtype) and not isinstance(base, LoadedBase)  # float32 until tags say
     loaded = load_base(base, dtype="float32" if automatic else dtype, device=device,
                        revision=revision, catalog=catalog, **options)
-    registry.register_base(loaded.record)
+    store.register_base(loaded.record)
     records = []
     for ref in refs:
         try:
-            records.append(resolve_bound(registry, ref, loaded.record))
+            records.append(resolve_bound(store, ref, loaded.record))
         except NotFoundError as exc:
             hint = shipped_pack_hint(catalog, parse_ref(ref).name, loaded.name)
             if not hint:
@@ -92,13 +91,13 @@ def compose(
             raise NotFoundError(f"{exc}; {hint}") from None
     fingerprint = loaded.record.fingerprint
     records = pin_domains(refs, records, lambda name: [
-        v for v in registry.versions(name) if v.base.fingerprint == fingerprint])
+        v for v in store.versions(name) if v.base.fingerprint == fingerprint])
     domains = {r.name: r for r in records if r.kind == "domain"}
     for record in domains.values():
         if record.name not in catalog.domains and record.source.get("pack", {}).get("requires"):
             raise PluginError(f"domain tag {record.ref} needs its domain spec (how values are "
                               f"rendered), which no installed plugin declares; {_install_advice(record)}")
-    bindings = {r.name: _bind_function(registry, catalog, r, domains, loaded, slot_domains)
+    bindings = {r.name: _bind_function(store, catalog, r, domains, loaded, slot_domains)
                 for r in records if r.kind == "function"}
     _check_slots_exist(slot_domains, bindings)
     used = {d for b in bindings.values() for d in b.slot_domains.values()}
@@ -109,7 +108,7 @@ def compose(
             "unused; remove them or add a function that takes them", UserWarning, stacklevel=3,
         )
     precision = settle_dtype(loaded, records, automatic)
-    table = TagTable({r.name: registry.load(r).float() for r in records})
+    table = TagTable({r.name: store.load_tensor(r).float() for r in records})
     encoder = PromptEncoder(loaded.tokenizer, catalog, max_length=loaded.max_length)
     return TaggedModel(loaded, table, domains, bindings, encoder,
                        {**_metadata(loaded.record, records, bindings), "dtype": precision})
@@ -161,18 +160,18 @@ def shipped_pack_hint(catalog: Catalog, name: str, base_name: str | None) -> str
     return ""
 
 
-def resolve_bound(registry: Registry, ref: str, base: BaseModelRecord) -> TagRecord:
+def resolve_bound(store: TagStore, ref: str, base: BaseModelRecord) -> TagRecord:
     """The record ``ref`` names on ``base`` (or on a base with the same fingerprint).
 
     Raises BaseModelMismatchError naming both models when the tag exists only elsewhere.
     """
     try:
-        return registry.get(ref, base=base)
+        return store.resolve(ref, base)
     except NotFoundError as exc:
         missing = exc
     parsed = parse_ref(ref)
     try:
-        versions = registry.versions(parsed.name)
+        versions = store.versions(parsed.name)
     except NotFoundError:
         raise missing from None
     if parsed.version is not None:
@@ -239,7 +238,7 @@ def trained_domains(record: TagRecord, spec: FunctionSpec) -> list[str]:
 
 
 def _bind_function(
-    registry: Registry, catalog: Catalog, record: TagRecord, domains: Mapping[str, TagRecord],
+    store: TagStore, catalog: Catalog, record: TagRecord, domains: Mapping[str, TagRecord],
     loaded: LoadedBase, explicit: Mapping[str, str],
 ) -> FunctionBinding:
     from tagregistry.plugins.function_specs import function_spec_for
@@ -262,7 +261,7 @@ def _bind_function(
         binding.readout = Readout.from_config(binding.head_config).check(
             int(getattr(loaded.model.config, "num_hidden_layers", 0) or 0) or 10**6)
         binding.head = build_head(catalog, record.head.spec,
-                                  binding.readout.width(loaded.hidden_size), registry.load_head(record))
+                                  binding.readout.width(loaded.hidden_size), store.load_head(record))
     elif spec.head is not None:
         raise IntegrityError(
             f"function tag {record.ref} was stored without the {spec.head.type} head its spec "

@@ -12,7 +12,7 @@ from tagregistry.specs import FunctionSpec
 
 if TYPE_CHECKING:
     from tagregistry.plugins.manager import Catalog
-    from tagregistry.registry import Registry
+    from tagregistry.store.tag_store import TagStore
 
 
 def in_compose_order(
@@ -36,7 +36,7 @@ def in_compose_order(
     return out
 
 
-def trained_base(registry: Registry, refs: tuple[str, ...]) -> str | None:
+def trained_base(store: TagStore, refs: tuple[str, ...]) -> str | None:
     """The base every tag in ``refs`` was trained on (``source["base_name"]`` of its versions),
     ``None`` for the default when that one fits or nothing is recorded.
 
@@ -48,7 +48,7 @@ def trained_base(registry: Registry, refs: tuple[str, ...]) -> str | None:
     for ref in refs:
         try:
             parsed = parse_ref(ref)
-            versions = registry.versions(parsed.name)
+            versions = store.versions(parsed.name)
         except TagRegistryError:
             continue  # compose reports unknown or malformed references itself
         names = {str(v.source["base_name"]) for v in versions if v.source.get("base_name")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from tagregistry import tensors
 from tagregistry._version import __version__
+from tagregistry.arguments import check_base, check_ref
 from tagregistry.errors import BaseModelMismatchError, TagRegistryError
 from tagregistry.hub.card import write_card
 from tagregistry.hub.errors import PackError
@@ -26,20 +27,27 @@ from tagregistry.hub.requirements import pack_requirements
 from tagregistry.hub.verify import FLOAT_DTYPES, VerifiedTag, verify_pack
 from tagregistry.provenance import FROZEN_SHA256, with_origin
 from tagregistry.specs import BaseModelRecord, TagRecord
-from tagregistry.store.tag_store import BaseArg, HeadPayload, RegisteredTags
+from tagregistry.store.tag_store import BaseArg, HeadPayload, NewTag, RegisteredTags, TagStore
 
 if TYPE_CHECKING:
-    from tagregistry.registry import Registry
+    from tagregistry.plugins.manager import Catalog
 
 
-def resolve_records(registry: Registry, refs: list[str], base: BaseArg = None) -> list[TagRecord]:
+def _resolve(store: TagStore, ref: str, base: BaseArg) -> TagRecord:
+    """``store.resolve`` after the checks of ``Registry.get`` (a wrong type is an InputError)."""
+    check_ref(ref)
+    check_base(base)
+    return store.resolve(ref, base)
+
+
+def resolve_records(store: TagStore, refs: list[str], base: BaseArg = None) -> list[TagRecord]:
     """The records behind ``refs`` (duplicates dropped); all must share one base model."""
     if isinstance(refs, str) or not refs:
         raise PackError("name at least one tag to pack, as a list of references such as "
                         "['<Domain>', '<Function>@2']")
     records: dict[str, TagRecord] = {}
     for ref in refs:
-        record = registry.get(ref, base)
+        record = _resolve(store, ref, base)
         records.setdefault(record.ref, record)
     chosen = list(records.values())
     first = chosen[0].base
@@ -53,13 +61,13 @@ def resolve_records(registry: Registry, refs: list[str], base: BaseArg = None) -
 
 
 def build_manifest(
-    registry: Registry, records: list[TagRecord], name: str
+    store: TagStore, catalog: Catalog, records: list[TagRecord], name: str
 ) -> tuple[PackManifest, dict[str, bytes]]:
     """The manifest and ``{file name: bytes}`` of a pack holding ``records``."""
     files: dict[str, bytes] = {}
     entries: list[PackTag] = []
     for record in records:
-        tag_bytes, head_bytes = registry.store.raw_payloads(record)
+        tag_bytes, head_bytes = store.raw_payloads(record)
         tag_file = tag_file_name(record.name, record.version)
         files[tag_file] = tag_bytes
         head = None
@@ -78,7 +86,7 @@ def build_manifest(
             sha256=tensors.sha256_hex(tag_bytes), size=len(tag_bytes),
             shape=[record.n_vectors, record.dim], dtype=record.dtype,
             description=record.description, license=record.license, metrics=record.metrics,
-            data_hash=record.data_hash, source=portable_source(with_frozen_hashes(registry, record)),
+            data_hash=record.data_hash, source=portable_source(with_frozen_hashes(store, record)),
             created_at=record.created_at,
             library_version=record.library_version, head=head,
         ))
@@ -86,12 +94,12 @@ def build_manifest(
         format_version=FORMAT_VERSION, name=name,
         library={"name": "tagregistry", "version": __version__},
         base_model=records[0].base, tags=entries,
-        requires=pack_requirements(records, registry.catalog),
+        requires=pack_requirements(records, catalog),
     )
     return manifest, files
 
 
-def with_frozen_hashes(registry: Registry, record: TagRecord) -> dict[str, Any]:
+def with_frozen_hashes(store: TagStore, record: TagRecord) -> dict[str, Any]:
     """``record.source`` with the content hashes of its frozen tags (``frozen_sha256``): the
     ``frozen`` references name versions of this registry, which installing renumbers, so a
     pack carries hashes (compose uses them to pick the domain versions a function was trained
@@ -101,7 +109,7 @@ def with_frozen_hashes(registry: Registry, record: TagRecord) -> dict[str, Any]:
     if FROZEN_SHA256 in source or not isinstance(frozen, list) or not frozen:
         return source
     try:
-        pins = {(tag := registry.get(ref, record.base)).name: tag.sha256 for ref in frozen}
+        pins = {(tag := _resolve(store, ref, record.base)).name: tag.sha256 for ref in frozen}
     except TagRegistryError:
         return source  # a frozen tag since deleted: nothing to pin
     return {**source, FROZEN_SHA256: pins}
@@ -183,7 +191,8 @@ def large_file_message(file_name: str, size: int) -> str:
 
 
 def save_pack(
-    registry: Registry,
+    store: TagStore,
+    catalog: Catalog,
     refs: list[str],
     directory: str | Path,
     base: BaseArg = None,
@@ -204,14 +213,14 @@ def save_pack(
         raise PackError(f"{folder} exists and is not an empty folder; choose a new folder")
     pack_name = name or folder.resolve().name or "tagpack"
     check_pack_name(pack_name)
-    records = resolve_records(registry, refs, base)
-    manifest, files = build_manifest(registry, records, pack_name)
+    records = resolve_records(store, refs, base)
+    manifest, files = build_manifest(store, catalog, records, pack_name)
     folder.mkdir(parents=True, exist_ok=True)
     for file_name, data in files.items():
         (folder / file_name).write_bytes(data)
         if len(data) > LARGE_FILE_BYTES:
             warnings.warn(large_file_message(file_name, len(data)), LargePackFileWarning, stacklevel=2)
-    for problem in unresolvable(manifest, registry.catalog):
+    for problem in unresolvable(manifest, catalog):
         warnings.warn(problem, UnresolvablePackWarning, stacklevel=2)
     write_card(folder, manifest, repo_id=repo_id, shipped_by=shipped_by)
     (folder / MANIFEST_FILE).write_text(manifest.to_json(), encoding="utf-8")
@@ -219,7 +228,7 @@ def save_pack(
 
 
 def load_pack(
-    registry: Registry, directory: str | Path, *, source: dict[str, Any] | None = None
+    store: TagStore, catalog: Catalog, directory: str | Path, *, source: dict[str, Any] | None = None
 ) -> RegisteredTags:
     """Verify a pack folder, then register all its tags in one transaction.
 
@@ -231,19 +240,19 @@ def load_pack(
     """
     manifest, verified = verify_pack(directory)
     base = manifest.base_model
-    check_base(registry, base)
+    check_pack_base(store, base)
     for item in verified:
-        registry.check_kind(item.entry.name, item.entry.kind)
+        catalog.check_kind(item.entry.name, item.entry.kind)
     origin = dict(source) if source is not None else {"path": str(Path(directory).resolve())}
     order = sorted(range(len(verified)), key=lambda i: (verified[i].entry.name, verified[i].entry.version))
     items = [_registration(verified[i], base, {**origin, "name": manifest.name},
                            manifest.requires) for i in order]
-    return registry.store.register_new(items, bases=[base])
+    return store.register_new(items, bases=[base])
 
 
-def check_base(registry: Registry, base: BaseModelRecord) -> None:
+def check_pack_base(store: TagStore, base: BaseModelRecord) -> None:
     """Refuse a pack bound to a base model that this registry knows with other weights."""
-    for known in registry.store.list_bases():
+    for known in store.list_bases():
         if (known.model_id, known.revision) != (base.model_id, base.revision):
             continue
         if (known.fingerprint, known.hidden_size) != (base.fingerprint, base.hidden_size):
@@ -257,7 +266,7 @@ def check_base(registry: Registry, base: BaseModelRecord) -> None:
 
 
 def _registration(item: VerifiedTag, base: BaseModelRecord, origin: dict[str, Any],
-                  requirements: list[PackRequirement]) -> dict[str, Any]:
+                  requirements: list[PackRequirement]) -> NewTag:
     entry = item.entry
     source = with_origin(entry.source, "pack", {**origin, "version": entry.version})
     requires = [{"distribution": r.distribution, "version": r.version}
@@ -267,8 +276,6 @@ def _registration(item: VerifiedTag, base: BaseModelRecord, origin: dict[str, An
     head = None
     if entry.head is not None:
         head = HeadPayload(spec=entry.head.spec, tensors=item.head, config=entry.head.config)
-    return {
-        "name": entry.name, "tensor": item.tensor, "kind": entry.kind, "base": base,
-        "description": entry.description, "source": source, "data_hash": entry.data_hash,
-        "metrics": entry.metrics, "license": entry.license, "head": head,
-    }
+    return NewTag(name=entry.name, tensor=item.tensor, kind=entry.kind, base=base,
+                  description=entry.description, source=source, data_hash=entry.data_hash,
+                  metrics=entry.metrics, license=entry.license, head=head)

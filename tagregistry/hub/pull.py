@@ -14,12 +14,14 @@ from tagregistry.hub.verify import refuse_pickle_names
 from tagregistry.specs import TagRecord
 
 if TYPE_CHECKING:
-    from tagregistry.registry import Registry
+    from tagregistry.plugins.manager import Catalog
+    from tagregistry.store.tag_store import TagStore
 
 _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
 
-def pull_pack(registry: Registry, repo: str, *, revision: str | None = None) -> list[TagRecord]:
+def pull_pack(store: TagStore, catalog: Catalog, repo: str, *,
+              revision: str | None = None) -> list[TagRecord]:
     """Register the tags of the pack in ``repo`` (``"org/name"`` or ``"org/name@rev"``).
 
     ``rev`` (or ``revision``) is a branch, tag or commit sha; the commit it resolves to is
@@ -29,7 +31,7 @@ def pull_pack(registry: Registry, repo: str, *, revision: str | None = None) -> 
     repo_id, rev = parse_repo(repo, revision)
     folder, commit = download_pack(repo_id, rev)
     source = {"repo": repo_id, "revision": commit, "requested": rev or "main"}
-    return load_pack(registry, folder, source=source)
+    return load_pack(store, catalog, folder, source=source)
 
 
 def download_pack(repo_id: str, revision: str | None) -> tuple[Path, str]:

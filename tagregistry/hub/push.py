@@ -13,10 +13,10 @@ from tagregistry.hub.licenses import LICENSE_FILE
 from tagregistry.hub.manifest import PACK_FILE_PATTERN
 from tagregistry.hub.pack import save_pack
 from tagregistry.hub.repo import check_repo_id, check_revision, hub_errors
-from tagregistry.store.tag_store import BaseArg
+from tagregistry.store.tag_store import BaseArg, TagStore
 
 if TYPE_CHECKING:
-    from tagregistry.registry import Registry
+    from tagregistry.plugins.manager import Catalog
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,8 @@ class PushResult:
 
 
 def push_pack(
-    registry: Registry,
+    store: TagStore,
+    catalog: Catalog,
     refs: list[str],
     repo_id: str,
     *,
@@ -57,7 +58,7 @@ def push_pack(
     branch = check_revision(revision) if revision else "main"
     with tempfile.TemporaryDirectory(prefix="tagpack-") as tmp:
         folder = save_pack(
-            registry, refs, Path(tmp) / "pack", base=base, name=repo_id.split("/", 1)[1],
+            store, catalog, refs, Path(tmp) / "pack", base=base, name=repo_id.split("/", 1)[1],
             repo_id=repo_id,
         )
         local = {path.name: path for path in sorted(folder.iterdir())}

@@ -17,7 +17,7 @@ from typing import Any
 import pluggy
 from pydantic import BaseModel, ValidationError
 
-from tagregistry.errors import PluginError
+from tagregistry.errors import InvalidNameError, PluginError
 from tagregistry.plugins import hookspecs
 from tagregistry.specs import (
     BaseModelSpec,
@@ -27,6 +27,7 @@ from tagregistry.specs import (
     FunctionSpec,
     HeadTypeSpec,
     PackSpec,
+    TagKind,
     TokenizerSpec,
 )
 
@@ -193,6 +194,26 @@ class Catalog:
     def owner(self, attr: str, name: str) -> PluginInfo:
         """The plugin that contributed ``name``."""
         return self.plugins[self.owners[(attr, name)]]
+
+    def declared_kind(self, name: str) -> TagKind | None:
+        """What the installed plugins declare ``name`` to be (``None``: nothing declares it)."""
+        if name in self.domains:
+            return "domain"
+        if name in self.functions:
+            return "function"
+        return None
+
+    def check_kind(self, name: str, kind: TagKind) -> None:
+        """Refuse a kind that contradicts what an installed plugin declares for ``name``."""
+        declared = self.declared_kind(name)
+        if declared is not None and declared != kind:
+            kinds = "domains" if declared == "domain" else "functions"
+            owner = self.owner(kinds, name)
+            raise InvalidNameError(
+                f"{name!r} is declared a {declared} by the installed plugin {owner.name!r} "
+                f"({owner.distribution}), so it cannot be registered as a {kind} tag: compose "
+                f"would misuse it; register it as kind={declared!r} or choose another name"
+            )
 
 
 def _loader(ep: EntryPoint) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +10,7 @@ from sqlalchemy import Connection, func, inspect, select
 from sqlalchemy.exc import DBAPIError
 
 from tagregistry import tensors
-from tagregistry.errors import IntegrityError, NotFoundError, StoreError
+from tagregistry.errors import IntegrityError
 from tagregistry.specs import BaseModelRecord
 from tagregistry.store.checksums import row_digest
 from tagregistry.store.faults import first_line
@@ -19,7 +18,7 @@ from tagregistry.store.queries import ALL_BASES, HEAD_DATA, TAG_DATA, records_qu
 from tagregistry.store.records import base_record
 from tagregistry.store.schema import Base, HeadRow, TagRow, VersionCounterRow
 
-_MAX_SQLITE_MESSAGES = 20
+MAX_SQLITE_MESSAGES = 20
 
 
 @dataclass
@@ -58,7 +57,7 @@ def _engine_checks(connection: Connection, report: CheckReport) -> None:
         return  # servers check their own pages; the record checks below still run
     messages = [row[0] for row in connection.exec_driver_sql("PRAGMA integrity_check")]
     if messages != ["ok"]:
-        shown = messages[:_MAX_SQLITE_MESSAGES]
+        shown = messages[:MAX_SQLITE_MESSAGES]
         more = len(messages) - len(shown)
         report.problems += [f"sqlite integrity_check: {m}" for m in shown]
         if more:
@@ -129,41 +128,3 @@ def _check_payload(connection: Connection, report: CheckReport, where: str, row:
         tensors.tensor_info(head, f"head of {where}")
     except IntegrityError as exc:
         report.problems.append(str(exc).split(";")[0])
-
-
-
-
-def check_url(url: str, *, read_only: bool = False) -> CheckReport:
-    """:func:`check_database` on the registry at ``url``, even one too damaged to open.
-
-    When the registry cannot be opened, the report says why and, for a SQLite file, adds
-    what SQLite's own integrity check finds in it. A SQLite file that does not exist is a
-    ``NotFoundError`` (opening it would create an empty registry that checks ok).
-    """
-    from tagregistry.store.engine import sqlite_path
-    from tagregistry.store.tag_store import TagStore
-
-    path = sqlite_path(url)
-    if path is not None and not path.exists():  # opening it would create an empty registry
-        raise NotFoundError(f"no registry at {path}: the file does not exist (check the path, "
-                            "--db or $TAGREGISTRY_DB_URL); nothing was checked")
-    try:
-        store = TagStore(url, read_only=read_only)
-    except StoreError as exc:
-        report = CheckReport(str(path or url), problems=[f"cannot open: {exc}"])
-        if path is not None and path.is_file():
-            report.problems += _raw_integrity_check(path)
-        return report
-    try:
-        return store.check()
-    finally:
-        store.close()
-
-
-def _raw_integrity_check(path: Any) -> list[str]:
-    try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as connection:
-            messages = [row[0] for row in connection.execute("PRAGMA integrity_check")]
-    except sqlite3.Error as exc:
-        return [f"sqlite integrity_check: {exc}"]
-    return [] if messages == ["ok"] else [f"sqlite integrity_check: {m}" for m in messages[:_MAX_SQLITE_MESSAGES]]

@@ -34,9 +34,9 @@ from tagregistry.store.reads import history_rows, not_found, resolve_row
 from tagregistry.store.records import base_record, gc_paused, tag_record
 from tagregistry.store.schema import BaseModelRow
 from tagregistry.store.transactions import Database
-from tagregistry.store.writes import HeadPayload, RegisteredTags, TagWrite, delete_work
+from tagregistry.store.writes import HeadPayload, NewTag, RegisteredTags, TagWrite, delete_work
 
-__all__ = ["BaseArg", "HeadPayload", "RegisteredTags", "TagStore"]
+__all__ = ["BaseArg", "HeadPayload", "NewTag", "RegisteredTags", "TagStore"]
 
 
 class TagStore:
@@ -83,38 +83,19 @@ class TagStore:
         return self.db.write(delete_base_work(base))
 
     # -- tags -----------------------------------------------------------------------------
-    def register_tag(
-        self,
-        name: str,
-        tensor: Any,
-        *,
-        kind: TagKind,
-        base: BaseModelRecord | str,
-        description: str = "",
-        source: dict[str, Any] | None = None,
-        data_hash: str | None = None,
-        metrics: dict[str, float] | None = None,
-        license: str | None = None,
-        head: HeadPayload | None = None,
-    ) -> TagRecord:
-        """Store a new immutable version of ``name`` in one transaction and return its record."""
-        return self.db.write(TagWrite(
-            name, tensor, kind=kind, base=base, description=description, source=source,
-            data_hash=data_hash, metrics=metrics, license=license, head=head,
-        ))
+    def register(self, tag: NewTag) -> TagRecord:
+        """Store a new immutable version of ``tag.name`` in one transaction and return its record."""
+        return self.db.write(TagWrite(tag))
 
     def register_many(
-        self, tags: Sequence[dict[str, Any]], *, bases: Sequence[BaseModelRecord] = ()
+        self, tags: Sequence[NewTag], *, bases: Sequence[BaseModelRecord] = ()
     ) -> list[TagRecord]:
-        """Register ``bases`` then several tags in ONE transaction: all of them or none.
-
-        Each item of ``tags`` holds the keyword arguments of :meth:`register_tag`.
-        """
+        """Register ``bases`` then several tags in ONE transaction: all of them or none."""
         return list(self.register_new(tags, bases=bases, skip_identical=False))
 
     def register_new(
         self,
-        tags: Sequence[dict[str, Any]],
+        tags: Sequence[NewTag],
         *,
         bases: Sequence[BaseModelRecord] = (),
         skip_identical: bool = True,
@@ -125,7 +106,7 @@ class TagStore:
         The check runs inside the write transaction, so concurrent installs of the same
         tags register them once. Existing records stand in for those tags, in order.
         """
-        writes = [TagWrite(**item) for item in tags]
+        writes = [TagWrite(tag) for tag in tags]
 
         def work(session: Session) -> RegisteredTags:
             for base in bases:

@@ -35,6 +35,27 @@ class HeadPayload:
     config: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(kw_only=True)
+class NewTag:
+    """One tag version to store, as every writer gives it: the API, imports, packs, training.
+
+    ``tensor`` is ``(n_vectors, hidden)``; ``base`` a registered model id or a record
+    (registered in the same transaction); ``head`` only for function tags. ``kind`` is
+    settled from the plugin catalog before storing (``None``: not yet).
+    """
+
+    name: str
+    tensor: Any
+    kind: TagKind | None
+    base: BaseModelRecord | str
+    description: str = ""
+    source: dict[str, Any] | None = None
+    data_hash: str | None = None
+    metrics: dict[str, float] | None = None
+    license: str | None = None
+    head: HeadPayload | None = None
+
+
 class TagWrite:
     """One new tag version: the input is validated on construction, stored by calling it.
 
@@ -42,20 +63,11 @@ class TagWrite:
     as a record, in the same transaction) and returns the new record.
     """
 
-    def __init__(
-        self,
-        name: str,
-        tensor: Any,
-        *,
-        kind: TagKind,
-        base: BaseModelRecord | str,
-        description: str = "",
-        source: dict[str, Any] | None = None,
-        data_hash: str | None = None,
-        metrics: dict[str, float] | None = None,
-        license: str | None = None,
-        head: HeadPayload | None = None,
-    ) -> None:
+    def __init__(self, tag: NewTag) -> None:
+        name, tensor, kind, base, head = tag.name, tag.tensor, tag.kind, tag.base, tag.head
+        description, source, data_hash, license = (tag.description, tag.source, tag.data_hash,
+                                                   tag.license)
+        metrics = tag.metrics
         validate_name(name)
         if kind not in ("domain", "function"):
             raise InvalidNameError(f"kind must be 'domain' or 'function', got {kind!r}")

@@ -5,11 +5,15 @@ from __future__ import annotations
 import platform
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tagregistry.provenance import FROZEN_SHA256
-from tagregistry.specs import BaseModelRecord, FunctionSpec, HeadSpec, TagKind, TagRecord
-from tagregistry.store.tag_store import HeadPayload
+from tagregistry.specs import FunctionSpec, HeadSpec, TagRecord
+from tagregistry.store.tag_store import HeadPayload, NewTag
+
+if TYPE_CHECKING:
+    from tagregistry.plugins.manager import Catalog
+    from tagregistry.store.tag_store import TagStore
 
 _LIBRARIES = ("tagregistry", "torch", "transformers", "accelerate", "safetensors")
 
@@ -31,30 +35,9 @@ def head_payload(head: Any, spec: HeadSpec, config: dict[str, Any]) -> HeadPaylo
     return HeadPayload(spec=spec, tensors=tensors, config=config)
 
 
-def register_result(
-    registry: Any,
-    name: str,
-    tensor: Any,
-    *,
-    kind: TagKind,
-    base: BaseModelRecord,
-    source: dict[str, Any],
-    data_hash: str,
-    metrics: dict[str, float],
-    description: str = "",
-    license: str | None = None,
-    head: HeadPayload | None = None,
-) -> TagRecord:
-    """Store one trained tag as a new immutable version bound to ``base``."""
-    return registry.store.register_tag(
-        name, tensor.detach().float().cpu().contiguous(), kind=kind, base=base, head=head,
-        description=description, source=source, data_hash=data_hash,
-        metrics={k: float(v) for k, v in metrics.items()}, license=license,
-    )
-
-
-def register_run(registry: Any, recipe: Any, setup: Any, loaded: Any, result: Any,
-              splits: Any, catalog: Any) -> list[TagRecord]:
+def register_run(store: TagStore, catalog: Catalog, recipe: Any, setup: Any, loaded: Any,
+                 result: Any, splits: Any) -> list[TagRecord]:
+    """Store the run's trained tags (and head) as new versions with metrics and provenance."""
     from tagregistry.hashing import file_sha256
     from tagregistry.training.data import portable_path
 
@@ -98,11 +81,14 @@ def register_run(registry: Any, recipe: Any, setup: Any, loaded: Any, result: An
                 config["readout"] = readout.to_config()
             head = head_payload(setup.head, setup.head_spec, config)
         extra = {} if kind == "function" or recipe.stage == 1 else {"enriched_with": recipe.tag}
-        records.append(register_result(
-            registry, name, result.tensors[name], kind=kind, base=loaded.record,
-            source={**source, **extra}, data_hash=result.data_hash, metrics=result.metrics,
-            description=run_description(recipe, catalog, name, kind), license=license, head=head,
-        ))
+        catalog.check_kind(name, kind)
+        records.append(store.register(NewTag(
+            name=name, tensor=result.tensors[name].detach().float().cpu().contiguous(),
+            kind=kind, base=loaded.record, head=head, license=license,
+            description=run_description(recipe, catalog, name, kind),
+            source={**source, **extra}, data_hash=result.data_hash,
+            metrics={k: float(v) for k, v in result.metrics.items()},
+        )))
     return records
 
 

@@ -1,4 +1,4 @@
-"""``train(registry, recipe)``: load, set up the stage, optimise, evaluate, register.
+"""``train(store, catalog, recipe)``: load, set up the stage, optimise, evaluate, register.
 
 Only a run that finishes registers anything: a failed or interrupted run leaves the
 registry untouched (its checkpoints stay on disk for ``resume=True``). Under
@@ -14,10 +14,14 @@ import shutil
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tagregistry.specs import TagRecord
 from tagregistry.training.recipe import Recipe, load_recipe
+
+if TYPE_CHECKING:
+    from tagregistry.plugins.manager import Catalog
+    from tagregistry.store.tag_store import TagStore
 
 
 @dataclass
@@ -80,12 +84,12 @@ def _make_accelerator(device: str | None) -> Any:
 
 
 def train(
-    registry: Any,
+    store: TagStore,
+    catalog: Catalog,
     recipe: Recipe | dict[str, Any] | str | Path,
     *,
     output_dir: str | Path | None = None,
     resume: bool = False,
-    catalog: Any = None,
     base: Any = None,
     device: str | None = None,
     dtype: Any = None,
@@ -97,13 +101,12 @@ def train(
     """Run a training recipe and register the result as new tag versions.
 
     Args:
-        registry: the :class:`~tagregistry.registry.Registry` that holds frozen tags and
-            receives the result.
+        store: the tag store that holds frozen tags and receives the result.
+        catalog: what the installed plugins contribute (functions, datasets, heads, bases).
         recipe: a :class:`Recipe`, a dict, or a YAML file path.
         output_dir: where checkpoints and ``result.json`` go (default under
             ``$TAGREGISTRY_HOME/runs``).
         resume: continue from the newest checkpoint in ``output_dir`` (if any).
-        catalog: plugin catalog (default: the registry's).
         base: a ``LoadedBase`` or ``(model, tokenizer)`` overriding ``recipe.base``.
         device: where to load the base (default: Accelerate's device).
         dtype: the base's dtype, overriding the recipe's ``dtype`` (default ``auto``: bfloat16
@@ -121,7 +124,6 @@ def train(
     from tagregistry.training.seeding import seed_everything
 
     recipe = load_recipe(recipe)
-    catalog = catalog if catalog is not None else registry.catalog
     accelerator = accelerator or _make_accelerator(device)
     seed_everything(recipe.seed)
     requested = dtype if dtype is not None else recipe.dtype
@@ -146,7 +148,7 @@ def train(
     if recipe.stage == 1:
         setup = stages.setup_domain(recipe, splits, encoder, loaded.model)
     else:
-        setup = stages.setup_function(recipe, splits, encoder, loaded.model, registry, catalog,
+        setup = stages.setup_function(recipe, splits, encoder, loaded.model, store, catalog,
                                       loaded.record)
     seed_everything(recipe.seed)
     with training_attention(loaded.model, str(loaded.device)):
@@ -158,7 +160,7 @@ def train(
     result.data_hash = digest
     result.dtype = dtype_name(loaded.dtype)
     if register and accelerator.is_main_process:
-        result.records = register_run(registry, recipe, setup, loaded, result, splits, catalog)
+        result.records = register_run(store, catalog, recipe, setup, loaded, result, splits)
     if accelerator.is_main_process and result.output_dir is not None:
         _write_json(result.output_dir / "result.json", result.summary())
         _write_json(result.output_dir / "splits.json", splits.origin)  # which rows went where

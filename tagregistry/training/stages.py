@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tagregistry.engine.contexts import stage1_contexts
 from tagregistry.engine.prompt import PromptEncoder
@@ -25,6 +25,9 @@ from tagregistry.training.examples import (
 )
 from tagregistry.training.init import initial_tag
 from tagregistry.training.recipe import Recipe
+
+if TYPE_CHECKING:
+    from tagregistry.store.tag_store import TagStore
 
 
 class TrainingError(TagRegistryError):
@@ -108,10 +111,10 @@ def function_spec(recipe: Recipe, catalog: Any) -> FunctionSpec:
     return spec
 
 
-def _frozen_record(registry: Any, name: str, refs: dict[str, str], base: Any) -> TagRecord:
+def _frozen_record(store: TagStore, name: str, refs: dict[str, str], base: Any) -> TagRecord:
     ref = refs.get(name, name)
     try:
-        record = registry.get(ref, base=base)
+        record = store.resolve(ref, base)
     except NotFoundError as exc:
         raise TrainingError(
             f"domain tag {ref!r} is not registered for base {base.model_id}: train it first "
@@ -123,7 +126,7 @@ def _frozen_record(registry: Any, name: str, refs: dict[str, str], base: Any) ->
 
 
 def setup_function(
-    recipe: Recipe, splits: Splits, encoder: PromptEncoder, model: Any, registry: Any,
+    recipe: Recipe, splits: Splits, encoder: PromptEncoder, model: Any, store: TagStore,
     catalog: Any, base_record: Any,
 ) -> StageSetup:
     """Stages 2 and 3: a function tag and its head on frozen (or enriched) domain tags."""
@@ -148,8 +151,8 @@ def setup_function(
     unused = sorted(set(refs) - set(domains))
     if unused:
         raise TrainingError(f"freeze lists {unused}, which the template {spec.template!r} does not use")
-    frozen = [_frozen_record(registry, d, refs, base_record) for d in domains]
-    tags: dict[str, Any] = {r.name: registry.load(r).float() for r in frozen}
+    frozen = [_frozen_record(store, d, refs, base_record) for d in domains]
+    tags: dict[str, Any] = {r.name: store.load_tensor(r).float() for r in frozen}
     tags[spec.name] = initial_tag(hyper.init, model, hyper.n_vectors, tokenizer=encoder.tokenizer,
                                   phrase=hyper.init_phrase, seed=recipe.seed)
     trainable = [spec.name] + (domains if hyper.enrich else [])

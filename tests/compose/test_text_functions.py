@@ -172,12 +172,12 @@ def test_compose_uses_the_base_the_tags_were_trained_on(registry, lang_catalog):
     assert "LangA on tiny-llama" in str(caught.value)
     register(registry, gpt2, ["LangA"], base_name="tiny-gpt2", seed=1)
     with pytest.raises(InputError, match=r"several bases \(tiny-gpt2, tiny-llama\)"):
-        trained_base(registry, ("LangA",))
-    assert trained_base(registry, ("LangA@1", "LangB")) == "tiny-llama"
-    assert trained_base(registry, ("LangA@2", "LangC")) == "tiny-gpt2"
-    assert trained_base(registry, ("NoSuchTag",)) is None  # compose itself says it is unknown
+        trained_base(registry.store, ("LangA",))
+    assert trained_base(registry.store, ("LangA@1", "LangB")) == "tiny-llama"
+    assert trained_base(registry.store, ("LangA@2", "LangC")) == "tiny-gpt2"
+    assert trained_base(registry.store, ("NoSuchTag",)) is None  # compose itself says it is unknown
 
 
 def test_tags_without_a_recorded_base_keep_the_default(registry, lang_catalog):
     register(registry, tiny_base("llama"), ["LangA"])
-    assert trained_base(registry, ("LangA",)) is None
+    assert trained_base(registry.store, ("LangA",)) is None

@@ -13,6 +13,7 @@ from tagregistry.errors import BaseModelMismatchError, NotFoundError
 from tagregistry.hub.errors import PackCheckError, PackError, PackFormatError
 from tagregistry.hub.manifest import FORMAT_VERSION, MANIFEST_FILE
 from tagregistry.specs import BaseModelRecord
+from tagregistry.store.writes import NewTag
 
 
 def _manifest(folder: Path) -> dict:
@@ -217,8 +218,8 @@ def test_not_a_pack(tmp_path: Path, other_registry) -> None:
 def test_register_many_is_all_or_nothing(registry, base) -> None:
     missing = "tiny/never-registered"  # a base named, not given as a record: never registered
     items = [
-        {"name": "A", "tensor": torch.zeros(1, 16), "kind": "domain", "base": base},
-        {"name": "B", "tensor": torch.zeros(1, 16), "kind": "domain", "base": missing},
+        NewTag(name="A", tensor=torch.zeros(1, 16), kind="domain", base=base),
+        NewTag(name="B", tensor=torch.zeros(1, 16), kind="domain", base=missing),
     ]
     with pytest.raises(NotFoundError):
         registry.store.register_many(items, bases=[base])

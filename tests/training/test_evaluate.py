@@ -9,7 +9,6 @@ import math
 import pytest
 from support.tables import write_csv
 
-from tagregistry.compose.builder import compose
 from tagregistry.errors import InputError
 from tagregistry.evaluation import evaluate
 from tagregistry.evaluation.scores import classification_scores, regression_scores
@@ -28,7 +27,7 @@ def trained(registry, catalog, base, trained_domain, mol_file, hyper, tmp_path, 
     registry.train({"stage": 2, "tag": "MyScore", "function": INLINE, "freeze": ["TestMol"],
                     "data": {"file": str(mol_file)}, "hyper": hyper(max_steps=10)},
                    catalog=catalog, base=base, output_dir=tmp_path / "run", progress=False)
-    return compose(registry, "TestMol", "MyScore", base=base, catalog=catalog)
+    return registry.compose("TestMol", "MyScore", base=base, catalog=catalog)
 
 
 def test_tag_beside_every_baseline_on_the_recipe_test_split(trained, catalog, tmp_path) -> None:
@@ -98,7 +97,7 @@ def test_classification_tag_beside_baselines(registry, catalog, base, trained_do
     registry.train({"stage": 2, "tag": "TestClass", "freeze": ["TestMol"],
                     "data": {"file": str(mol_file), "label_field": "cls"}, "hyper": hyper()},
                    catalog=catalog, base=base, output_dir=tmp_path / "cls", progress=False)
-    model = compose(registry, "TestMol", "TestClass", base=base, catalog=catalog)
+    model = registry.compose("TestMol", "TestClass", base=base, catalog=catalog)
     report = evaluate(model, catalog, split="validation")
     assert report.task == "classification" and report.label == "cls"
     assert [r["method"] for r in report.rows] == ["tag", "mean", "nn", "ridge", "mlp"]
@@ -144,7 +143,7 @@ def test_the_recipes_limit_is_kept_unless_overridden(registry, catalog, base, tr
     registry.train({"stage": 2, "tag": "MyScore", "function": INLINE, "freeze": ["TestMol"],
                     "data": {"file": str(mol_file), "limit": 40}, "hyper": hyper()},
                    catalog=catalog, base=base, output_dir=tmp_path / "run", progress=False)
-    model = compose(registry, "TestMol", "MyScore", base=base, catalog=catalog)
+    model = registry.compose("TestMol", "MyScore", base=base, catalog=catalog)
     same = evaluate(model, catalog, baselines=["mean"])
     assert same.counts == {"train": 40, "validation": 10, "scored": 10}
     assert same.row("tag")["mse"] == pytest.approx(model.binding().record.metrics["test_mse"], rel=1e-4)

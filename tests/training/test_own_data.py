@@ -11,7 +11,6 @@ import pytest
 import torch
 from support.tables import write_csv
 
-from tagregistry.compose.builder import compose
 from tagregistry.errors import InputError, PluginError
 from tagregistry.hub.pack import UnresolvablePackWarning, portable_source, unresolvable
 from tagregistry.specs import HeadSpec
@@ -98,7 +97,7 @@ def test_a_recipe_defined_function_composes_and_the_record_is_portable(
     assert len(record.source["data"]["files"]["train"]["sha256"]) == 64
     assert str(tmp_path) not in json.dumps(record.source)
     assert json.loads((tmp_path / "run" / "splits.json").read_text())["train"]["file"] == "train.csv"
-    model = compose(registry, "TestMol", "Width", base=base, catalog=catalog)
+    model = registry.compose("TestMol", "Width", base=base, catalog=catalog)
     assert model.binding("Width").spec.template == "The molecule is {TestMol:mol}. Width: {Width}"
     assert isinstance(model.predict(mol="CCO"), float)
     with warnings.catch_warnings():
@@ -113,7 +112,7 @@ def test_plugin_declaration_wins_and_disagreement_is_an_error(registry, catalog,
     same = {"stage": 2, "tag": "TestScore", "freeze": ["TestMol"], "function": spec("TestScore", SCORE_TEMPLATE),
             "data": {"file": str(mol_file)}, "hyper": hyper()}
     registry.train(same, catalog=catalog, base=base, output_dir=tmp_path / "same", progress=False)
-    model = compose(registry, "TestMol", "TestScore", base=base, catalog=catalog)
+    model = registry.compose("TestMol", "TestScore", base=base, catalog=catalog)
     assert model.binding().spec is catalog.functions["TestScore"]
     other = {**same, "function": spec("TestScore", "Score of {TestMol:mol}: {TestScore}")}
     with pytest.raises(PluginError, match="this recipe defines function 'TestScore', but the installed "
@@ -121,7 +120,7 @@ def test_plugin_declaration_wins_and_disagreement_is_an_error(registry, catalog,
         registry.train(other, catalog=catalog, base=base, output_dir=tmp_path / "other", progress=False)
     _hand_registered(registry, base, "TestScore", {"recipe": {"function": other["function"]}})
     with pytest.raises(PluginError, match="recipe of function tag TestScore@2 defines .* different template"):
-        compose(registry, "TestMol", "TestScore", base=base, catalog=catalog)
+        registry.compose("TestMol", "TestScore", base=base, catalog=catalog)
 
 
 def test_a_head_type_is_code_and_needs_its_plugin(registry, catalog, base, trained_domain, tmp_path) -> None:
@@ -131,10 +130,10 @@ def test_a_head_type_is_code_and_needs_its_plugin(registry, catalog, base, train
                                                                       "version": "1.2"}]}})
     with pytest.raises(PluginError, match=r"Fancy@1 is defined by its recipe, but its head type 'fancy' "
                        r"is code .* not installed .*pip install 'tagregistry-fancy>=1.2'"):
-        compose(registry, "TestMol", "Fancy", base=base, catalog=catalog)
+        registry.compose("TestMol", "Fancy", base=base, catalog=catalog)
     _hand_registered(registry, base, "Ghost", {})
     with pytest.raises(PluginError, match="Ghost@1 has no function spec .* its recipe did not define it"):
-        compose(registry, "TestMol", "Ghost", base=base, catalog=catalog)
+        registry.compose("TestMol", "Ghost", base=base, catalog=catalog)
     with pytest.warns(UnresolvablePackWarning, match="Ghost@1: no installed plugin declares .* cannot compose"):
         registry.save_pack(["Ghost"], tmp_path / "ghost")
     from tagregistry.hub.manifest import read_manifest

@@ -14,9 +14,6 @@ from typing import Any
 import torch
 from torch import nn
 
-from tagregistry.engine.collate import PromptBatch
-from tagregistry.engine.splice import TagTable, splice_embeddings
-
 
 @dataclass
 class ForwardOutput:
@@ -108,21 +105,6 @@ def join_outputs(prefix: ForwardOutput, suffix: ForwardOutput) -> ForwardOutput:
     if prefix.states is not None and suffix.states is not None:
         states = tuple(join(a, b) for a, b in zip(prefix.states, suffix.states, strict=True))
     return ForwardOutput(hidden=join(prefix.hidden, suffix.hidden), cache=suffix.cache, states=states)
-
-
-def forward_batch(
-    model: nn.Module,
-    table: TagTable | None,
-    batch: PromptBatch,
-    *,
-    logits: bool = False,
-    use_cache: bool = False,
-) -> ForwardOutput:
-    """Splice ``batch`` and run ``model`` on it (batch tensors must be on the model's device)."""
-    embeds = splice_embeddings(model, batch.input_ids, batch.tag_rows, table)
-    return run_base(
-        model, embeds, batch.attention_mask, batch.position_ids, logits=logits, use_cache=use_cache
-    )
 
 
 def readout(hidden: torch.Tensor, index: torch.Tensor) -> torch.Tensor:

@@ -55,11 +55,6 @@ def parse_template(template: str) -> list[Piece]:
     return pieces
 
 
-def tag_names(template: str) -> list[str]:
-    """The tags a template names, in order (with repeats)."""
-    return [p.name for p in parse_template(template) if isinstance(p, TagPiece)]
-
-
 def slot_names(template: str) -> list[str]:
     """The slots a template names, in order."""
     return [p.slot for p in parse_template(template) if isinstance(p, TagPiece) and p.slot]

@@ -219,13 +219,3 @@ def text_field(records: list[Record], requested: str | None) -> str:
     raise InputError(
         f"cannot tell which field holds the text among {sorted(candidates)}; set data.text_field"
     )
-
-
-def labels_of(records: list[Record], field: str) -> list[Any]:
-    """The target of every record, with a clear error for a missing one."""
-    out = []
-    for index, record in enumerate(records):
-        if field not in record or record[field] in (None, ""):
-            raise InputError(f"record {index} has no {field!r} value; set data.label_field")
-        out.append(record[field])
-    return out

@@ -17,9 +17,9 @@ import pytest
 from support.cli import TAGREGISTRY
 
 from tagregistry.cli.main import main
-from tagregistry.cli.output import safe
 from tagregistry.registry import Registry
 from tagregistry.specs import BaseModelRecord
+from tagregistry.terminal import safe
 
 HIDDEN = 8
 EVIL_DESCRIPTION = "drug\x1b[2J\x1b[31mlike\x07\r\nQED@9  (forged line)\u202egnp.exe\x9b31m"

@@ -20,8 +20,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_bases_list(args: argparse.Namespace) -> int:
-    from tagregistry.cli.output import print_json, print_table
     from tagregistry.registry import Registry
+    from tagregistry.terminal import print_json, print_table
 
     with Registry(args.db) as registry:
         usage = registry.base_usage()
@@ -35,9 +35,9 @@ def cmd_bases_list(args: argparse.Namespace) -> int:
 
 
 def cmd_bases_delete(args: argparse.Namespace) -> int:
-    from tagregistry.cli.output import echo
     from tagregistry.errors import InvalidNameError
     from tagregistry.registry import Registry
+    from tagregistry.terminal import echo
 
     if bool(args.bases) == bool(args.unused):
         raise InvalidNameError("name the base models to delete (ID or ID@REVISION), or pass --unused")

@@ -22,17 +22,17 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_cache_path(args: argparse.Namespace) -> int:
-    from tagregistry.cli.output import echo
     from tagregistry.models.cache import model_cache_dir
+    from tagregistry.terminal import echo
 
     echo(model_cache_dir())
     return 0
 
 
 def cmd_cache_check(args: argparse.Namespace) -> int:
-    from tagregistry.cli.output import echo, print_json
     from tagregistry.models.cache import model_cache_dir
     from tagregistry.models.cache_check import check_cache
+    from tagregistry.terminal import echo, print_json
 
     root = model_cache_dir()
     checks = check_cache(root)

@@ -54,8 +54,8 @@ def _packages(names: list[str]) -> list[tuple[str, Any]]:
 
 
 def cmd_data_list(args: argparse.Namespace) -> int:
-    from tagregistry.cli.output import print_json, print_table
     from tagregistry.datafiles.cache import data_files_dir, is_fetched, package_dir
+    from tagregistry.terminal import print_json, print_table
 
     rows = [{"package": spec.name, "version": spec.version, "plugin": plugin,
              "size": f"{spec.size / 1e6:.1f} MB" if spec.size else "-", "license": spec.license or "-",

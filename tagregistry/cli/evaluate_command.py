@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tagregistry.cli.output import echo
+from tagregistry.terminal import echo
 
 BASELINES = "mean,nn,ridge,mlp"
 
@@ -44,8 +44,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from tagregistry.cli.output import print_json, print_table
     from tagregistry.registry import Registry
+    from tagregistry.terminal import print_json, print_table
 
     registry = Registry(args.db)
     if len(args.refs) == 1 and registry.get(args.refs[0]).kind == "domain":
@@ -78,7 +78,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _evaluate_domain(registry: Any, args: argparse.Namespace) -> int:
     """A domain tag's held-out perplexity per layout: trained, untrained, no tag."""
-    from tagregistry.cli.output import print_json, print_table
+    from tagregistry.terminal import print_json, print_table
 
     ref = registry.get(args.refs[0]).ref
     scores = registry.evaluate_domain(ref, base=args.base, split=args.split, limit=args.limit,

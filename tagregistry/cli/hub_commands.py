@@ -6,7 +6,7 @@ import argparse
 import warnings
 from typing import Any
 
-from tagregistry.cli.output import echo
+from tagregistry.terminal import echo
 
 
 def _registry(args: argparse.Namespace) -> Any:
@@ -50,7 +50,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_push(args: argparse.Namespace) -> int:
-    from tagregistry.cli.output import print_json
+    from tagregistry.terminal import print_json
 
     result = _registry(args).push(
         args.refs, args.repo, revision=args.revision, private=args.private,
@@ -69,9 +69,9 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 
 def cmd_save_pack(args: argparse.Namespace) -> int:
-    from tagregistry.cli.output import print_json
     from tagregistry.hub.manifest import read_manifest
     from tagregistry.hub.pack import LargePackFileWarning, UnresolvablePackWarning, size_text
+    from tagregistry.terminal import print_json
 
     shown = (LargePackFileWarning, UnresolvablePackWarning)
     with warnings.catch_warnings(record=True) as caught:
@@ -111,7 +111,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
 
 def _print_registered(records: Any, as_json: bool) -> int:
     """The tags a pack registered (or found already registered), as a table or JSON."""
-    from tagregistry.cli.output import print_json, print_table
+    from tagregistry.terminal import print_json, print_table
 
     if as_json:
         print_json([{**r.model_dump(mode="json"), "status": _status(records, r)} for r in records])

@@ -67,7 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    from tagregistry.cli.output import echo
+    from tagregistry.terminal import echo
     if args.read_only:
         import os
 
@@ -160,7 +160,7 @@ def _one_line_warnings() -> Iterator[None]:
     """The library's own warnings as ``warning: ...`` lines; others as Python prints them."""
     import warnings
 
-    from tagregistry.cli.output import echo
+    from tagregistry.terminal import echo
 
     default = warnings.showwarning
 

@@ -64,10 +64,10 @@ def parse_map(items: Sequence[str]) -> dict[str, str]:
 def cmd_predict(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
-    from tagregistry.cli.output import echo, print_json
     from tagregistry.cli.predict_rows import predict_file
     from tagregistry.errors import InputError
     from tagregistry.registry import Registry
+    from tagregistry.terminal import echo, print_json
 
     mapping = parse_map(args.map)
     if args.batch_size < 1:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tagregistry.cli.output import echo
+from tagregistry.terminal import echo
 
 
 def _registry(args: argparse.Namespace) -> Any:
@@ -77,8 +77,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 def cmd_plugins(args: argparse.Namespace) -> int:
     import warnings
 
-    from tagregistry.cli.output import print_json, print_table
     from tagregistry.plugins.manager import PluginWarning, get_catalog
+    from tagregistry.terminal import print_json, print_table
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginWarning)  # shown in the table instead
@@ -100,7 +100,7 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from tagregistry.cli.output import print_json, print_table
+    from tagregistry.terminal import print_json, print_table
 
     records = _registry(args).list(kind=args.kind, base=args.base, all_versions=args.all_versions)
     rows = [r.summary() for r in records]
@@ -113,7 +113,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def _print_record(record: Any, as_json: bool) -> None:
-    from tagregistry.cli.output import print_json
+    from tagregistry.terminal import print_json
 
     data = record.model_dump(mode="json")
     if as_json:
@@ -148,7 +148,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_versions(args: argparse.Namespace) -> int:
-    from tagregistry.cli.output import print_json, print_table
+    from tagregistry.terminal import print_json, print_table
 
     rows = [r.summary() for r in _registry(args).versions(args.name, base=args.base)]
     if args.json:
@@ -177,7 +177,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from tagregistry.cli.output import print_json
+    from tagregistry.terminal import print_json
 
     records = _registry(args).import_files(args.files)
     if args.json:
@@ -191,7 +191,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_install_pack(args: argparse.Namespace) -> int:
-    from tagregistry.cli.output import print_json, print_table
+    from tagregistry.terminal import print_json, print_table
 
     records = _registry(args).install_pack(args.name)
     rows = [{**r.summary(), "status": _status(records, r)} for r in records]
@@ -207,8 +207,8 @@ def _status(records: Any, record: Any) -> str:
 
 
 def cmd_db_path(args: argparse.Namespace) -> int:
-    from tagregistry.cli.output import print_json
     from tagregistry.maintenance import registry_location
+    from tagregistry.terminal import print_json
 
     url, path = registry_location(args.db)
     if args.json:
@@ -225,8 +225,8 @@ def cmd_db_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_db_check(args: argparse.Namespace) -> int:
-    from tagregistry.cli.output import print_json
     from tagregistry.maintenance import check_registry
+    from tagregistry.terminal import print_json
 
     report = check_registry(args.db)
     if args.json:

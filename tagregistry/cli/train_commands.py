@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tagregistry.cli.output import echo
+from tagregistry.terminal import echo
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -29,8 +29,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from tagregistry.cli.output import print_json
     from tagregistry.registry import Registry
+    from tagregistry.terminal import print_json
     from tagregistry.training import load_recipe
 
     recipe = load_recipe(args.recipe)  # a broken recipe is reported before the registry opens

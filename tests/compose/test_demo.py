@@ -17,7 +17,7 @@ import torch
 from support.cli import run_cli
 from support.plugin_dists import make_plugin_dist
 
-from tagregistry.evaluations import class_scores, scores
+from tagregistry.demo.samples import class_scores, scores
 from tagregistry.models.loading import load_base
 from tagregistry.plugins.manager import Catalog
 from tagregistry.registry import Registry

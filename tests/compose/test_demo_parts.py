@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tagregistry.evaluations import Evaluation, EvaluationResult, class_scores, scores
-from tagregistry.plots import draw, result_png
-from tagregistry.published import PublishedResult, published_results
+from tagregistry.demo.plots import draw, result_png
+from tagregistry.demo.published import PublishedResult, published_results
+from tagregistry.demo.samples import Evaluation, EvaluationResult, class_scores, scores
 from tagregistry.specs import PackSpec
 from tagregistry.training.metrics import roc_auc
 

@@ -197,7 +197,7 @@ def test_the_recipe_reference_lists_every_field_with_its_default() -> None:
 
 def test_the_demo_finds_a_recipe_defined_function_in_a_shipped_pack(registry, base, trained_domain,
                                                                     tmp_path) -> None:
-    from tagregistry.evaluations import discover
+    from tagregistry.demo.samples import discover
     from tagregistry.plugins.hookspecs import hookimpl
     from tagregistry.plugins.manager import Catalog
     from tagregistry.specs import DatasetSpec, PackSpec

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tagregistry.evaluations import EvaluationResult
+    from tagregistry.demo.samples import EvaluationResult
 
 
 def _fits(text: Any, renderer: Any, bounds: Any) -> bool:

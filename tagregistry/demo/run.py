@@ -4,7 +4,7 @@
 2. installs the tag packs that plugins ship for it (verified first; installing twice adds
    nothing);
 3. for every regression or two-class function tag in those packs whose spec names a dataset
-   (see :mod:`tagregistry.evaluations`), predicts a fixed sample of held-out records (the
+   (see :mod:`tagregistry.demo.samples`), predicts a fixed sample of held-out records (the
    first ``demo_records`` of the test split), prints them next to the labels and to predicting
    the training mean, beside the whole test split's numbers on the Results page (the tag and
    its strongest baseline, from the pack's ``results`` file), and writes a PNG plot;
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tagregistry.published import PublishedResult, published_results
+from tagregistry.demo.published import PublishedResult, published_results
 
 SHOWN_ROWS = 5
 #: held-out records per function unless its dataset spec asks for others (``demo_records``)
@@ -120,7 +120,7 @@ def print_result(result: Any, published: Sequence[PublishedResult], plot: Path |
 def print_summary(results: Sequence[Any], published: dict[str, list[PublishedResult]],
                   plots: dict[str, Path]) -> None:
     """One line per function and metric: the sample beside the Results page."""
-    from tagregistry.cli.output import print_table
+    from tagregistry.terminal import print_table
 
     rows = []
     for result in results:
@@ -211,7 +211,7 @@ def run_demo(records: int | None, functions: Sequence[str] | None, output_dir: P
                                  records or spec.demo_records or DEFAULT_RECORDS, BATCH_SIZE)
         plot = None
         if plots:
-            from tagregistry.plots import result_png
+            from tagregistry.demo.plots import result_png
 
             plot = result_png(result, folder / f"{evaluation.function}.png", loaded.record.model_id)
             written[evaluation.function] = plot
@@ -258,7 +258,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except TagRegistryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

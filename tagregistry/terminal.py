@@ -1,4 +1,4 @@
-"""Printing helpers for the CLI: aligned tables, JSON, and terminal-safe text.
+"""Printing for the terminal (the CLI and the demo): aligned tables, JSON, and terminal-safe text.
 
 Record fields (descriptions, sources, names of bases and repos) can come from imported
 files or pulled packs, so everything printed for humans goes through :func:`safe`, which

@@ -1,0 +1,7 @@
+"""``python -m tagregistry.demo``."""
+
+import sys
+
+from tagregistry.demo.run import main
+
+sys.exit(main())

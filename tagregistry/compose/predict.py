@@ -139,6 +139,16 @@ def shared_prefix_heads(model: ComposedModel, bindings: Sequence[FunctionBinding
                 for b, row in zip(bindings, features, strict=True)]
 
 
+def heads_on_one_input(model: ComposedModel, bindings: Sequence[FunctionBinding],
+                       prompts: Sequence[EncodedPrompt], output: str) -> list[Any]:
+    """Each binding's head on its prompt, all prompts of one input: a single function runs
+    one forward pass (as ``predict``), several share their prompts' prefix."""
+    if len(bindings) == 1:  # nothing to share
+        return predict_prompts(model, bindings, prompts, batch_size=1, output=output,
+                               progress=False)
+    return shared_prefix_heads(model, bindings, prompts, output)
+
+
 def predict_prompts(
     model: ComposedModel,
     bindings: Sequence[FunctionBinding],

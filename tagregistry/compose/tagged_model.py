@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from tagregistry.compose.binding import FunctionBinding
-from tagregistry.compose.predict import encode_requests, predict_prompts, shared_prefix_heads
+from tagregistry.compose.predict import encode_requests, heads_on_one_input, predict_prompts
 from tagregistry.engine.collate import collate_prompts
 from tagregistry.engine.generation import GenerationConfig, generate_ids, generate_texts
 from tagregistry.engine.prompt import EncodedPrompt, PromptEncoder
@@ -215,12 +215,8 @@ class TaggedModel:
         for b in bindings:
             if b.head is None:
                 results[b.name] = self.generate(b.name, **{s: slots[s] for s in b.slots})
-        if len(headed) == 1:  # nothing to share: one forward pass, as predict() does
-            results[headed[0].name] = predict_prompts(
-                self, headed, [prompts[headed[0].name]], batch_size=1, output=output,
-                progress=False)[0]
-        elif headed:
-            values = shared_prefix_heads(self, headed, [prompts[b.name] for b in headed], output)
+        if headed:
+            values = heads_on_one_input(self, headed, [prompts[b.name] for b in headed], output)
             results.update(zip([b.name for b in headed], values, strict=True))
         return {name: results[name] for name in names}
 

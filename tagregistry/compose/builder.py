@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 from tagregistry.compose.binding import FunctionBinding
 from tagregistry.compose.heads import build_head
 from tagregistry.compose.pinning import pin_domains
-from tagregistry.compose.slots import in_compose_order, trained_base
-from tagregistry.compose.tagged_model import RESERVED_KEYWORDS, TaggedModel
-from tagregistry.engine.contexts import slot_accepts
+from tagregistry.compose.slots import assign_slots, trained_base, trained_domains
+from tagregistry.compose.tagged_model import TaggedModel
 from tagregistry.engine.prompt import PromptEncoder
 from tagregistry.engine.readout import Readout
 from tagregistry.engine.splice import TagTable
@@ -31,7 +30,7 @@ from tagregistry.errors import (
 from tagregistry.models.loading import LoadedBase, load_base
 from tagregistry.models.precision import is_automatic, settle_dtype
 from tagregistry.names import parse_ref
-from tagregistry.specs import BaseModelRecord, FunctionSpec, TagRecord
+from tagregistry.specs import BaseModelRecord, TagRecord
 
 if TYPE_CHECKING:
     from tagregistry.plugins.manager import Catalog
@@ -187,54 +186,6 @@ def resolve_bound(store: TagStore, ref: str, base: BaseModelRecord) -> TagRecord
         f"tag {ref!r} is bound to base model {' and '.join(bound)}, but you composed onto "
         f"{base}; compose with base={hint!r} or train {parsed.name} for this base"
     )
-
-
-def assign_slots(
-    spec: FunctionSpec, domains: Mapping[str, Any], catalog: Catalog, explicit: Mapping[str, str]
-) -> dict[str, str]:
-    """``{slot: domain}`` for every slot of ``spec`` from the composed ``domains`` (slots that
-    accept the same ones take them in compose order: :func:`in_compose_order`)."""
-    out: dict[str, str] = in_compose_order(spec, domains, catalog, explicit)
-    for slot in spec.slots:
-        if slot.name in RESERVED_KEYWORDS:
-            raise PluginError(f"function {spec.name!r} names a slot {slot.name!r}, which is reserved")
-        if slot.name in out:
-            continue
-        accepted = ", ".join(slot.domains + [f"any {f} domain" for f in slot.families])
-        if slot.name in explicit:
-            chosen = explicit[slot.name]
-            if chosen not in domains:
-                raise InputError(f"slot_domains gives {chosen!r} for slot {slot.name!r}, but it is "
-                                 f"not composed; add it to compose(...)")
-            if not slot_accepts(slot, chosen, catalog):
-                raise InputError(f"{spec.name}'s slot {slot.name!r} accepts {accepted}, not {chosen!r}")
-            out[slot.name] = chosen
-            continue
-        candidates = [d for d in domains if slot_accepts(slot, d, catalog)]
-        preferred = [d for d in slot.domains if d in candidates]
-        if preferred:
-            out[slot.name] = preferred[0]
-        elif len(candidates) == 1:
-            out[slot.name] = candidates[0]
-        elif not candidates:
-            raise InputError(
-                f"{spec.name}'s slot {slot.name!r} needs a domain tag ({accepted}); "
-                f"add one, e.g. compose({slot.domains[0]!r}, {spec.name!r})"
-            )
-        else:
-            raise InputError(
-                f"{spec.name}'s slot {slot.name!r} could take {', '.join(candidates)}; choose with "
-                f"slot_domains={{{slot.name!r}: {candidates[0]!r}}}"
-            )
-    return out
-
-
-def trained_domains(record: TagRecord, spec: FunctionSpec) -> list[str]:
-    """Domains the function tag was trained with (record provenance, else the spec's list)."""
-    recorded = record.source.get("domains")
-    if isinstance(recorded, list) and recorded:
-        return [parse_ref(str(d)).name for d in recorded]
-    return sorted({d for slot in spec.slots for d in slot.domains})
 
 
 def _bind_function(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from tagregistry.compose.tagged_model import RESERVED_KEYWORDS
 from tagregistry.engine.contexts import slot_accepts
-from tagregistry.errors import BaseModelMismatchError, InputError, TagRegistryError
+from tagregistry.errors import BaseModelMismatchError, InputError, PluginError, TagRegistryError
 from tagregistry.names import parse_ref
-from tagregistry.specs import FunctionSpec
+from tagregistry.specs import FunctionSpec, TagRecord
 
 if TYPE_CHECKING:
     from tagregistry.plugins.manager import Catalog
@@ -70,3 +71,51 @@ def trained_base(store: TagStore, refs: tuple[str, ...]) -> str | None:
         f"these tags were trained on different base models ({where}) and cannot be composed "
         "together; compose tags of one base, or train the missing ones on it"
     )
+
+
+def assign_slots(
+    spec: FunctionSpec, domains: Mapping[str, Any], catalog: Catalog, explicit: Mapping[str, str]
+) -> dict[str, str]:
+    """``{slot: domain}`` for every slot of ``spec`` from the composed ``domains`` (slots that
+    accept the same ones take them in compose order: :func:`in_compose_order`)."""
+    out: dict[str, str] = in_compose_order(spec, domains, catalog, explicit)
+    for slot in spec.slots:
+        if slot.name in RESERVED_KEYWORDS:
+            raise PluginError(f"function {spec.name!r} names a slot {slot.name!r}, which is reserved")
+        if slot.name in out:
+            continue
+        accepted = ", ".join(slot.domains + [f"any {f} domain" for f in slot.families])
+        if slot.name in explicit:
+            chosen = explicit[slot.name]
+            if chosen not in domains:
+                raise InputError(f"slot_domains gives {chosen!r} for slot {slot.name!r}, but it is "
+                                 f"not composed; add it to compose(...)")
+            if not slot_accepts(slot, chosen, catalog):
+                raise InputError(f"{spec.name}'s slot {slot.name!r} accepts {accepted}, not {chosen!r}")
+            out[slot.name] = chosen
+            continue
+        candidates = [d for d in domains if slot_accepts(slot, d, catalog)]
+        preferred = [d for d in slot.domains if d in candidates]
+        if preferred:
+            out[slot.name] = preferred[0]
+        elif len(candidates) == 1:
+            out[slot.name] = candidates[0]
+        elif not candidates:
+            raise InputError(
+                f"{spec.name}'s slot {slot.name!r} needs a domain tag ({accepted}); "
+                f"add one, e.g. compose({slot.domains[0]!r}, {spec.name!r})"
+            )
+        else:
+            raise InputError(
+                f"{spec.name}'s slot {slot.name!r} could take {', '.join(candidates)}; choose with "
+                f"slot_domains={{{slot.name!r}: {candidates[0]!r}}}"
+            )
+    return out
+
+
+def trained_domains(record: TagRecord, spec: FunctionSpec) -> list[str]:
+    """Domains the function tag was trained with (record provenance, else the spec's list)."""
+    recorded = record.source.get("domains")
+    if isinstance(recorded, list) and recorded:
+        return [parse_ref(str(d)).name for d in recorded]
+    return sorted({d for slot in spec.slots for d in slot.domains})

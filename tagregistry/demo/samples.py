@@ -72,7 +72,7 @@ def discover(catalog: Catalog, base_name: str, functions: Sequence[str] | None =
     A function's slots are filled by the domain tags of any of those packs (all of them are
     installed), the function's own listed domains first.
     """
-    from tagregistry.compose.builder import assign_slots
+    from tagregistry.compose.slots import assign_slots
     from tagregistry.hub.manifest import read_manifest
     from tagregistry.plugins.function_specs import function_spec_for
 

@@ -176,7 +176,7 @@ def run_demo(records: int | None, functions: Sequence[str] | None, output_dir: P
     packs are evaluated (default: the default base). ``dtype``: the base's (default: as
     ``compose`` picks it for the shipped tags: float32 for tags trained on a float32 base).
     """
-    from tagregistry import evaluations
+    from tagregistry.demo import samples
     from tagregistry.models.loading import DEFAULT_BASE, load_base
     from tagregistry.models.precision import is_automatic, settle_dtype
     from tagregistry.registry import Registry
@@ -195,7 +195,7 @@ def run_demo(records: int | None, functions: Sequence[str] | None, output_dir: P
         _say(f"no installed plugin ships a tag pack for {base_name}: install one "
              "(pip install -e plugins/tagregistry-chem) or train tags (docs/tutorials)")
         return 1
-    found = evaluations.discover(registry.catalog, base_name, functions)
+    found = samples.discover(registry.catalog, base_name, functions)
     if not found:
         _say("the shipped packs hold no function tag with a dataset to evaluate")
         return 1
@@ -207,7 +207,7 @@ def run_demo(records: int | None, functions: Sequence[str] | None, output_dir: P
     results, written = [], {}
     for evaluation in found:
         spec = registry.catalog.datasets[evaluation.dataset]
-        result = evaluations.run(registry, loaded, evaluation,
+        result = samples.run(registry, loaded, evaluation,
                                  records or spec.demo_records or DEFAULT_RECORDS, BATCH_SIZE)
         plot = None
         if plots:

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     from tqdm.auto import tqdm
 
     from tagregistry import Registry
-    from tagregistry.compose.prompt import PromptEncoder
+    from tagregistry.engine.prompt import PromptEncoder
     from tagregistry.evaluation.baselines import PROBES, ProbeData
     from tagregistry.evaluation.scores import regression_scores
     from tagregistry.models.loading import load_base

@@ -69,7 +69,7 @@ def test_additive_model_beats_the_one_sided_means_on_additive_data() -> None:
 def test_pair_features_read_each_value_once_and_concatenate() -> None:
     import torch
 
-    from tagregistry.compose.prompt import PromptEncoder
+    from tagregistry.engine.prompt import PromptEncoder
     from tagregistry.models.loading import load_base
     from tagregistry.plugins.manager import Catalog
     from tagregistry_protein.pair_features import pair_features

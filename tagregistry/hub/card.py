@@ -92,9 +92,11 @@ def _requirements_section(manifest: PackManifest) -> list[str]:
 
 def _use_section(manifest: PackManifest, repo_id: str | None, shipped_by: str | None) -> list[str]:
     """How a consumer registers this pack: pull (Hub), install-pack (plugin) or load-pack."""
-    names = [t.name for t in manifest.tags]
-    domains = [t.name for t in manifest.tags if t.kind == "domain"]
-    functions = [t.name for t in manifest.tags if t.kind == "function"]
+    # a pack may hold two versions of a name (a newer domain tag beside the one its
+    # functions were trained with): compose names each once and picks the version
+    names = list(dict.fromkeys(t.name for t in manifest.tags))
+    domains = list(dict.fromkeys(t.name for t in manifest.tags if t.kind == "domain"))
+    functions = list(dict.fromkeys(t.name for t in manifest.tags if t.kind == "function"))
     lines = ["", "## Use", ""]
     if repo_id:
         shell, python = f"tagregistry pull {repo_id}", f'reg.pull("{repo_id}")'

@@ -39,6 +39,13 @@ def test_install_pack_registers_verified_tags_once(tmp_path: Path) -> None:
         assert function.head is not None and "label_mean" in function.head.config
         assert function.source["domains"] == ["SMILES"]
     assert records.already_registered == []
+    # <SMILES>@2 (trained where it is used) ships beside the <SMILES> the functions were
+    # trained with; each function names that one by content hash, so compose keeps it
+    smiles = sorted((r for r in records if r.name == "SMILES"), key=lambda r: r.version)
+    assert len(smiles) == 2
+    for name in names - {"SMILES", "SELFIES"}:
+        function = next(r for r in records if r.name == name)
+        assert function.source["frozen_sha256"] == {"SMILES": smiles[0].sha256}
     again = registry.install_pack(PACK)
     assert sorted(r.ref for r in again) == sorted(r.ref for r in records)
     assert again.already_registered == list(again)

@@ -66,6 +66,11 @@ def test_binding_affinity_composes_out_of_the_box(tmp_path: Path) -> None:
     registry.install_pack("chem-smollm2-135m")
     registry.install_pack(PACK_NAME)
     model = registry.compose("Protein", "SMILES", "BindingAffinity")
+    # the pack also ships <Protein>@2 and the chem pack <SMILES>@2; the function composes
+    # with the versions it was trained with
+    trained = [registry.versions(n)[0].ref for n in ("Protein", "SMILES")]
+    assert [t for t in model.metadata["tags"] if not t.startswith("Binding")] == trained
+    assert len(registry.versions("Protein")) == 2
     pair = min(binding_affinity_examples(10), key=lambda p: len(p["protein"]))
     value = model.predict(protein=pair["protein"], smiles=pair["smiles"])
     assert isinstance(value, float) and math.isfinite(value)

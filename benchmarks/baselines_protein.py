@@ -53,7 +53,7 @@ def score(task: Task, preds: list[float]) -> dict[str, float | None]:
     ROC-AUC (None when constant) and accuracy at 0.5."""
     from sklearn.metrics import roc_auc_score
 
-    from tagregistry.training.metrics import accuracy, mae, mse, pearson
+    from tagregistry.heads.metrics import accuracy, mae, mse, pearson
 
     truth = task.labels("test")
     constant = max(preds) - min(preds) < 1e-12

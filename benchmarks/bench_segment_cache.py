@@ -33,9 +33,10 @@ def build(proteins: int, ligands: int, base: object = None) -> tuple[list, int, 
     from tagregistry.compose.splice import TagTable
     from tagregistry.heads import RegressionHead
     from tagregistry.models.loading import load_base
+    from tagregistry.models.tokens import pad_token_id
     from tagregistry.plugins.manager import get_catalog
     from tagregistry.specs import HeadSpec
-    from tagregistry.training.examples import encode_function_examples, pad_token_id
+    from tagregistry.training.examples import encode_function_examples
     from tagregistry.training.model import TagTrainer
     from tagregistry.training.prefix_cache import SegmentCache, mark_shared_segments
 

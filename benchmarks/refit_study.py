@@ -214,8 +214,8 @@ def mlp_row(data: dict[str, Any], kinds: tuple[str, ...], layers: tuple[int, ...
     """The product's MLP refit (:func:`refit_mlp_head`, ``members`` x ``units`` averaged) on
     ``kinds`` features of NCI + MOSES, plain (``mix``) or with each source weighing the same."""
     from tagregistry.heads import RegressionHead
+    from tagregistry.heads.mlp import refit_mlp_head
     from tagregistry.specs import HeadSpec
-    from tagregistry.training.mlp_refit import refit_mlp_head
 
     def pair(split: str) -> tuple[torch.Tensor, torch.Tensor]:
         parts = [stacked(data, MIXES[mix], split, kind, layers) for kind in kinds]
@@ -278,7 +278,7 @@ def cmd_mlp(args: argparse.Namespace) -> None:
 def cmd_ablate(args: argparse.Namespace) -> None:
     """Ablations on NCI QED: the product's ridge refit on each variant's function-tag (or
     last-token) features, layers 7+15+22+30, the first ``--train-limit`` training molecules."""
-    from tagregistry.training.metrics import pearson
+    from tagregistry.heads.metrics import pearson
 
     layers = (7, 15, 22, 30)
     rows = []

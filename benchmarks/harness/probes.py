@@ -91,8 +91,8 @@ def mlp_probe(train: dict[str, np.ndarray], train_y: Sequence[float],
     import torch
 
     from tagregistry.heads import RegressionHead, fit_label_scaling, scale_labels, unscale
+    from tagregistry.heads.mlp import refit_mlp_head
     from tagregistry.specs import HeadSpec
-    from tagregistry.training.mlp_refit import refit_mlp_head
 
     def features(split: dict[str, np.ndarray]) -> torch.Tensor:
         values = split["mean"]

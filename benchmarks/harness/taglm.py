@@ -51,9 +51,9 @@ def predict_without_domain_tag(model: Any, function: str, domain: str,
 
     from tagregistry.compose.batching import collate
     from tagregistry.compose.forward import run_base
-    from tagregistry.compose.heads import head_values
     from tagregistry.compose.mixed import head_features
     from tagregistry.compose.splice import splice_embeddings
+    from tagregistry.heads.outputs import head_values
     from tagregistry.specs import SLOT_PATTERN
 
     binding = model.binding(function)

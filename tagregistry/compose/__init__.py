@@ -25,7 +25,7 @@ Entry points (stable; the training engine builds on them):
   ``readout(hidden, batch.readout)`` -> ``(B, H)``.
 - ``tagregistry.heads``: ``fit_label_scaling(labels)`` -> the ``HeadRecord.config`` dict
   (``label_mean``/``label_std``), ``scale_labels`` / ``unscale``; ``build_head`` in
-  ``tagregistry.compose.heads`` makes a head module from a catalog head type.
+  ``tagregistry.heads.outputs`` makes a head module from a catalog head type.
 - Zero-shot bookkeeping: a function tag's ``TagRecord.source["domains"]`` (list of domain
   tag names it was trained with) decides which compositions are marked zero-shot.
 

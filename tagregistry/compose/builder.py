@@ -11,7 +11,6 @@ import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from tagregistry.compose.heads import build_head
 from tagregistry.compose.model import RESERVED_KEYWORDS, FunctionBinding, TaggedModel
 from tagregistry.compose.pinning import pin_domains
 from tagregistry.compose.prompt import PromptEncoder
@@ -26,6 +25,7 @@ from tagregistry.errors import (
     PluginError,
     TagRegistryError,
 )
+from tagregistry.heads.outputs import build_head
 from tagregistry.models.loading import LoadedBase, load_base
 from tagregistry.models.precision import is_automatic, settle_dtype
 from tagregistry.names import parse_ref

@@ -16,10 +16,10 @@ import torch
 
 from tagregistry.compose.batching import collate
 from tagregistry.compose.forward import ForwardOutput, run_base
-from tagregistry.compose.heads import head_values
 from tagregistry.compose.prompt import EncodedPrompt
 from tagregistry.compose.splice import splice_embeddings
 from tagregistry.errors import InputError
+from tagregistry.heads.outputs import head_values
 
 if TYPE_CHECKING:
     from tagregistry.compose.model import FunctionBinding, TaggedModel

@@ -6,9 +6,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from tagregistry.heads.metrics import get_metric
 from tagregistry.training.batching import eval_batches
 from tagregistry.training.examples import Example, collate
-from tagregistry.training.metrics import get_metric
 from tagregistry.training.model import TagTrainer
 
 

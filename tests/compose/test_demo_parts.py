@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from tagregistry.evaluations import Evaluation, EvaluationResult, class_scores, scores
+from tagregistry.heads.metrics import roc_auc
 from tagregistry.plots import draw, result_png
 from tagregistry.published import PublishedResult, published_results
 from tagregistry.specs import PackSpec
-from tagregistry.training.metrics import roc_auc
 
 
 def _pairwise_auc(values: list[float], positive: list[bool]) -> float:

@@ -13,7 +13,7 @@ from tagregistry.compose.builder import compose
 from tagregistry.errors import InputError
 from tagregistry.evaluation import evaluate
 from tagregistry.evaluation.scores import classification_scores, regression_scores
-from tagregistry.training.metrics import roc_auc
+from tagregistry.heads.metrics import roc_auc
 
 INLINE = {
     "name": "MyScore", "template": "The molecule is {TestMol:mol}. Its score is {MyScore}",

@@ -11,7 +11,7 @@ pass over the pairs: reported as the one-off cost); then both run the same rando
 alternating, and the script prints the median process-CPU seconds per step of each and
 their ratio, plus the store's size.
 
-Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_segment_cache.py [--steps 6] [--batch 8]``
+Run: ``OMP_NUM_THREADS=1 python -m benchmarks.bench_segment_cache [--steps 6] [--batch 8]``
 """
 
 from __future__ import annotations

@@ -103,7 +103,9 @@ def train_and_predict(method: str, loaded: Any, task: Any, data: dict[str, list[
     offset = args.p if method == "prompt-tuning" else 0
     params = [p for p in peft_model.parameters() if p.requires_grad] + list(head.parameters())
     optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.0)
-    pad = loaded.tokenizer.pad_token_id or 0
+    from tagregistry.models.tokens import pad_token_id
+
+    pad = pad_token_id(loaded.tokenizer)
     rng = random.Random(0)
     peft_model.train()
     began = time.perf_counter()

@@ -72,7 +72,9 @@ def predict_without_domain_tag(model: Any, function: str, domain: str,
         prompts.append(model.encoder.encode(template.replace(pieces[0], text), {},
                                             model.table.lengths()))
     tok = model.tokenizer
-    pad = tok.pad_token_id if tok.pad_token_id is not None else (tok.eos_token_id or 0)
+    from tagregistry.models.tokens import pad_token_id
+
+    pad = pad_token_id(tok)
     out: list[float] = []
     with torch.inference_mode():
         for begin in range(0, len(prompts), batch_size):

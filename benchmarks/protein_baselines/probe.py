@@ -55,7 +55,9 @@ def features(task: Task, split: str, base: Any, catalog: Any, batch_size: int = 
         inside = [any(s <= a < e for s, e in spans) for a, _ in enc["offset_mapping"]]
         encoded.append((list(enc["input_ids"]), inside))
     out = {p: np.zeros((len(encoded), 2, model.config.hidden_size), dtype=np.float32) for p in POOLS}
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    from tagregistry.models.tokens import pad_token_id
+
+    pad = pad_token_id(tokenizer)
     started = time.perf_counter()
     groups = _shared_first_value(task, split, encoded)
     grouped = {i for g in groups for i in g}

@@ -33,14 +33,14 @@ def shipped_ref(tag: dict[str, Any]) -> str:
 def report_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
     """One page row per method of an evaluate report (baselines first, then the tag)."""
     provenance = report.get("provenance") or {}
-    tags = provenance.get("tags") or []
+    tags = [{**tag, "ref": shipped_ref(tag)} for tag in provenance.get("tags") or []]
     common = {"command": provenance.get("command", "tagregistry evaluate"),
               "measured_at": provenance.get("measured_at"), "base": provenance.get("base")}
     rows = []
     for row in sorted(report["rows"], key=lambda r: r["method"] == "tag"):
         metrics = {m: row[m] for m in report["metrics"]} | {"n": report["counts"]["scored"]}
         if row["method"] == "tag":
-            method = "Tag-LLM " + " + ".join(shipped_ref(t) for t in tags)
+            method = "Tag-LLM " + " + ".join(t["ref"] for t in tags)
             rows.append({"method": method, "metrics": metrics, **common, "tags": tags})
         else:
             rows.append({"method": BASELINE_NAMES[row["method"]], "metrics": metrics, **common})

@@ -2,11 +2,11 @@
 
 Methods (``--methods``, comma-separated):
 
-- ``mean``: the training mean; ``nn``: nearest neighbour (Tanimoto on Morgan r=2, 2,048 bits);
-- ``ridge``: RidgeCV on the frozen base's hidden states (mean over the SMILES tokens or the
-  last token; layer(s) chosen on validation); features cached on disk;
-- ``mlp``: the head ``head_refit: mlp`` fits (three averaged MLPs, early-stopped on validation)
-  on the same features (mean over the SMILES tokens, every stored layer);
+- ``mean``, ``nn``, ``ridge``, ``mlp``: the product's baselines (``tagregistry.evaluation``:
+  training mean, nearest neighbour on the frozen base's features, the ridge and MLP probes the
+  head refits use), read on the function's prompt without tags of the composed ``--tags``;
+  ``tagregistry evaluate`` prints the same rows for a dataset's own splits, this script for
+  the task's (e.g. the MOSES subsamples);
 - ``prompt-tuning`` / ``lora``: PEFT with p virtual tokens / LoRA r=8, each with a linear
   regression head on the last hidden state, ``--steps`` optimiser steps of ``--batch``;
 - ``taglm``: registered tags (``--tags SMILES@1 QED@1`` from the registry at ``--home``),
@@ -15,7 +15,7 @@ Methods (``--methods``, comma-separated):
   written as SELFIES, the same ``<QED>`` with no domain tag, and the training mean.
 
 Rows print side by side and merge into ``benchmarks/results/baselines-<task>.json``.
-Example: ``OMP_NUM_THREADS=1 python benchmarks/baselines.py --task qed-nci --methods mean,nn,ridge``
+Example: ``OMP_NUM_THREADS=1 python -m benchmarks.baselines --task qed-nci --methods mean,nn,ridge``
 """
 
 from __future__ import annotations
@@ -27,10 +27,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from harness.results import merge, print_table, row  # noqa: E402
-from harness.tasks import TASKS, get_task, load_split, records_hash  # noqa: E402
+from benchmarks.harness.results import merge, print_table, row
+from benchmarks.harness.tasks import TASKS, get_task, load_split, records_hash
 
 METHODS = ("mean", "nn", "ridge", "mlp", "prompt-tuning", "lora", "taglm")
 
@@ -63,7 +61,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def command_line(argv: list[str] | None) -> str:
     words = sys.argv[1:] if argv is None else argv
-    return "python benchmarks/baselines.py " + " ".join(shlex.quote(w) for w in words)
+    return "python -m benchmarks.baselines " + " ".join(shlex.quote(w) for w in words)
 
 
 def run(argv: list[str] | None = None) -> list[dict[str, Any]]:
@@ -75,11 +73,11 @@ def run(argv: list[str] | None = None) -> list[dict[str, Any]]:
     command = command_line(argv)
     methods = args.methods.split(",")
     if task.name == "qed-selfies-zeroshot":
-        from harness.taglm import selfies_zero_shot
+        from benchmarks.harness.taglm import selfies_zero_shot
 
         rows = selfies_zero_shot(task, data, args, command)
     else:
-        rows = [r for method in methods for r in run_method(method, task, data, args, command)]
+        rows = run_methods(methods, task, data, args, command)
     header = {"task": task.name, "dataset": task.dataset, "function": task.function,
               "test_split": task.test_split, "note": task.note,
               "sizes": {k: len(v) for k, v in data.items()},
@@ -94,53 +92,53 @@ def run(argv: list[str] | None = None) -> list[dict[str, Any]]:
     return rows
 
 
-def _loaded_base(args: argparse.Namespace) -> Any:
-    from tagregistry.models.loading import load_base
+#: the methods the product's evaluation fits (one pass of frozen-base features for all)
+PRODUCT_BASELINES = ("mean", "nn", "ridge", "mlp")
 
-    return load_base(args.base, device=args.device)
+
+def run_methods(methods: list[str], task: Any, data: dict[str, list[dict[str, Any]]],
+                args: argparse.Namespace, command: str) -> list[dict[str, Any]]:
+    """Rows for ``methods``, in order; the product's baselines share one feature pass."""
+    chosen = [m for m in methods if m in PRODUCT_BASELINES]
+    found = product_baseline_rows(chosen, task, data, args, command) if chosen else {}
+    return [r for method in methods
+            for r in ([found[method]] if method in found else run_method(method, task, data, args, command))]
+
+
+def product_baseline_rows(methods: list[str], task: Any, data: dict[str, list[dict[str, Any]]],
+                          args: argparse.Namespace, command: str) -> dict[str, dict[str, Any]]:
+    """The product's baselines (:func:`tagregistry.evaluation.run.baseline_predictions`) on the
+    task's splits, read through the composed ``--tags`` (their function's prompt, no tags)."""
+    from benchmarks.harness.taglm import open_registry
+    from benchmarks.results_evaluate import BASELINE_NAMES
+    from tagregistry.evaluation.run import baseline_predictions
+
+    refs = args.tags or [task.domain, task.function]
+    parts = {name: (data[split], [r["label"] for r in data[split]])
+             for name, split in (("train", "train"), ("validation", "validation"), ("scored", "test"))}
+    with open_registry(args.home) as registry:
+        model = registry.compose(*refs, base=args.base, device=args.device)
+        found = baseline_predictions(model, task.function, parts, methods)
+        base = model.base.record.model_dump()
+    truth = parts["scored"][1]
+    return {m: row(BASELINE_NAMES[m], found[m][0], truth, command, base=base,
+                   read_through=" + ".join(refs)) for m in methods}
 
 
 def run_method(method: str, task: Any, data: dict[str, list[dict[str, Any]]],
                args: argparse.Namespace, command: str) -> list[dict[str, Any]]:
-    """Rows for one method."""
-    from harness import probes
-
-    train, validation, test = data["train"], data["validation"], data["test"]
-    train_y = [r["label"] for r in train]
-    test_y = [r["label"] for r in test]
-    slot = task.slot
-    if method == "mean":
-        return [row("training mean", probes.mean_baseline(train_y, len(test)), test_y, command)]
-    if method == "nn":
-        pred = probes.nearest_neighbour([r[slot] for r in train], train_y, [r[slot] for r in test])
-        return [row("nearest neighbour (Tanimoto, Morgan r=2)", pred, test_y, command)]
-    if method in ("ridge", "mlp"):
-        from harness.features import default_layers, extract
-
-        loaded = _loaded_base(args)
-        layers = default_layers(int(loaded.model.config.num_hidden_layers))
-        feats = {k: extract(loaded, [r[slot] for r in v], domain=task.domain, layers=layers)
-                 for k, v in data.items()}
-        validation_y = [r["label"] for r in validation]
-        if method == "mlp":
-            result = probes.mlp_probe(feats["train"], train_y, feats["validation"], validation_y,
-                                      feats["test"])
-            return [row("MLP probe on frozen base", result["predictions"], test_y, command,
-                        choice=result["choice"], base=loaded.record.model_dump())]
-        result = probes.ridge_probe(feats["train"], train_y, feats["validation"], validation_y,
-                                    feats["test"], layers)
-        return [row("ridge probe on frozen base", result["predictions"], test_y, command,
-                    choice=result["choice"], validation_mse=result["validation_mse"],
-                    base=loaded.record.model_dump())]
+    """Rows for one method that the product does not fit (PEFT, registered tags)."""
     if method in ("prompt-tuning", "lora"):
-        from harness.peft_baselines import train_and_predict
+        from benchmarks.harness.peft_baselines import train_and_predict
+        from tagregistry.models.loading import load_base
 
-        loaded = _loaded_base(args)
+        loaded = load_base(args.base, device=args.device)
         pred, details = train_and_predict(method, loaded, task, data, args)
         label = (f"PEFT prompt tuning (p={args.p})" if method == "prompt-tuning"
                  else f"PEFT LoRA (r={args.lora_r})")
-        return [row(label, pred, test_y, command, base=loaded.record.model_dump(), **details)]
-    from harness.taglm import taglm_rows
+        return [row(label, pred, [r["label"] for r in data["test"]], command,
+                    base=loaded.record.model_dump(), **details)]
+    from benchmarks.harness.taglm import taglm_rows
 
     return taglm_rows(task, data, args, command)
 

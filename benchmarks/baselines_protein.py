@@ -1,6 +1,6 @@
 """Baselines for the protein plugin's tasks, on the same test splits as the shipped tags.
 
-Run: ``python benchmarks/baselines_protein.py TASK... [--probe] [--json FILE]`` with tasks
+Run: ``python -m benchmarks.baselines_protein TASK... [--probe] [--json FILE]`` with tasks
 ``binding-affinity``, ``antimicrobial``, ``descriptor``.
 
 - binding-affinity (KIBA sample, cold split): training mean, per-ligand and per-protein
@@ -24,10 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from protein_baselines import simple  # noqa: E402
-from protein_baselines.tasks import TASKS, Task, load_task  # noqa: E402
+from benchmarks.protein_baselines import simple
+from benchmarks.protein_baselines.tasks import TASKS, Task, load_task
 
 #: task -> [(baseline name, function(task) -> (predictions, notes))]
 CHEAP: dict[str, list[tuple[str, Any]]] = {
@@ -53,7 +51,7 @@ def score(task: Task, preds: list[float]) -> dict[str, float | None]:
     ROC-AUC (None when constant) and accuracy at 0.5."""
     from sklearn.metrics import roc_auc_score
 
-    from tagregistry.training.metrics import accuracy, mae, mse, pearson
+    from tagregistry.heads.metrics import accuracy, mae, mse, pearson
 
     truth = task.labels("test")
     constant = max(preds) - min(preds) < 1e-12
@@ -83,7 +81,7 @@ def run(names: list[str], probe: bool, batch_size: int, cache: Path | None) -> d
         rows = []
         baselines = list(CHEAP[name])
         if probe:
-            from protein_baselines.probe import ridge_probe
+            from benchmarks.protein_baselines.probe import ridge_probe
 
             if base is None:
                 from tagregistry.models.loading import load_base

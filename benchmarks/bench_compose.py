@@ -1,6 +1,6 @@
 """Composition benchmark on the default base (CPU): splice overhead, batching, shared prefix.
 
-Run: ``python benchmarks/bench_compose.py [--repeats 5] [--json out.json]``. Uses a
+Run: ``python -m benchmarks.bench_compose [--repeats 5] [--json out.json]``. Uses a
 temporary registry with random tags (p=10, as in the paper) and its own in-process plugin,
 so it needs no trained tags. Prints one table and the three ratios against their goals:
 
@@ -14,15 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 from collections.abc import Callable
-from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).parent))
-from bench_setup import FUNCTIONS, SMILES, P, bench_catalog, bench_model, timed  # noqa: E402
-from bench_setup import interleaved as interleaved_times  # noqa: E402
+from benchmarks.bench_setup import FUNCTIONS, SMILES, P, bench_catalog, bench_model, timed
+from benchmarks.bench_setup import interleaved as interleaved_times
 
 
 def interleaved(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:

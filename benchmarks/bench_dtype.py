@@ -16,7 +16,7 @@ and is compared with the bf16 matmul peak; ``--profile`` prints the step's top o
 Goals (issue 19): every training step >= 1.8x faster in bf16, ``predict_batch`` >= 1.5x, the
 bf16 stage-1 step at batch 16 x 64 >= 45 % of the bf16 matmul peak.
 
-Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_dtype.py [--repeats 3] [--json out.json]``
+Run: ``OMP_NUM_THREADS=1 python -m benchmarks.bench_dtype [--repeats 3] [--json out.json]``
 """
 
 from __future__ import annotations
@@ -72,9 +72,8 @@ def build_variants(loaded: Any, args: argparse.Namespace,
                    stack: ExitStack) -> dict[str, Callable[[], object]]:
     """The step and inference functions on one loaded base (``stack`` keeps registries open)."""
     import bench_segment_cache
-    import bench_setup
-    import bench_train
 
+    from benchmarks import bench_setup, bench_train
     from tagregistry.training.examples import collate_examples
     from tagregistry.training.trainable import TagTrainer
 
@@ -128,8 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.skip = set(filter(None, args.skip.split(",")))
     warnings.filterwarnings("ignore")
-    import bench_setup
-
+    from benchmarks import bench_setup
     from tagregistry.models.loading import load_base
     from tagregistry.models.precision import cpu_bf16_flags
 

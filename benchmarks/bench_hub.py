@@ -1,6 +1,6 @@
 """Push and pull a 100-tag pack (p=10, hidden 576) through huggingface_hub and a local Hub server.
 
-Run: ``python benchmarks/bench_hub.py [--tags 100] [--vectors 10] [--hidden 576] [--lfs]``.
+Run: ``python -m benchmarks.bench_hub [--tags 100] [--vectors 10] [--hidden 576] [--lfs]``.
 ``--lfs`` stores the safetensors files through the LFS batch/upload/verify path
 (``HF_HUB_DISABLE_XET=1``) instead of inline "regular" files. Prints wall-clock times.
 """
@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "hub"))
 
 
 def main() -> None:
@@ -25,7 +22,9 @@ def main() -> None:
     parser.add_argument("--lfs", action="store_true", help="use the LFS upload path")
     args = parser.parse_args()
 
-    import hub_server  # the local Hub API server; must start before huggingface_hub loads
+    from tests.hub import (
+        hub_server,  # the local Hub API server; must start before huggingface_hub loads
+    )
 
     server = hub_server.bootstrap()
     if args.lfs:

@@ -6,7 +6,7 @@ backward pass, syncs, optimiser) -- the part that bounds small models on a GPU. 
 (``<SMILES>``) and stage 2 (``<QED>``, fast path) at batch 32 on RDKit's NCI sample, as in
 ``gpu_check.py``. To compare two revisions, run it in both trees, alternating.
 
-Run: ``python benchmarks/bench_loop_host.py [--steps 200] [--json out.json]``
+Run: ``python -m benchmarks.bench_loop_host [--steps 200] [--json out.json]``
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ import time
 import warnings
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-import gpu_check  # noqa: E402
+import gpu_check
 
 
 def main(argv: list[str] | None = None) -> int:

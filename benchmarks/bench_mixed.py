@@ -6,7 +6,7 @@ with random tags (p = 10). The mixed run puts ``"function": name`` in every reco
 runs the four functions as four separate ``predict_batch`` calls (what a user without mixed
 batches would do). Variants alternate, so machine load affects all alike.
 
-Run: ``python benchmarks/bench_mixed.py [--repeats 5] [--batch-size 64] [--tiny]``
+Run: ``python -m benchmarks.bench_mixed [--repeats 5] [--batch-size 64] [--tiny]``
 (``--tiny``: a 2-layer random Llama instead of the default base, for a quick check).
 Goal: mixed / one-function throughput >= 0.9.
 """
@@ -21,8 +21,7 @@ from typing import Any
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).parent))
-from bench_setup import (  # noqa: E402
+from benchmarks.bench_setup import (
     FUNCTIONS,
     SMILES,
     add_run_arguments,

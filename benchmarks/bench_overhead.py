@@ -7,7 +7,7 @@ Side by side, alternating, on the same tokens (random tags, p = 10):
 - ``predict_many`` with one function vs ``predict`` (goal: not slower, ratio <= 1.0);
 - ``predict_many`` with four functions vs four separate ``predict`` calls (goal <= 1.0).
 
-Run: ``python benchmarks/bench_overhead.py [--repeats 20] [--tiny] [--json out.json]``.
+Run: ``python -m benchmarks.bench_overhead [--repeats 20] [--tiny] [--json out.json]``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from typing import Any
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).parent))
-from bench_setup import (  # noqa: E402
+from benchmarks.bench_setup import (
     FUNCTIONS,
     add_run_arguments,
     bench_model,

@@ -1,6 +1,6 @@
 """Registry benchmark: register N tag versions, then time resolve, listing and ``--help``.
 
-Run ``python benchmarks/bench_registry.py [--n 10000]``. Goals: resolving ``"Name"`` and
+Run ``python -m benchmarks.bench_registry [--n 10000]``. Goals: resolving ``"Name"`` and
 ``"Name@v"`` under 1 ms (median), listing every version of 10,000 under 100 ms, and
 ``tagregistry --help`` under 0.5 s. Exits 1 when a goal is missed.
 """

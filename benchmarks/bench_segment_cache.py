@@ -11,7 +11,7 @@ pass over the pairs: reported as the one-off cost); then both run the same rando
 alternating, and the script prints the median process-CPU seconds per step of each and
 their ratio, plus the store's size.
 
-Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_segment_cache.py [--steps 6] [--batch 8]``
+Run: ``OMP_NUM_THREADS=1 python -m benchmarks.bench_segment_cache [--steps 6] [--batch 8]``
 """
 
 from __future__ import annotations
@@ -33,9 +33,10 @@ def build(proteins: int, ligands: int, base: object = None) -> tuple[list, int, 
     from tagregistry.engine.splice import TagTable
     from tagregistry.heads import RegressionHead
     from tagregistry.models.loading import load_base
+    from tagregistry.models.tokens import pad_token_id
     from tagregistry.plugins.manager import get_catalog
     from tagregistry.specs import HeadSpec
-    from tagregistry.training.examples import encode_function_examples, pad_token_id
+    from tagregistry.training.examples import encode_function_examples
     from tagregistry.training.prefix_cache import SegmentCache, mark_shared_segments
     from tagregistry.training.trainable import TagTrainer
 

@@ -9,7 +9,7 @@ Runs each variant in its own subprocess (honest peak memory) on the default base
 - ``stage1``: a domain-tag step (tag in front, LM loss on the string);
 - ``peft_lm``: PEFT prompt tuning with the LM loss on the same tokens (stage 1's twin).
 
-Usage: ``python benchmarks/bench_train.py [--steps 4] [--warmup 1] [--json]``
+Usage: ``python -m benchmarks.bench_train [--steps 4] [--warmup 1] [--json]``
 (``pip install tagregistry[bench]`` for peft). Peak memory is the growth over the memory in
 use before the timed steps: CUDA's peak allocation on GPUs, the sampled peak RSS on CPUs.
 """

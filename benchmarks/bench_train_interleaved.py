@@ -8,7 +8,7 @@ tokens, p = 10) in one process and times them round by round, alternating varian
 within a round. It prints per-setting medians, the paired ratios with their range, and the
 CPU time the process got per wall second (below the thread count = other jobs took cores).
 
-Run: ``python benchmarks/bench_train_interleaved.py --variants fast,peft --threads 1,2
+Run: ``python -m benchmarks.bench_train_interleaved --variants fast,peft --threads 1,2
 --rounds 4 --steps 2``
 """
 
@@ -23,8 +23,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parent))
-import bench_train  # noqa: E402
+from benchmarks import bench_train
 
 
 def build_steps(variants: list[str], batch: int, tokens: int, p: int,

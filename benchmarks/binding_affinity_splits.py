@@ -8,7 +8,7 @@ training mean, per-protein and per-ligand means, the additive protein + ligand m
 ligand (``tagregistry_protein.pair_features``); the tag's row is its record's test metrics,
 measured by the trainer on the same split. Writes ``benchmarks/results/binding-affinity-splits.json``.
 
-Run: ``OMP_NUM_THREADS=1 python benchmarks/binding_affinity_splits.py --cold-tag BindingAffinity@1
+Run: ``OMP_NUM_THREADS=1 python -m benchmarks.binding_affinity_splits --cold-tag BindingAffinity@1
 --warm-tag BindingAffinity@2``
 """
 
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         slot = domain.lower()
         return list(encoder.prefix_ids) + encoder.token_ids(encoder.render(domain, slot, value))
 
-    out: dict = {"command": "python benchmarks/binding_affinity_splits.py " + shlex.join(sys.argv[1:]),
+    out: dict = {"command": "python -m benchmarks.binding_affinity_splits " + shlex.join(sys.argv[1:]),
                  "base": base.record.model_id, "dtype": str(base.model.dtype).removeprefix("torch."),
                  "splits": {}}
     for split, tag in (("cold", args.cold_tag), ("warm", args.warm_tag)):

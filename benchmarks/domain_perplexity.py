@@ -5,7 +5,7 @@ installed function's context, with the trained tag, its untrained initialisation
 and the reduction against no tag (issue 20's goal: at least 50 % in composed prompts).
 Writes ``benchmarks/results/domain-<TAG>.json`` (``--no-save`` prints only).
 
-Run: ``OMP_NUM_THREADS=1 python benchmarks/domain_perplexity.py SMILES@1 [--limit 200]``
+Run: ``OMP_NUM_THREADS=1 python -m benchmarks.domain_perplexity SMILES@1 [--limit 200]``
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
             found = json.loads(out.read_text()) if out.is_file() else {}
             found[resolved] = {
                 "split": args.split, "limit": args.limit,
-                "command": "python benchmarks/domain_perplexity.py " + shlex.join(sys.argv[1:]),
+                "command": "python -m benchmarks.domain_perplexity " + shlex.join(sys.argv[1:]),
                 "layouts": [s.to_dict() for s in scores],
             }
             out.write_text(json.dumps(found, indent=2) + "\n")

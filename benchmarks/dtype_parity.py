@@ -7,7 +7,7 @@
   seed; its test metrics side by side, so bf16's change can be read against the seeds' spread.
 
 Rows merge into ``benchmarks/results/dtype_parity.json``.
-Run: ``OMP_NUM_THREADS=1 python benchmarks/dtype_parity.py predict qed-nci logp-nci``
+Run: ``OMP_NUM_THREADS=1 python -m benchmarks.dtype_parity predict qed-nci logp-nci``
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness.tasks import get_task, load_split
+from benchmarks.harness.tasks import get_task, load_split
 
 RESULTS = Path(__file__).resolve().parent / "results" / "dtype_parity.json"
 DTYPES = ("float32", "bfloat16")
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     t.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     args = parser.parse_args(argv)
     found = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
-    command = "python benchmarks/dtype_parity.py " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = "python -m benchmarks.dtype_parity " + shlex.join(sys.argv[1:] if argv is None else argv)
     if args.mode == "predict":
         for task in args.tasks:
             row = predict_parity(task, args.limit)

@@ -30,11 +30,10 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).parent))
-import bench_mixed  # noqa: E402
-import bench_overhead  # noqa: E402
-import gpu_train_check  # noqa: E402
-from bench_setup import FUNCTIONS, SMILES, bench_model, timed  # noqa: E402
+import gpu_train_check
+
+from benchmarks import bench_mixed, bench_overhead
+from benchmarks.bench_setup import FUNCTIONS, SMILES, bench_model, timed
 
 GOALS = {"stage1_steps_per_s": (">=", 40.0), "stage2_fast_steps_per_s": (">=", 40.0),
          "predict_ms": ("<=", 10.0), "mixed_vs_one_function_throughput": (">=", 0.9),

@@ -5,7 +5,7 @@ vocab 32000, bfloat16 by default) and times optimiser steps at batch 16, ~256 to
 p = 10, printing steps/s and peak CUDA memory for each. ``--tiny`` runs a 2-layer model on
 the CPU as a smoke test.
 
-Usage: ``python benchmarks/gpu_train_check.py [--layers 16] [--hidden 2048] [--tokens 256]``
+Usage: ``python -m benchmarks.gpu_train_check [--layers 16] [--hidden 2048] [--tokens 256]``
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ def precision_section(directory: Path) -> list[str]:
         lines += ["", f"The bf16 stage-1 step reaches {speed['stage1_share_of_bf16_peak']:.0%} of "
                   "the bf16 matmul peak measured in the same run; training uses eager attention "
                   "for a bf16 base on a CPU (PyTorch's CPU flash-attention backward made the step "
-                  "1.36x slower). `OMP_NUM_THREADS=1 python benchmarks/bench_dtype.py --repeats 3 "
+                  "1.36x slower). `OMP_NUM_THREADS=1 python -m benchmarks.bench_dtype --repeats 3 "
                   "--profile` (process CPU time, one thread).", ""]
     predict = {k.split(" ", 1)[1]: v for k, v in parity.items() if k.startswith("predict ")}
     if predict:

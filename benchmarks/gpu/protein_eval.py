@@ -18,7 +18,7 @@ def evaluate_function(registry: Any, loaded: Any, function: str, domains: list[s
                       batch_size: int = 32) -> dict[str, Any]:
     """Test metrics of ``<function>`` composed with ``domains``: regression MSE/MAE/Pearson r,
     classification ROC-AUC and accuracy."""
-    from tagregistry.training.metrics import accuracy, mae, mse, pearson
+    from tagregistry.heads.metrics import accuracy, mae, mse, pearson
 
     records = _records(registry, function, options, limit)
     model = registry.compose(*domains, function, base=loaded)

@@ -10,11 +10,11 @@ the tags are scored on the test splits through ``compose``/``predict_batch``, th
 showcase pairs are predicted, and everything goes to ``OUT/protein_tags.json``.
 
 On a lent H200 (staging: docs/guides/protein-plugin.md):
-    python benchmarks/gpu/train_protein_pack.py --out $OUT
+    python -m benchmarks.gpu.train_protein_pack --out $OUT
 On a CPU, a smoke run of the whole path on the tiny random base (seconds):
-    python benchmarks/gpu/train_protein_pack.py --out /tmp/pack-smoke --smoke
+    python -m benchmarks.gpu.train_protein_pack --out /tmp/pack-smoke --smoke
 Back on the development machine, verify the returned pack again and put it into the plugin:
-    python benchmarks/gpu/train_protein_pack.py --adopt FILES/protein-smollm2-135m
+    python -m benchmarks.gpu.train_protein_pack --adopt FILES/protein-smollm2-135m
 (it refuses a pack whose ``<BindingAffinity>`` was trained on another ``<SMILES>`` than the
 chem plugin now ships).
 """
@@ -30,9 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from protein_eval import evaluate_function, showcase  # noqa: E402
+from benchmarks.gpu.protein_eval import evaluate_function, showcase
 
 PACK_FOLDER = "protein-smollm2-135m"
 PLUGIN_PACK = (Path(__file__).resolve().parents[2] / "plugins" / "tagregistry-protein"

@@ -13,6 +13,8 @@ import random
 import time
 from typing import Any
 
+from tagregistry.errors import InputError
+
 PEFT_NEEDED = "the PEFT baselines need peft: pip install -e '.[bench]'"
 
 
@@ -58,12 +60,27 @@ def _last_hidden(peft_model: Any, ids: Any, mask: Any, last: Any, offset: int) -
     return hidden[rows, last + offset].float()
 
 
+def encode_plain(encoder: Any, template: str, domain: str, value: str) -> Any:
+    """An :class:`EncodedPrompt` of ``template`` holding ``value`` (no tags)."""
+    from tagregistry.engine.prompt import EncodedPrompt, ValueSpan
+
+    if template.count("{value}") != 1:
+        raise InputError(f"template must contain {{value}} exactly once, got {template!r}")
+    before, after = template.split("{value}")
+    stripped = before.rstrip()
+    ids = list(encoder.prefix_ids) + encoder.token_ids(stripped)
+    start = len(ids)
+    ids += encoder.token_ids(before[len(stripped):] + encoder.render(domain, "value", value))
+    span = ValueSpan("value", domain, start, len(ids))
+    ids += encoder.token_ids(after)
+    return EncodedPrompt(input_ids=ids, values=[span], readout=len(ids) - 1)
+
+
 def train_and_predict(method: str, loaded: Any, task: Any, data: dict[str, list[dict[str, Any]]],
                       args: Any) -> tuple[list[float], dict[str, Any]]:
     """Train ``method`` on ``data["train"]``; predictions on test and training details."""
     import torch
 
-    from harness.features import encode_plain
     from tagregistry.engine.prompt import PromptEncoder
     from tagregistry.plugins.manager import get_catalog
     from tagregistry.training.schedule import lr_factor
@@ -86,7 +103,9 @@ def train_and_predict(method: str, loaded: Any, task: Any, data: dict[str, list[
     offset = args.p if method == "prompt-tuning" else 0
     params = [p for p in peft_model.parameters() if p.requires_grad] + list(head.parameters())
     optimizer = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.0)
-    pad = loaded.tokenizer.pad_token_id or 0
+    from tagregistry.models.tokens import pad_token_id
+
+    pad = pad_token_id(loaded.tokenizer)
     rng = random.Random(0)
     peft_model.train()
     began = time.perf_counter()

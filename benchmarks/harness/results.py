@@ -14,7 +14,7 @@ RESULTS_DIR = Path(__file__).resolve().parents[1] / "results"
 
 def metrics(pred: Sequence[float], true: Sequence[float]) -> dict[str, float]:
     """MSE, MAE and Pearson r of predictions against labels."""
-    from tagregistry.training.metrics import mae, mse, pearson
+    from tagregistry.heads.metrics import mae, mse, pearson
 
     pred = [float(p) for p in pred]
     true = [float(t) for t in true]

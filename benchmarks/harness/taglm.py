@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from harness.probes import mean_baseline
-from harness.results import row
+from benchmarks.harness.results import row
 
 
 def open_registry(home: str | None) -> Any:
@@ -49,11 +48,11 @@ def predict_without_domain_tag(model: Any, function: str, domain: str,
     the domain tag's positions are dropped."""
     import torch
 
-    from tagregistry.compose.heads import head_values
     from tagregistry.compose.predict import head_features
     from tagregistry.engine.collate import collate_prompts
     from tagregistry.engine.forward import run_base
     from tagregistry.engine.splice import splice_embeddings
+    from tagregistry.heads.outputs import head_values
     from tagregistry.specs import SLOT_PATTERN
 
     binding = model.binding(function)
@@ -73,7 +72,9 @@ def predict_without_domain_tag(model: Any, function: str, domain: str,
         prompts.append(model.encoder.encode(template.replace(pieces[0], text), {},
                                             model.table.lengths()))
     tok = model.tokenizer
-    pad = tok.pad_token_id if tok.pad_token_id is not None else (tok.eos_token_id or 0)
+    from tagregistry.models.tokens import pad_token_id
+
+    pad = pad_token_id(tok)
     out: list[float] = []
     with torch.inference_mode():
         for begin in range(0, len(prompts), batch_size):
@@ -128,8 +129,8 @@ def selfies_zero_shot(task: Any, data: dict[str, list[dict[str, Any]]], args: An
     truth = [y for _, _, y in molecules]
     selfies = [s for _, s, _ in molecules]
     note = {"test_molecules": len(molecules), "skipped_not_selfies": skipped}
-    rows = [row("training mean", mean_baseline([r["label"] for r in data["train"]], len(truth)),
-                truth, command, **note)]
+    mean = sum(r["label"] for r in data["train"]) / len(data["train"])
+    rows = [row("training mean", [mean] * len(truth), truth, command, **note)]
     with open_registry(args.home) as registry:
         zero = registry.compose(by_name["SELFIES"], by_name[task.function], base=args.base,
                                 device=args.device)

@@ -14,9 +14,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from protein_baselines.tasks import Task
+from benchmarks.protein_baselines.tasks import Task
 
-ALPHAS = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0, 1e4, 1e5)
 POOLS = ("mean", "last")
 LAYERS = ("middle", "last", "both")
 
@@ -56,7 +55,9 @@ def features(task: Task, split: str, base: Any, catalog: Any, batch_size: int = 
         inside = [any(s <= a < e for s, e in spans) for a, _ in enc["offset_mapping"]]
         encoded.append((list(enc["input_ids"]), inside))
     out = {p: np.zeros((len(encoded), 2, model.config.hidden_size), dtype=np.float32) for p in POOLS}
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    from tagregistry.models.tokens import pad_token_id
+
+    pad = pad_token_id(tokenizer)
     started = time.perf_counter()
     groups = _shared_first_value(task, split, encoded)
     grouped = {i for g in groups for i in g}
@@ -172,26 +173,32 @@ def _select(stack: Any, layers: str) -> Any:
 
 def ridge_probe(task: Task, base: Any, catalog: Any, batch_size: int = 8,
                 cache: Path | None = None) -> tuple[list[float], dict[str, Any]]:
-    """Test predictions of the best (pooling, layers, alpha) on validation."""
+    """Test predictions of the best (pooling, layers) on validation: the product's ridge fit
+    (:func:`tagregistry.heads.ridge.fit_ridge`, strength chosen on validation MSE) on features
+    standardised on train; classes are fitted as 0/1 targets and the view chosen by ROC-AUC."""
     import numpy as np
-    from sklearn.linear_model import Ridge
-    from sklearn.metrics import mean_squared_error, roc_auc_score
-    from sklearn.preprocessing import StandardScaler
+    import torch
+
+    from tagregistry.heads.metrics import mse, roc_auc
+    from tagregistry.heads.ridge import fit_ridge
+    from tagregistry.heads.weights import standardisation
 
     feats = {s: features(task, s, base, catalog, batch_size, cache) for s in ("train", "validation", "test")}
-    y = {s: np.array(task.labels(s)) for s in feats}
+    y = {s: torch.tensor(task.labels(s), dtype=torch.float64) for s in feats}
     best = None
     for pool in POOLS:
         for layers in LAYERS:
-            scaler = StandardScaler().fit(_select(feats["train"][pool], layers))
-            x = {s: scaler.transform(_select(feats[s][pool], layers)) for s in feats}
-            for alpha in ALPHAS:
-                model = Ridge(alpha=alpha).fit(x["train"], y["train"])
-                val = model.predict(x["validation"])
-                score = (roc_auc_score(y["validation"], val) if task.classification
-                         else -mean_squared_error(y["validation"], val))
-                if best is None or score > best[0]:
-                    best = (score, pool, layers, alpha, model.predict(x["test"]))
+            x = {s: torch.from_numpy(np.asarray(_select(feats[s][pool], layers), dtype=np.float64))
+                 for s in feats}
+            mean, std = standardisation(x["train"])
+            x = {s: (v - mean) / std for s, v in x.items()}
+            fit = fit_ridge((x["train"], y["train"]), (x["validation"], y["validation"]))
+            val = fit.predict(x["validation"])[:, 0].tolist()
+            truth = y["validation"].tolist()
+            score = (roc_auc(val, [t > 0.5 for t in truth]) if task.classification
+                     else -mse(val, truth))
+            if best is None or score > best[0]:
+                best = (score, pool, layers, fit.alpha, fit.predict(x["test"])[:, 0].tolist())
     score, pool, layers, alpha, test = best
     shown = f"validation ROC-AUC {score:.4f}" if task.classification else f"validation MSE {-score:.4g}"
-    return test.tolist(), {"chosen": f"pool={pool}, layers={layers}, alpha={alpha} ({shown})"}
+    return test, {"chosen": f"pool={pool}, layers={layers}, alpha={alpha:.4g} ({shown})"}

@@ -10,7 +10,7 @@ from collections import defaultdict
 from statistics import fmean
 from typing import Any
 
-from protein_baselines.tasks import Task
+from benchmarks.protein_baselines.tasks import Task
 
 Result = tuple[list[float], dict[str, Any]]
 

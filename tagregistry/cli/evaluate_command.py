@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +57,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         args.refs, data=args.data, split=args.split, baselines=baselines, input=args.input,
         label=args.label, base=args.base, function=args.function, limit=args.limit,
         batch_size=args.batch_size)
+    if args.json:
+        words = sys.argv[1:]
+        typed = words[words.index("evaluate") + 1:] if "evaluate" in words else args.refs
+        report.provenance["command"] = "tagregistry evaluate " + shlex.join(typed)
     data = report.as_dict()
     if args.json == "-":
         print_json(data)

@@ -9,5 +9,6 @@
   prefixes.
 
 The prompts, splicing, forward passes, readouts and generation underneath are the engine's
-(:mod:`tagregistry.engine`). User API: ``Registry.compose(*refs, base=None, **options)``.
+(:mod:`tagregistry.engine`); heads, their settings and refits are :mod:`tagregistry.heads`.
+User API: ``Registry.compose(*refs, base=None, **options)``.
 """

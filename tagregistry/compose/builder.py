@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from tagregistry.compose.binding import FunctionBinding
-from tagregistry.compose.heads import build_head
 from tagregistry.compose.pinning import pin_domains
 from tagregistry.compose.slots import assign_slots, trained_base, trained_domains
 from tagregistry.compose.tagged_model import TaggedModel
@@ -27,6 +26,7 @@ from tagregistry.errors import (
     PluginError,
     TagRegistryError,
 )
+from tagregistry.heads.outputs import build_head
 from tagregistry.models.loading import LoadedBase, load_base
 from tagregistry.models.precision import is_automatic, settle_dtype
 from tagregistry.names import parse_ref

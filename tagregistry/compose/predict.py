@@ -15,7 +15,6 @@ from typing import Any, Protocol
 import torch
 
 from tagregistry.compose.binding import FunctionBinding
-from tagregistry.compose.heads import head_values
 from tagregistry.engine.collate import AUTO_PROGRESS_BATCHES, collate_prompts
 from tagregistry.engine.forward import ForwardOutput, run_base
 from tagregistry.engine.prefix_share import (
@@ -26,6 +25,7 @@ from tagregistry.engine.prefix_share import (
 from tagregistry.engine.prompt import EncodedPrompt
 from tagregistry.engine.splice import splice_embeddings
 from tagregistry.errors import InputError
+from tagregistry.heads.outputs import head_values
 
 #: A record may name its function under this key (a reserved slot name).
 FUNCTION_KEY = "function"

@@ -16,6 +16,7 @@ from tagregistry.engine.prompt import EncodedPrompt, PromptEncoder
 from tagregistry.engine.splice import TagTable, splice_embeddings
 from tagregistry.errors import InputError
 from tagregistry.models.loading import LoadedBase
+from tagregistry.models.tokens import pad_token_id
 from tagregistry.specs import TagRecord
 
 RESERVED_KEYWORDS = frozenset({"function", "functions", "output", "records", "batch_size",
@@ -224,11 +225,7 @@ class TaggedModel:
     @property
     def pad_id(self) -> int:
         """The id written into padding columns (masked out)."""
-        tok = self.tokenizer
-        for value in (tok.pad_token_id, tok.eos_token_id, self.encoder.placeholder_id):
-            if isinstance(value, int):
-                return value
-        return 0
+        return pad_token_id(self.tokenizer)
 
     def generate(
         self,

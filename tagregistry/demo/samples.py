@@ -11,7 +11,6 @@ Scoring whole test splits against fitted baselines is ``tagregistry evaluate``'s
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -151,15 +150,10 @@ def run(registry: Registry, loaded: LoadedBase, evaluation: Evaluation, n: int,
 
 def scores(predicted: Sequence[float], truth: Sequence[float], baseline: float) -> dict[str, float]:
     """MSE, the MSE of always predicting ``baseline``, and Pearson's r."""
-    n = len(truth)
-    mse = sum((p - t) ** 2 for p, t in zip(predicted, truth, strict=True)) / n
-    baseline_mse = sum((baseline - t) ** 2 for t in truth) / n
-    mp, mt = sum(predicted) / n, sum(truth) / n
-    cov = sum((p - mp) * (t - mt) for p, t in zip(predicted, truth, strict=True))
-    sp = math.sqrt(sum((p - mp) ** 2 for p in predicted))
-    st = math.sqrt(sum((t - mt) ** 2 for t in truth))
-    pearson = cov / (sp * st) if sp > 0 and st > 0 else float("nan")
-    return {"mse": mse, "baseline_mse": baseline_mse, "pearson": pearson}
+    from tagregistry.heads.metrics import mse, pearson
+
+    return {"mse": mse(predicted, truth), "baseline_mse": mse([baseline] * len(truth), truth),
+            "pearson": pearson(predicted, truth, undefined=float("nan"))}
 
 
 def class_scores(probability: Sequence[float], positive: Sequence[float], frequency: float) -> dict[str, float]:
@@ -168,7 +162,7 @@ def class_scores(probability: Sequence[float], positive: Sequence[float], freque
     ``probability``: of the positive class per record; ``positive``: 1.0 / 0.0 per record;
     ``frequency``: the positive class's share of the training split.
     """
-    from tagregistry.training.metrics import roc_auc
+    from tagregistry.heads.metrics import roc_auc
 
     n = len(positive)
     hits = sum((p > 0.5) == (t > 0.5) for p, t in zip(probability, positive, strict=True))

@@ -21,6 +21,7 @@ from tagregistry.engine.forward import run_base
 from tagregistry.engine.prompt import EncodedPrompt, PromptEncoder
 from tagregistry.engine.splice import TagTable, splice_embeddings
 from tagregistry.errors import InputError
+from tagregistry.models.tokens import pad_token_id
 
 if TYPE_CHECKING:
     from tagregistry.models.loading import LoadedBase
@@ -191,8 +192,6 @@ def generate_from_text(
         raise InputError(f"the prompt ({longest} tokens) plus max_new_tokens={max_new_tokens} "
                          f"exceeds the base model's context of {limit}; lower max_new_tokens")
     tokenizer = base.tokenizer
-    pad_id = next((v for v in (tokenizer.pad_token_id, tokenizer.eos_token_id)
-                   if isinstance(v, int)), 0)
     return generate_texts(base.model, tokenizer, prompts, None,
-                          GenerationConfig(max_new_tokens=max_new_tokens), pad_id=pad_id,
+                          GenerationConfig(max_new_tokens=max_new_tokens), pad_id=pad_token_id(tokenizer),
                           stop=stop, batch_size=batch_size, progress=progress, desc="base")

@@ -24,9 +24,10 @@ from tagregistry.heads import (
     scale_labels,
     unscale,
 )
+from tagregistry.heads.logistic import refit_logistic_head
+from tagregistry.heads.mlp import refit_mlp_head
+from tagregistry.heads.ridge import refit_ridge_head
 from tagregistry.specs import HeadSpec
-from tagregistry.training.features import refit_logistic_head, refit_ridge_head
-from tagregistry.training.mlp_refit import refit_mlp_head
 
 BASELINES = ("mean", "nn", "ridge", "mlp")
 #: the MLP probe: hidden units in all, split over this many averaged members (the shipped

@@ -118,8 +118,8 @@ def evaluate_domain(
     the held-out records are those its training held out.
     """
     from tagregistry.errors import InputError
+    from tagregistry.models.tokens import pad_token_id
     from tagregistry.training.data import load_splits, text_field
-    from tagregistry.training.examples import pad_token_id
     from tagregistry.training.init import initial_tag
     from tagregistry.training.recipe import load_recipe
 

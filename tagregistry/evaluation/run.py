@@ -24,7 +24,10 @@ class EvaluationReport:
     """One function tag and the baselines, scored on the same records.
 
     ``rows`` holds one dict per method (``"method"``: ``tag`` or a baseline name, the
-    metrics, ``seconds``); regression metrics are in the labels' own units.
+    metrics, ``seconds``); regression metrics are in the labels' own units. ``provenance``
+    names what was measured: every composed tag (ref, sha256, recipe source), the base record
+    and when (``tagregistry evaluate`` adds its command line), so results pages can be built
+    from the JSON alone.
     """
 
     function: str
@@ -37,6 +40,7 @@ class EvaluationReport:
     skipped: dict[str, int]
     metrics: list[str]
     rows: list[dict[str, Any]] = field(default_factory=list)
+    provenance: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-friendly dict (what ``tagregistry evaluate --json`` writes)."""
@@ -77,6 +81,7 @@ def evaluate(model: Any, catalog: Any, *, function: str | None = None, data: str
         base=model.base.record.model_id, task="classification" if classes else "regression",
         label=found.scored_label, data=found.source, counts={k: len(v[0]) for k, v in parts.items()},
         skipped=skipped, metrics=list(CLASSIFICATION_METRICS if classes else REGRESSION_METRICS),
+        provenance=provenance(model),
     )
     scored, truth = parts["scored"]
     started = time.perf_counter()
@@ -87,10 +92,22 @@ def evaluate(model: Any, catalog: Any, *, function: str | None = None, data: str
         predicted: Any = [[row[n] for n in names] for row in values]
     else:
         predicted = [float(v) for v in model.predict_batch(rows, binding.name, batch_size=batch_size)]
-    _add_row(report, "tag", predicted, truth, started, ref=binding.record.ref)
+    _add_row(report, "tag", predicted, truth, time.perf_counter() - started, ref=binding.record.ref)
     if baselines:
         _add_baselines(report, model, binding.name, parts, list(baselines), classes, batch_size)
     return report
+
+
+def provenance(model: Any) -> dict[str, Any]:
+    """The composed tags (ref, sha256, data hash, source, stored metrics), the base record and
+    the time of measurement."""
+    import datetime
+
+    records = [*model.domain_records.values(), *(b.record for b in model.bindings.values())]
+    tags = [{"ref": r.ref, "sha256": r.sha256, "data_hash": r.data_hash, "n_vectors": r.n_vectors,
+             "source": r.source, "metrics": r.metrics} for r in records]
+    measured = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    return {"tags": tags, "base": model.base.record.model_dump(mode="json"), "measured_at": measured}
 
 
 def _usable(found: EvaluationData, slots: Sequence[str], output: str,
@@ -124,19 +141,36 @@ def _usable(found: EvaluationData, slots: Sequence[str], output: str,
     return parts, skipped
 
 
-def _add_row(report: EvaluationReport, method: str, predicted: Any, truth: list[Any], started: float,
+def _add_row(report: EvaluationReport, method: str, predicted: Any, truth: list[Any], seconds: float,
              **extra: Any) -> None:
     if report.task == "classification":
         scores = classification_scores([list(map(float, row)) for row in predicted], truth)
     else:
         scores = regression_scores([float(p) for p in predicted], [float(t) for t in truth])
     report.rows.append({"method": method, **extra, **scores,
-                        "seconds": round(time.perf_counter() - started, 3)})
+                        "seconds": round(seconds, 3)})
 
 
 def _add_baselines(report: EvaluationReport, model: Any, function: str,
                    parts: Mapping[str, tuple[list[Mapping[str, Any]], list[Any]]],
                    baselines: list[str], classes: int, batch_size: int) -> None:
+    for name, (predicted, seconds) in baseline_predictions(
+            model, function, parts, baselines, classes=classes, batch_size=batch_size,
+            timings=report.data).items():
+        _add_row(report, name, predicted, parts["scored"][1], seconds)
+
+
+def baseline_predictions(model: Any, function: str,
+                         parts: Mapping[str, tuple[Sequence[Mapping[str, Any]], Sequence[Any]]],
+                         baselines: Sequence[str], *, classes: int = 0, batch_size: int = 16,
+                         timings: dict[str, Any] | None = None) -> dict[str, tuple[list[Any], float]]:
+    """Each baseline's predictions for the ``scored`` records, with the seconds its fit took.
+
+    ``parts`` maps ``train``, ``validation`` and ``scored`` to ``(records, targets)`` (floats,
+    or class indices with ``classes``); the baselines read the composed ``model``'s frozen base
+    on ``function``'s prompt without tags (:func:`~tagregistry.evaluation.features.base_features`).
+    ``timings`` receives ``feature_seconds``.
+    """
     import torch
 
     from tagregistry.evaluation.features import base_features
@@ -144,13 +178,14 @@ def _add_baselines(report: EvaluationReport, model: Any, function: str,
     started = time.perf_counter()
     features = {name: base_features(model, records, function=function, batch_size=batch_size)
                 for name, (records, _) in parts.items()}
-    report.data["feature_seconds"] = round(time.perf_counter() - started, 3)
+    if timings is not None:
+        timings["feature_seconds"] = round(time.perf_counter() - started, 3)
     dtype = torch.long if classes else torch.float64
     probe = ProbeData.standardised(
-        features["train"], torch.tensor(parts["train"][1], dtype=dtype), features["validation"],
-        torch.tensor(parts["validation"][1], dtype=dtype), features["scored"], classes)
-    truth = parts["scored"][1]
+        features["train"], torch.tensor(list(parts["train"][1]), dtype=dtype), features["validation"],
+        torch.tensor(list(parts["validation"][1]), dtype=dtype), features["scored"], classes)
+    found = {}
     for name in baselines:
-        started = time.perf_counter()
-        predicted = PROBES[name](probe)
-        _add_row(report, name, predicted.tolist(), truth, started)
+        begun = time.perf_counter()
+        found[name] = (PROBES[name](probe).tolist(), time.perf_counter() - begun)
+    return found

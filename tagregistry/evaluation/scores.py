@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from tagregistry.training.metrics import mae, mse, pearson, roc_auc
+from tagregistry.heads.metrics import mae, mse, pearson, roc_auc
 
 REGRESSION_METRICS = ("mse", "mae", "pearson")
 CLASSIFICATION_METRICS = ("accuracy", "roc_auc")

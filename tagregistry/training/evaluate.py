@@ -6,9 +6,9 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from tagregistry.heads.metrics import get_metric
 from tagregistry.training.batch_plans import eval_batches
 from tagregistry.training.examples import Example, collate_examples
-from tagregistry.training.metrics import get_metric
 from tagregistry.training.trainable import TagTrainer
 
 

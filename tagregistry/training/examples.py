@@ -213,12 +213,3 @@ def _with_target(example: Example) -> EncodedPrompt:
         input_ids=list(prompt.input_ids) + list(example.target_ids), tags=list(prompt.tags),
         values=list(prompt.values), function_start=prompt.function_start, readout=prompt.readout,
     )
-
-
-def pad_token_id(tokenizer: Any) -> int:
-    """The id used for padding (pad, else eos, else 0); masked out either way."""
-    for attr in ("pad_token_id", "eos_token_id", "unk_token_id"):
-        value = getattr(tokenizer, attr, None)
-        if isinstance(value, int):
-            return value
-    return 0

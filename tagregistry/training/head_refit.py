@@ -39,14 +39,13 @@ def refit_head(trainer: Any, setup: Any, recipe: Recipe, *, pad_id: int,
     """
     import torch
 
-    from tagregistry.heads import scale_labels
+    from tagregistry.heads.logistic import refit_logistic_head
+    from tagregistry.heads.mlp import refit_mlp_head
+    from tagregistry.heads.ridge import refit_ridge_head
+    from tagregistry.heads.scaling import scale_labels
     from tagregistry.training.evaluate import score_outputs
-    from tagregistry.training.features import (
-        collect_features,
-        refit_logistic_head,
-        refit_ridge_head,
-    )
-    from tagregistry.training.mlp_refit import refit_mlp_head
+    from tagregistry.training.features import collect_features
+
     train = setup.train[: recipe.hyper.refit_examples]
     trainer.eval()
 

@@ -1,16 +1,22 @@
-"""A recipe's ``hyper`` section: optimisation, stage-1 contexts and head settings."""
+"""A recipe's ``hyper`` section: optimisation and stage-1 contexts, beside the head settings
+(:class:`~tagregistry.heads.config.HeadConfig`, whose keys sit in the same section)."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from tagregistry.errors import InputError
+from tagregistry.heads.config import HeadConfig
 
 
-class HyperParameters(BaseModel):
-    """Optimisation settings; defaults follow the paper (AdamW 1e-4, no decay, cosine, 3%)."""
+class HyperParameters(HeadConfig):
+    """Optimisation settings; defaults follow the paper (AdamW 1e-4, no decay, cosine, 3%).
+
+    The head settings are inherited from :class:`HeadConfig`, so a recipe keeps them under
+    ``hyper:`` beside the others and its fingerprint (which leaves defaults out) is unchanged.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -37,42 +43,6 @@ class HyperParameters(BaseModel):
         4096, ge=0, description="memory (MiB) for the KV caches of leading segments that several "
         "examples share (one protein, many ligands), kept across steps; 0 turns it off"
     )
-    readout: Literal["last", "mean"] = Field(
-        "last", description="head input: the function tag's last position or the mean of its p"
-    )
-    readout_layers: list[int] | None = Field(
-        None, description="hidden-state layers the head reads, concatenated (0 = embeddings, "
-        "k = after layer k, -1 = final output; default [-1])"
-    )
-    readout_values: bool = Field(
-        False, description="the head also reads the mean over the slot values' tokens (the "
-        "molecule's own tokens) at the readout layers, beside the function tag"
-    )
-    head_hidden: int | None = Field(
-        None, ge=1, description="units of a hidden GELU layer in the head (default: a linear "
-        "head); refit it with head_refit: mlp"
-    )
-    standardize_features: bool | None = Field(
-        None, description="standardise head inputs during training (default: on when the "
-        "readout reads intermediate layers); folded into the stored head"
-    )
-    head_refit: Literal["none", "ridge", "logistic", "mlp"] = Field(
-        "none", description="after training, replace the head by a fit on the trained tags' "
-        "features: ridge (regression) or L2 logistic regression (classification), strength "
-        "chosen on validation; or mlp (regression heads with head_hidden): AdamW from scratch, "
-        "early-stopped on validation, refit_members heads averaged"
-    )
-    refit_members: int = Field(
-        1, ge=1, description="head_refit: mlp trains this many heads of head_hidden / members "
-        "units (different seeds) and stores their average, itself one head of head_hidden units"
-    )
-    refit_epochs: int = Field(100, ge=1, description="head_refit: mlp, most passes over the data")
-    refit_examples: int = Field(4096, ge=2, description="training examples the refit reads")
-    refit_balance: str | None = Field(
-        None, description="record field naming each example's group (e.g. its source data set): "
-        "the head refit gives every group the same total weight and picks its strength on the "
-        "mean of the groups' validation losses, so a large group does not drown a small one"
-    )
     contexts: list[str] = Field(
         default_factory=list, description="stage 1: templates the domain tag is trained in, each "
         "with one {Domain:slot} placeholder and the text a prompt puts before it, e.g. 'The SMILES "
@@ -87,20 +57,6 @@ class HyperParameters(BaseModel):
     def _phrase(self) -> HyperParameters:
         if self.init == "phrase" and not self.init_phrase:
             raise ValueError("init: phrase needs init_phrase (the text whose embeddings start the tag)")
-        if self.refit_balance is not None and self.head_refit == "none":
-            raise ValueError("refit_balance weights the head refit; set head_refit: ridge or "
-                             "logistic, or leave refit_balance out")
-        if self.head_hidden is not None and self.head_refit in ("ridge", "logistic"):
-            raise ValueError(f"head_refit: {self.head_refit} fits a linear head; a head with "
-                             "head_hidden needs head_refit: mlp or none")
-        if self.head_refit == "mlp" and self.head_hidden is None:
-            raise ValueError("head_refit: mlp fits a head with a hidden layer; set head_hidden "
-                             "(e.g. 768) or use head_refit: ridge")
-        if self.head_hidden is not None and self.head_hidden % self.refit_members:
-            raise ValueError(f"head_hidden ({self.head_hidden}) must split evenly into "
-                             f"refit_members ({self.refit_members}) heads")
-        if self.readout_layers is not None and not self.readout_layers:
-            raise ValueError("readout_layers needs at least one layer (or leave it out)")
         self.head_readout()  # validates the layers
         return self
 
@@ -112,10 +68,3 @@ class HyperParameters(BaseModel):
             return Readout.parse(self.readout, self.readout_layers, self.readout_values)
         except InputError as exc:  # -> pydantic's ValueError, reported with the field
             raise ValueError(str(exc)) from exc
-
-    @property
-    def standardize(self) -> bool:
-        """Whether head inputs are standardised during training."""
-        if self.standardize_features is not None:
-            return self.standardize_features
-        return self.head_readout().intermediate

@@ -172,8 +172,8 @@ def run_setup(recipe: Recipe, setup: Any, loaded: Any, accelerator: Any, *, outp
               resume: bool, progress: bool, on_step: Any = None) -> TrainResult:
     """Optimise ``setup`` and evaluate it (no registration)."""
     from tagregistry.engine.splice import TagTable
+    from tagregistry.models.tokens import pad_token_id
     from tagregistry.training.evaluate import evaluate_head, evaluate_lm
-    from tagregistry.training.examples import pad_token_id
     from tagregistry.training.head_refit import check_refit, refit_head
     from tagregistry.training.loop import run_loop
     from tagregistry.training.trainable import TagTrainer
@@ -230,7 +230,7 @@ def run_setup(recipe: Recipe, setup: Any, loaded: Any, accelerator: Any, *, outp
                 values = scored.get(split) or evaluate(split)
                 metrics.update({f"{split}_{k}": float(v) for k, v in values.items()})
     if trainer.feature_norm is not None:
-        from tagregistry.training.features import fold_feature_norm
+        from tagregistry.heads.layers import fold_feature_norm
 
         fold_feature_norm(setup.head, *trainer.feature_norm)
         trainer.feature_norm = None

@@ -132,8 +132,8 @@ def setup_function(
     """Stages 2 and 3: a function tag and its head on frozen (or enriched) domain tags."""
     import torch
 
-    from tagregistry.compose.heads import build_head
     from tagregistry.heads import fit_label_scaling, scale_labels
+    from tagregistry.heads.outputs import build_head
 
     hyper = recipe.hyper
     spec = function_spec(recipe, catalog)

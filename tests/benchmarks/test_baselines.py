@@ -1,4 +1,4 @@
-"""The baseline harness: probes, cached features, PEFT baselines and Tag-LLM rows end to end
+"""The baseline harness: the product's baselines on a task's splits, PEFT baselines and Tag-LLM rows end to end
 on a tiny random base saved to a folder (nothing downloaded)."""
 
 from __future__ import annotations
@@ -6,13 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import baselines
-import numpy as np
 import pytest
 import torch
-from harness import features, probes
-from harness.tasks import get_task, load_split
 
+from benchmarks import baselines
+from benchmarks.harness.tasks import get_task, load_split
 from tagregistry.heads import RegressionHead
 from tagregistry.models.loading import load_base
 from tagregistry.plugins.manager import get_catalog
@@ -29,73 +27,6 @@ def tiny_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
     tiny_model("llama").save_pretrained(folder)
     tiny_tokenizer().save_pretrained(folder)
     return str(folder)
-
-
-def test_mean_and_nearest_neighbour() -> None:
-    assert probes.mean_baseline([1.0, 2.0, 6.0], 2) == [3.0, 3.0]
-    train = ["CCO", "c1ccccc1", "CC(=O)O"]
-    pred = probes.nearest_neighbour(train, [0.1, 0.2, 0.3], ["c1ccccc1", "CCCO", "CC(=O)OC"])
-    assert pred == [0.2, 0.1, 0.3]
-
-
-def test_ridge_probe_picks_the_informative_pooling_and_layer() -> None:
-    rng = np.random.default_rng(0)
-    layers = [1, 2, 3, 4]
-
-    def split(n: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        feats = {"mean": rng.normal(size=(n, 4, 8)), "last": rng.normal(size=(n, 4, 8))}
-        return feats, feats["last"][:, 2] @ np.arange(1.0, 9.0)
-
-    (train, y_train), (val, y_val), (test, y_test) = split(200), split(50), split(50)
-    result = probes.ridge_probe(train, y_train, val, y_val, test, layers)
-    assert result["choice"]["pooling"] == "last"
-    assert result["choice"]["view"] == "layer 3"
-    assert len(result["validation_mse"]) == 2 * 5  # 4 layers + middle+last, two poolings
-    assert np.mean((np.array(result["predictions"]) - y_test) ** 2) < 0.01 * np.var(y_test)
-
-
-def test_mlp_probe_fits_a_curved_target_the_ridge_probe_cannot() -> None:
-    rng = np.random.default_rng(1)
-    layers = [1, 2]
-
-    def split(n: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        factors = rng.normal(size=(n, 2))
-        mean = np.concatenate([factors.repeat(4, axis=1), rng.normal(size=(n, 8))], 1)
-        feats = {"mean": mean.reshape(n, 2, 8), "last": rng.normal(size=(n, 2, 8))}
-        return feats, factors[:, 0] ** 2 + np.sin(2 * factors[:, 1])
-
-    (train, y_train), (val, y_val), (test, y_test) = split(600), split(200), split(200)
-    ridge = probes.ridge_probe(train, y_train, val, y_val, test, layers)
-    mlp = probes.mlp_probe(train, y_train, val, y_val, test, members=2, hidden=64)
-    ridge_mse, mlp_mse = (np.mean((np.array(r["predictions"]) - y_test) ** 2) for r in (ridge, mlp))
-    assert mlp_mse < 0.5 * ridge_mse
-    assert mlp["choice"]["members"] == 2 and mlp["choice"]["pooling"] == "mean"
-
-
-def test_features_are_cached_and_keyed_by_template(tiny_dir: str, monkeypatch) -> None:
-    loaded = load_base(tiny_dir)
-    values = ["CCO", "c1ccccc1O", "CC(=O)O"]
-    first = features.extract(loaded, values, layers=[1, 2])
-    assert first["mean"].shape == (3, 2, loaded.hidden_size)
-    prompt = features.encode_plain(_encoder(loaded), features.DEFAULT_TEMPLATE, "SMILES", "OCC")
-    span = prompt.values[0]
-    assert loaded.tokenizer.decode(prompt.input_ids[span.start:span.end]).strip() == "CCO"
-
-    def broken(*args, **kwargs):
-        raise AssertionError("the base ran although the features are cached")
-
-    monkeypatch.setattr(type(loaded.model.base_model), "forward", broken)
-    again = features.extract(loaded, values, layers=[1, 2])
-    for pooling in features.POOLINGS:
-        np.testing.assert_array_equal(first[pooling], again[pooling])
-    with pytest.raises(AssertionError, match="cached"):
-        features.extract(loaded, values, layers=[1, 2], template="Molecule: {value}")
-
-
-def _encoder(loaded):
-    from tagregistry.engine.prompt import PromptEncoder
-
-    return PromptEncoder(loaded.tokenizer, get_catalog())
 
 
 def _register_tags(home: Path, tiny_dir: str, names: list[str]) -> None:
@@ -132,7 +63,7 @@ def test_every_method_side_by_side_and_merged_into_json(tiny_dir: str, tmp_path:
     assert "PEFT LoRA (r=8)" in printed and "Tag-LLM SMILES@1 + QED@1" in printed
     stored = json.loads((out / "baselines-qed-nci.json").read_text())
     assert stored["sizes"] == {"train": 24, "validation": 8, "test": 8}
-    assert all(r["command"].startswith("python benchmarks/baselines.py --task qed-nci")
+    assert all(r["command"].startswith("python -m benchmarks.baselines --task qed-nci")
                for r in stored["rows"])
     task = get_task("qed-nci", {"train": 24, "validation": 8, "test": 8})
     truth = [r["label"] for r in load_split(task, "test")]
@@ -143,11 +74,23 @@ def test_every_method_side_by_side_and_merged_into_json(tiny_dir: str, tmp_path:
     assert pt["trainable_parameters"] == 10 * 32 + 33  # p vectors + the linear head
     assert lora["trainable_parameters"] > pt["trainable_parameters"]
     assert stored["rows"][6]["tags"][1]["ref"] == "QED@1"
+    # the same numbers the product's evaluation gives for these records
+    from tagregistry.evaluation.run import baseline_predictions
+    from tagregistry.heads.metrics import mse
 
-    baselines.run(["--task", "qed-nci", "--methods", "mean", "--results-dir", str(out), *LIMITS])
+    parts = {name: (load_split(task, split), [r["label"] for r in load_split(task, split)])
+             for name, split in (("train", "train"), ("validation", "validation"), ("scored", "test"))}
+    with Registry(f"sqlite:///{home / 'registry.db'}") as registry:
+        model = registry.compose("SMILES", "QED", base=tiny_dir)
+        found = baseline_predictions(model, "QED", parts, ["nn", "ridge"])
+    assert stored["rows"][1]["metrics"]["mse"] == pytest.approx(mse(found["nn"][0], truth))
+    assert stored["rows"][2]["metrics"]["mse"] == pytest.approx(mse(found["ridge"][0], truth))
+
+    tiny = ["--base", tiny_dir, "--home", str(home)]  # the product's mean reads through the tags
+    baselines.run(["--task", "qed-nci", "--methods", "mean", "--results-dir", str(out), *tiny, *LIMITS])
     merged = json.loads((out / "baselines-qed-nci.json").read_text())
     assert len(merged["rows"]) == 7 and merged["rows"][-1]["method"] == "training mean"
-    baselines.run(["--task", "qed-nci", "--methods", "mean", "--results-dir", str(out),
+    baselines.run(["--task", "qed-nci", "--methods", "mean", "--results-dir", str(out), *tiny,
                    "--train-limit", "20", "--validation-limit", "8", "--test-limit", "8"])
     other_data = json.loads((out / "baselines-qed-nci.json").read_text())
     assert [r["method"] for r in other_data["rows"]] == ["training mean"]  # old rows dropped

@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import make_results_page as page
+from benchmarks import make_results_page as page
 
 
 def test_results_page_and_pack_results_are_up_to_date() -> None:
     outputs = page.outputs()
     assert {p.name for p in outputs} == {"results.md", "smollm2-135m.results.json"} and len(outputs) == 3
     for path, text in outputs.items():
-        assert path.read_text() == text, f"{path} is out of date: run python benchmarks/make_results_page.py"
+        assert path.read_text() == text, f"{path} is out of date: run python -m benchmarks.make_results_page"
     assert page.main(["--check"]) == 0
 
 
@@ -22,7 +22,7 @@ def _document(task: str, rows: list[tuple[str, float]]) -> dict:
         "task": task, "dataset": task, "function": "QED", "test_split": "test", "note": "",
         "sizes": {"train": 10, "validation": 2, "test": 3}, "data": {},
         "rows": [{"method": m, "metrics": {"mse": v, "mae": v, "pearson": 0.5, "n": 3},
-                  "command": f"python benchmarks/baselines.py --task {task} # {m}"}
+                  "command": f"python -m benchmarks.baselines --task {task} # {m}"}
                  for m, v in rows],
     }
 
@@ -36,7 +36,7 @@ def test_page_puts_our_rows_beside_the_papers(tmp_path: Path) -> None:
     assert "| training mean | – | 0.0286 |" in text
     assert "| Tag-LLM | 0.008 | 0.0230 (SMILES@1 + QED@1) |" in text
     assert "| LLaMA LoRA | 0.020 | not measured |" in text
-    assert "`python benchmarks/baselines.py --task qed-nci # training mean`" in text
+    assert "`python -m benchmarks.baselines --task qed-nci # training mean`" in text
     assert "## Not measured yet" in text and "`qed-moses`" in text
 
 

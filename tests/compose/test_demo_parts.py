@@ -12,8 +12,8 @@ import pytest
 from tagregistry.demo.plots import draw, result_png
 from tagregistry.demo.published import PublishedResult, published_results
 from tagregistry.demo.samples import Evaluation, EvaluationResult, class_scores, scores
+from tagregistry.heads.metrics import roc_auc
 from tagregistry.specs import PackSpec
-from tagregistry.training.metrics import roc_auc
 
 
 def _pairwise_auc(values: list[float], positive: list[bool]) -> float:

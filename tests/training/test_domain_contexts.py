@@ -14,7 +14,7 @@ from tagregistry.engine.contexts import (
 from tagregistry.engine.prompt import PromptEncoder
 from tagregistry.errors import InputError
 from tagregistry.evaluation.domain import as_metrics, domain_layouts, measure_domain
-from tagregistry.training.examples import pad_token_id
+from tagregistry.models.tokens import pad_token_id
 from tagregistry.training.init import initial_tag
 
 

@@ -12,7 +12,7 @@ from support.tables import write_csv
 from tagregistry.errors import InputError
 from tagregistry.evaluation import evaluate
 from tagregistry.evaluation.scores import classification_scores, regression_scores
-from tagregistry.training.metrics import roc_auc
+from tagregistry.heads.metrics import roc_auc
 
 INLINE = {
     "name": "MyScore", "template": "The molecule is {TestMol:mol}. Its score is {MyScore}",
@@ -50,6 +50,31 @@ def test_tag_beside_every_baseline_on_the_recipe_test_split(trained, catalog, tm
     # labels are length / 10: the frozen base's features know the length, so a probe beats the mean
     assert min(report.row(m)["mse"] for m in ("ridge", "mlp", "nn")) < report.row("mean")["mse"]
     assert json.loads(json.dumps(report.as_dict()))["rows"][0]["ref"] == "MyScore@1"
+    assert [t["ref"] for t in report.provenance["tags"]] == ["TestMol@1", "MyScore@1"]
+    assert report.provenance["base"]["hidden_size"] == trained.base.hidden_size
+
+
+def test_the_results_page_shows_what_evaluate_wrote(trained, catalog, tmp_path) -> None:
+    """A task's rows on the Results page come from the ``--json`` report unchanged."""
+    from benchmarks import make_results_page as page
+    from benchmarks.results_evaluate import BASELINE_NAMES, merge_evaluations
+
+    report = evaluate(trained, catalog)
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "evaluate-myscore.json").write_text(json.dumps(report.as_dict()))
+    earlier = {"task": "myscore", "dataset": "mols", "function": "MyScore", "test_split": "test",
+               "note": "", "sizes": {"train": 76, "validation": 10, "test": 10},
+               "rows": [{"method": "PEFT LoRA (r=8)", "metrics": {"mse": 1.0, "mae": 1.0, "pearson": 0.0,
+                                                                  "n": 10}, "command": "peft"},
+                        {"method": "Tag-LLM TestMol@1 + MyScore@1", "metrics": {"mse": 9.0}}]}
+    documents = merge_evaluations({"myscore": earlier}, results)
+    rows = {r["method"]: r for r in documents["myscore"]["rows"]}
+    assert list(rows) == [*BASELINE_NAMES.values(), "PEFT LoRA (r=8)", "Tag-LLM TestMol@1 + MyScore@1"]
+    for method, name in (("tag", "Tag-LLM TestMol@1 + MyScore@1"), *BASELINE_NAMES.items()):
+        assert rows[name]["metrics"] == {**{m: report.row(method)[m] for m in report.metrics}, "n": 10}
+    text = page.render(results)
+    assert "## myscore" in text and "| Tag-LLM TestMol@1 + MyScore@1 |" in text
 
 
 def test_a_users_file_is_scored_with_baselines_fitted_on_the_recipe_data(trained, catalog, tmp_path) -> None:

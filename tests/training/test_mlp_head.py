@@ -10,10 +10,10 @@ import torch
 
 from tagregistry.engine.readout import Readout
 from tagregistry.heads import RegressionHead
+from tagregistry.heads.mlp import _Member, load_average, refit_mlp_head
+from tagregistry.heads.ridge import refit_ridge_head
 from tagregistry.specs import HeadSpec
 from tagregistry.training.data import random_split
-from tagregistry.training.features import refit_ridge_head
-from tagregistry.training.mlp_refit import _Member, load_average, refit_mlp_head
 from tagregistry.training.recipe import RecipeError, SplitConfig, load_recipe
 
 

@@ -9,8 +9,10 @@ import torch
 
 from tagregistry.errors import InputError
 from tagregistry.heads import ClassificationHead, RegressionHead
+from tagregistry.heads.logistic import refit_logistic_head
+from tagregistry.heads.ridge import refit_ridge_head
+from tagregistry.heads.weights import group_weights
 from tagregistry.specs import HeadSpec
-from tagregistry.training.features import group_weights, refit_logistic_head, refit_ridge_head
 from tagregistry.training.recipe import RecipeError, load_recipe
 
 

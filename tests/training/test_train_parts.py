@@ -9,10 +9,11 @@ import pytest
 import torch
 
 from tagregistry.errors import InputError
+from tagregistry.heads import metrics
 from tagregistry.plugins.hookspecs import hookimpl
 from tagregistry.plugins.manager import Catalog
 from tagregistry.specs import DatasetSpec
-from tagregistry.training import batch_plans, checkpoint, metrics
+from tagregistry.training import batch_plans, checkpoint
 from tagregistry.training.data import data_hash, load_splits, random_split, read_file
 from tagregistry.training.recipe import DataSource, SplitConfig
 from tagregistry.training.schedule import lr_factor

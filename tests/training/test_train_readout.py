@@ -11,10 +11,11 @@ from support.tiny_trainer import loss_and_grads, tiny_trainer
 from tagregistry.engine.readout import Readout
 from tagregistry.errors import InputError, TagRegistryError
 from tagregistry.heads import RegressionHead
+from tagregistry.heads.layers import fold_feature_norm
+from tagregistry.heads.ridge import refit_ridge_head
 from tagregistry.specs import HeadSpec
 from tagregistry.training.data import random_split
 from tagregistry.training.examples import collate_examples
-from tagregistry.training.features import fold_feature_norm, refit_ridge_head
 from tagregistry.training.recipe import RecipeError, SplitConfig, load_recipe
 
 TEMPLATE = "The molecule {TestMol:mol} scores {TestScore}"
@@ -152,7 +153,7 @@ def test_ridge_refit_on_noise_shrinks_towards_the_mean():
 
 def test_logistic_refit_separates_classes_and_picks_a_strength():
     from tagregistry.heads import ClassificationHead
-    from tagregistry.training.features import LOGISTIC_GRID, refit_logistic_head
+    from tagregistry.heads.logistic import LOGISTIC_GRID, refit_logistic_head
 
     gen = torch.Generator().manual_seed(2)
     x = torch.randn(400, 12, generator=gen)

@@ -114,7 +114,7 @@ def test_prompt_renders_one_residue_per_word(catalog: Catalog) -> None:
 def test_head_type_builds_and_round_trips(catalog: Catalog) -> None:
     import torch
 
-    from tagregistry.compose.heads import build_head
+    from tagregistry.heads.outputs import build_head
 
     spec = HeadSpec(type="mlp-regression", output_dim=2)
     head = build_head(catalog, spec, hidden_size=32)

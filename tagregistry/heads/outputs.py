@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from tagregistry.errors import InputError, IntegrityError, PluginError
-from tagregistry.heads import unscale
+from tagregistry.heads.scaling import unscale
 from tagregistry.specs import HeadSpec
 
 if TYPE_CHECKING:

@@ -6,7 +6,7 @@ spread very differently (QED on NCI and on MOSES, ``docs/results.md``), a hidden
 serve both. Several members (different seeds) are trained and averaged; the average of ``k``
 MLPs with ``h`` hidden units each is itself one MLP with ``k * h`` units (the members' hidden
 layers side by side, their read-outs divided by ``k``), so the stored head stays a plain
-:class:`~tagregistry.heads.RegressionHead` with ``spec.hidden = k * h``.
+:class:`~tagregistry.heads.modules.RegressionHead` with ``spec.hidden = k * h``.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tagregistry.training.features import split_weights
+from tagregistry.heads.weights import Groups, split_weights, standardisation
 
 #: dropout on the head's inputs and on its hidden units while fitting
 INPUT_DROPOUT, HIDDEN_DROPOUT = 0.2, 0.1
@@ -78,14 +78,14 @@ def load_average(head: nn.Module, members: Sequence[nn.Module], mean: torch.Tens
 
 def refit_mlp_head(head: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
                    validation: tuple[torch.Tensor, torch.Tensor], *,
-                   groups: tuple[Sequence[Any], Sequence[Any]] | None = None, members: int = 1,
+                   groups: Groups = None, members: int = 1,
                    epochs: int = 100, patience: int = 20, lr: float = 1e-3, weight_decay: float = 1e-2,
                    batch_size: int = 64, seed: int = 0, progress: bool = False) -> dict[str, float]:
     """Replace the weights of ``head`` (a head with a hidden layer: ``linear`` then ``output``)
     by the average of ``members`` MLPs fitted on ``train`` and early-stopped on ``validation``.
 
     ``train``/``validation`` are ``(features (n, width), targets (n, d))`` in the units the head
-    works in. Examples are drawn with :func:`~tagregistry.training.features.group_weights`
+    works in. Examples are drawn with :func:`~tagregistry.heads.weights.group_weights`
     (every group equally often with ``groups``); the validation MSE is weighted the same way.
     Features are standardised inside the fit and the standardisation is folded into ``linear``.
     Returns ``{"mlp_validation_mse", "mlp_members", "mlp_mean_epochs"}``.
@@ -100,9 +100,7 @@ def refit_mlp_head(head: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
     x, y = train[0].float(), train[1].float().reshape(train[0].shape[0], -1)
     xv, yv = validation[0].float(), validation[1].float().reshape(validation[0].shape[0], -1)
     w, wv = (t.float() for t in split_weights(groups, x.shape[0], xv.shape[0]))
-    mean = w @ x
-    std = (w @ (x - mean) ** 2).sqrt()
-    std = torch.where(std > 1e-6 * std.max().clamp(min=1e-12), std, torch.ones_like(std))
+    mean, std = standardisation(x, w)
     x, xv = (x - mean) / std, (xv - mean) / std
     fitted: list[_Member] = []
     found: list[tuple[float, int]] = []

@@ -1,40 +1,12 @@
-"""Built-in heads: linear maps (or one-hidden-layer MLPs) from the function tag's readout."""
+"""Regression label scaling: heads train on standardised labels; the mean and spread are
+stored in the head record's config and undo the scaling at prediction time."""
 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
-from torch import nn
 
-from tagregistry.specs import HeadSpec
+from tagregistry.errors import IntegrityError
 
-
-class LinearHead(nn.Module):
-    """``features -> spec.output_dim`` outputs: one linear map, or with ``spec.hidden`` a
-    hidden GELU layer first. ``linear`` is always the layer that reads the features (feature
-    standardisation folds into it); ``output`` the hidden layer's read-out, when there is one.
-    """
-
-    def __init__(self, hidden_size: int, spec: HeadSpec) -> None:
-        super().__init__()
-        self.spec = spec
-        self.linear = nn.Linear(hidden_size, spec.hidden or spec.output_dim)
-        self.output = nn.Linear(spec.hidden, spec.output_dim) if spec.hidden else None
-
-    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
-        out = self.linear(hidden)
-        return out if self.output is None else self.output(F.gelu(out))
-
-
-class RegressionHead(LinearHead):
-    """``features -> output_dim`` scalars; predictions are un-scaled with stored mean/std."""
-
-
-class ClassificationHead(LinearHead):
-    """``features -> len(labels)`` logits."""
-
-
-# -- label scaling (stored in HeadRecord.config) ------------------------------------------------
 LABEL_MEAN = "label_mean"
 LABEL_STD = "label_std"
 
@@ -57,8 +29,6 @@ def _scaling(config: dict | None, like: torch.Tensor) -> tuple[torch.Tensor, tor
     mean = torch.as_tensor(config[LABEL_MEAN], dtype=like.dtype, device=like.device).reshape(-1)
     std = torch.as_tensor(config[LABEL_STD], dtype=like.dtype, device=like.device).reshape(-1)
     if mean.numel() != like.shape[-1] or std.numel() != like.shape[-1]:
-        from tagregistry.errors import IntegrityError
-
         raise IntegrityError(
             f"label scaling has {mean.numel()} means / {std.numel()} stds for a head with "
             f"{like.shape[-1]} outputs; the stored head config is inconsistent"

@@ -22,13 +22,14 @@ def mae(pred: Sequence[float], true: Sequence[float]) -> float:
     return sum(abs(p - t) for p, t in zip(pred, true, strict=True)) / len(true)
 
 
-def pearson(pred: Sequence[float], true: Sequence[float]) -> float:
+def pearson(pred: Sequence[float], true: Sequence[float], undefined: float = 0.0) -> float:
+    """Pearson's r (the one implementation); ``undefined`` when either side is constant."""
     n = len(true)
     mp, mt = sum(pred) / n, sum(true) / n
     cov = sum((p - mp) * (t - mt) for p, t in zip(pred, true, strict=True))
     sp = math.sqrt(sum((p - mp) ** 2 for p in pred))
     st = math.sqrt(sum((t - mt) ** 2 for t in true))
-    return 0.0 if sp == 0 or st == 0 else cov / (sp * st)
+    return undefined if sp == 0 or st == 0 else cov / (sp * st)
 
 
 def r2(pred: Sequence[float], true: Sequence[float]) -> float:

@@ -1,0 +1,1 @@
+"""GPU runs: the protein pack trained and scored on a lent accelerator."""

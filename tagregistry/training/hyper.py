@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tagregistry.errors import InputError
+from tagregistry.training.align_config import AlignConfig
 
 
 class HyperParameters(BaseModel):
@@ -80,6 +81,10 @@ class HyperParameters(BaseModel):
         "in every installed function's template; examples take them in turn. Default: the bare "
         "span (the paper)"
     )
+    align: AlignConfig | None = Field(
+        None, description="stage 1: also match the base's states with a frozen domain tag on "
+        "paired renderings of the same items (tagregistry.training.align)"
+    )
     enrich: bool = Field(False, description="stage 2: keep training domain tags (stage-1 loss)")
     enrich_weight: float = Field(1.0, ge=0)
 
@@ -99,6 +104,9 @@ class HyperParameters(BaseModel):
         if self.head_hidden is not None and self.head_hidden % self.refit_members:
             raise ValueError(f"head_hidden ({self.head_hidden}) must split evenly into "
                              f"refit_members ({self.refit_members}) heads")
+        if self.align is not None and self.contexts:
+            raise ValueError("align trains in the installed functions' templates; remove "
+                             "'contexts'")
         if self.readout_layers is not None and not self.readout_layers:
             raise ValueError("readout_layers needs at least one layer (or leave it out)")
         self.head_readout()  # validates the layers

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import results_sections
+import results_selfies
 import results_summary as summary
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -430,6 +431,7 @@ def render(directory: Path = RESULTS, shipped: list[str] | None = None) -> str:
         lines += _task_section(documents[task])
     lines += _protein_section(directory)
     lines += results_sections.domain_section(directory) + results_sections.precision_section(directory)
+    lines += results_selfies.selfies_section(directory)
     if missing:
         lines += ["## Not measured yet", "", ", ".join(f"`{t}`" for t in missing) + ".", ""]
     return "\n".join(lines).rstrip() + "\n"

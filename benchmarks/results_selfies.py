@@ -45,9 +45,10 @@ def selfies_section(directory: Path) -> list[str]:
         return []
     document = json.loads(path.read_text())
     sizes = document["sizes"]
+    scored = document["combinations"][0]["rows"][0]["metrics"]["n"]  # the SELFIES-encodable ones
     lines = ["## SELFIES zero-shot", "",
              f"`compose(\"SELFIES\", \"QED\")` with a `<QED>` trained only with `<SMILES>`, on the "
-             f"`qed-nci` test molecules written as SELFIES ({sizes['test']} molecules; "
+             f"`qed-nci` test molecules written as SELFIES ({scored} of {sizes['test']}; "
              f"{sizes['train']:,} training molecules give the mean). Each row: test MSE (Pearson r) "
              "of the composition, of the same `<QED>` with the SELFIES as plain text (no domain "
              "tag), and of `compose(\"SMILES\", \"QED\")` on the same molecules as SMILES.", ""]

@@ -46,7 +46,7 @@ def test_section_puts_each_combination_beside_its_baselines(tmp_path: Path) -> N
               "data": {"test": "abc"}}
     store(tmp_path / results_selfies.RESULTS_FILE, header, _combination("aligned <SELFIES>", 0.0456))
     text = "\n".join(results_selfies.selfies_section(tmp_path))
-    assert "## SELFIES zero-shot" in text and "199 molecules" in text
+    assert "## SELFIES zero-shot" in text and "(3 of 199;" in text
     assert ("| aligned &lt;SELFIES&gt; (`SELFIES@2 SMILES@2 QED@3`) | 0.0456 (r 0.31) | "
             "0.4000 (r -0.10) | 0.0050 (r 0.90) | 0.0317 |") in text
     assert "- aligned &lt;SELFIES&gt;: `OMP_NUM_THREADS=1 run aligned <SELFIES>`" in text

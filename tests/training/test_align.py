@@ -90,7 +90,8 @@ def test_alignment_is_zero_for_identical_prompts(registry, catalog, base, traine
     pad = pad_token_id(base.tokenizer)
     setup.align.fit_scale(trainer, setup.train, pad_id=pad, device="cpu", batch_size=4)
     batch = collate(setup.train[:4], table.layout(), pad)
-    teacher = trainer.aligned_features(batch.paired)
+    with torch.no_grad():
+        teacher = trainer.aligned_features(batch.paired)
     assert float(setup.align.loss(teacher, teacher)) == 0.0
     student = trainer.aligned_features(batch.prompts)
     assert student["after"].shape == teacher["after"].shape  # position for position

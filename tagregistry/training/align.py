@@ -19,22 +19,21 @@ from typing import Any
 
 import torch
 
-from tagregistry.compose.batching import PromptBatch
-from tagregistry.compose.contexts import placeholder
-from tagregistry.compose.forward import ForwardOutput, run_base
-from tagregistry.compose.prompt import PromptEncoder
-from tagregistry.compose.slots import slot_accepts
-from tagregistry.compose.splice import splice_embeddings
+from tagregistry.engine.collate import PromptBatch
+from tagregistry.engine.contexts import placeholder, slot_accepts
+from tagregistry.engine.forward import ForwardOutput, run_base
+from tagregistry.engine.prompt import PromptEncoder
+from tagregistry.engine.splice import splice_embeddings
 from tagregistry.errors import InputError
 from tagregistry.names import parse_ref
 from tagregistry.training.align_config import AlignConfig
-from tagregistry.training.batching import eval_batches
+from tagregistry.training.batch_plans import eval_batches
 from tagregistry.training.data import Splits, text_field
-from tagregistry.training.examples import Example, collate
+from tagregistry.training.examples import Example, collate_examples
 from tagregistry.training.init import initial_tag
-from tagregistry.training.model import TagBatch, TagTrainer
 from tagregistry.training.recipe import Recipe
 from tagregistry.training.stages import StageSetup, TrainingError, frozen_record
+from tagregistry.training.trainable import TagBatch, TagTrainer
 
 Record = dict[str, Any]
 
@@ -52,7 +51,7 @@ def pair_templates(catalog: Any, domain: str, target: str) -> list[tuple[str, st
 
 def for_domain(template: str, slot: str, domain: str) -> str:
     """``template`` with ``domain`` in ``slot``'s placeholder."""
-    from tagregistry.compose.template import TagPiece, parse_template
+    from tagregistry.engine.template import TagPiece, parse_template
 
     named = next(p.name for p in parse_template(template)
                  if isinstance(p, TagPiece) and p.slot == slot)
@@ -116,7 +115,7 @@ class Alignment:
         layout = trainer.table.layout()
         with torch.no_grad():
             for indices in eval_batches([e.length for e in chosen], batch_size):
-                batch = collate([chosen[i] for i in indices], layout, pad_id).to(device)
+                batch = collate_examples([chosen[i] for i in indices], layout, pad_id).to(device)
                 for key, value in trainer.aligned_features(batch.paired).items():
                     found.setdefault(key, []).append(value.cpu())
         self.scale = {}
@@ -131,7 +130,7 @@ class Alignment:
         layout = trainer.table.layout()
         with torch.no_grad():
             for indices in eval_batches([e.length for e in examples], batch_size):
-                batch = collate([examples[i] for i in indices], layout, pad_id).to(device)
+                batch = collate_examples([examples[i] for i in indices], layout, pad_id).to(device)
                 student = trainer.aligned_features(batch.prompts)
                 teacher = trainer.aligned_features(batch.paired)
                 total += float(self.loss(student, teacher)) * len(indices)
@@ -217,7 +216,7 @@ def setup_aligned(recipe: Recipe, splits: Splits, encoder: PromptEncoder, model:
                       phrase=hyper.init_phrase, seed=recipe.seed)
     tags = {domain: new, target: store.load_tensor(record).float()}
     probe = initial_tag("mean", model, hyper.n_vectors, seed=recipe.seed + 1)
-    from tagregistry.compose.template import TagPiece, parse_template
+    from tagregistry.engine.template import TagPiece, parse_template
 
     for template, _ in templates:
         for piece in parse_template(template):

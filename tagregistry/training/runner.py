@@ -148,7 +148,7 @@ def train(
     if recipe.stage == 1 and recipe.hyper.align is not None:
         from tagregistry.training.align import setup_aligned
 
-        setup = setup_aligned(recipe, splits, encoder, loaded.model, registry, loaded.record)
+        setup = setup_aligned(recipe, splits, encoder, loaded.model, store, loaded.record)
     elif recipe.stage == 1:
         setup = stages.setup_domain(recipe, splits, encoder, loaded.model)
     else:

@@ -9,8 +9,8 @@ import pytest
 import torch
 from support.molecules import make_molecules
 
-from tagregistry.compose.prompt import PromptEncoder
-from tagregistry.compose.splice import TagTable
+from tagregistry.engine.prompt import PromptEncoder
+from tagregistry.engine.splice import TagTable
 from tagregistry.training.align import encode_pairs, pair_templates
 from tagregistry.training.recipe import load_recipe
 from tagregistry.training.stages import TrainingError
@@ -78,18 +78,18 @@ def test_alignment_is_zero_for_identical_prompts(registry, catalog, base, traine
                                                  paired_file, hyper) -> None:
     from tagregistry.training.align import setup_aligned
     from tagregistry.training.data import load_splits
-    from tagregistry.training.examples import collate, pad_token_id
+    from tagregistry.training.examples import collate_examples, pad_token_id
     from tagregistry.training.stages import make_encoder
 
     recipe = load_recipe(aligned_recipe(paired_file, hyper, layers=[0, 2, -1], values=True))
     splits = load_splits(recipe.data, recipe.split, recipe.seed, catalog)
     encoder = make_encoder(base.tokenizer, catalog, recipe, None)
-    setup = setup_aligned(recipe, splits, encoder, base.model, registry, base.record)
+    setup = setup_aligned(recipe, splits, encoder, base.model, registry.store, base.record)
     table = TagTable(setup.tags, trainable=setup.trainable)
     trainer = setup.align.trainer(base.model, table)
     pad = pad_token_id(base.tokenizer)
     setup.align.fit_scale(trainer, setup.train, pad_id=pad, device="cpu", batch_size=4)
-    batch = collate(setup.train[:4], table.layout(), pad)
+    batch = collate_examples(setup.train[:4], table.layout(), pad)
     with torch.no_grad():
         teacher = trainer.aligned_features(batch.paired)
     assert float(setup.align.loss(teacher, teacher)) == 0.0

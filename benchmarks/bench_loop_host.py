@@ -19,7 +19,7 @@ import time
 import warnings
 from pathlib import Path
 
-import gpu_check
+from benchmarks import gpu_check
 
 
 def main(argv: list[str] | None = None) -> int:

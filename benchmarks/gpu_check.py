@@ -30,9 +30,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import gpu_train_check
-
-from benchmarks import bench_mixed, bench_overhead
+from benchmarks import bench_mixed, bench_overhead, gpu_train_check
 from benchmarks.bench_setup import FUNCTIONS, SMILES, bench_model, timed
 
 GOALS = {"stage1_steps_per_s": (">=", 40.0), "stage2_fast_steps_per_s": (">=", 40.0),

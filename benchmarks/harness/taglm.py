@@ -111,9 +111,10 @@ def _without_domain_tag(model: Any, template: str, piece: str, domain: str, valu
 
 
 def selfies_zero_shot(task: Any, data: dict[str, list[dict[str, Any]]], args: Any,
-                      command: str) -> list[dict[str, Any]]:
-    """``compose("SELFIES", "QED")`` on the test molecules as SELFIES, against the same
-    ``<QED>`` with no domain tag, the training mean and (reference) ``<SMILES>`` + ``<QED>``."""
+                      command: str, references: bool = True) -> list[dict[str, Any]]:
+    """``compose("SELFIES", "QED")`` on the test molecules as SELFIES, against the training
+    mean and (``references``) the same ``<QED>`` with no domain tag and ``<SMILES>`` + ``<QED>``
+    (neither depends on ``<SELFIES>``)."""
     from tagregistry_chem.selfies_codec import smiles_to_selfies
 
     from tagregistry.errors import InputError
@@ -140,6 +141,8 @@ def selfies_zero_shot(task: Any, data: dict[str, list[dict[str, Any]]], args: An
         rows.append(row(f"<SELFIES> + <QED> zero-shot ({' + '.join(t['ref'] for t in tags)})",
                         pred, truth, command, tags=tags, zero_shot=zero.metadata["zero_shot"],
                         **note))
+        if not references:
+            return rows
         bare = predict_without_domain_tag(zero, task.function, "SELFIES", selfies)
         rows.append(row(f"<QED> with no domain tag (SELFIES as text, {tags[-1]['ref']})", bare,
                         truth, command, **note))

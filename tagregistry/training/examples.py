@@ -34,6 +34,8 @@ class Example:
     prefix_key: Any = field(default=None, repr=False, compare=False)
     #: the example's group for a balanced head refit (``hyper.refit_balance``)
     group: Any = None
+    #: the same item's prompt with another domain tag (``hyper.align``; :mod:`.align`)
+    pair: EncodedPrompt | None = field(default=None, repr=False, compare=False)
 
     @property
     def length(self) -> int:
@@ -201,8 +203,11 @@ def collate_examples(examples: Sequence[Example], layout: dict[str, tuple[int, i
             lengths=tuple(e.prefix_length for e in examples),
             starts=tuple(width - len(p) + e.prefix_length for e, p in zip(examples, prompts, strict=True)),
         )
+    paired = None
+    if examples[0].pair is not None:
+        paired = collate_prompts([e.pair for e in examples if e.pair is not None], layout, pad_id)
     return TagBatch(prompts=batch, targets=targets, lm_labels=lm_labels, lm_weight=lm_weight,
-                    segments=segments)
+                    segments=segments, paired=paired)
 
 
 def _with_target(example: Example) -> EncodedPrompt:

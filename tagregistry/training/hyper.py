@@ -9,6 +9,7 @@ from pydantic import ConfigDict, Field, model_validator
 
 from tagregistry.errors import InputError
 from tagregistry.heads.config import HeadConfig
+from tagregistry.training.align_config import AlignConfig
 
 
 class HyperParameters(HeadConfig):
@@ -50,6 +51,10 @@ class HyperParameters(HeadConfig):
         "in every installed function's template; examples take them in turn. Default: the bare "
         "span (the paper)"
     )
+    align: AlignConfig | None = Field(
+        None, description="stage 1: also match the base's states with a frozen domain tag on "
+        "paired renderings of the same items (tagregistry.training.align)"
+    )
     enrich: bool = Field(False, description="stage 2: keep training domain tags (stage-1 loss)")
     enrich_weight: float = Field(1.0, ge=0)
 
@@ -57,6 +62,9 @@ class HyperParameters(HeadConfig):
     def _phrase(self) -> HyperParameters:
         if self.init == "phrase" and not self.init_phrase:
             raise ValueError("init: phrase needs init_phrase (the text whose embeddings start the tag)")
+        if self.align is not None and self.contexts:
+            raise ValueError("align trains in the installed functions' templates; remove "
+                             "'contexts'")
         self.head_readout()  # validates the layers
         return self
 

@@ -133,6 +133,8 @@ class Recipe(_Model):
             raise ValueError("stage 1 trains a domain tag: remove 'function'")
         if self.stage == 1 and self.hyper.enrich:
             raise ValueError("'enrich' is a stage-2 option")
+        if self.stage != 1 and self.hyper.align is not None:
+            raise ValueError("'align' trains a domain tag: a stage-1 option")
         if self.stage == 3 and self.hyper.enrich:
             raise ValueError("stage 3 keeps domain tags frozen: remove 'enrich'")
         if isinstance(self.function, FunctionSpec) and self.function.name != self.tag:

@@ -145,7 +145,11 @@ def train(
     splits = load_splits(recipe.data, recipe.split, recipe.seed, catalog)
     digest = data_hash(splits)
     encoder = stages.make_encoder(loaded.tokenizer, catalog, recipe, loaded.max_length)
-    if recipe.stage == 1:
+    if recipe.stage == 1 and recipe.hyper.align is not None:
+        from tagregistry.training.align import setup_aligned
+
+        setup = setup_aligned(recipe, splits, encoder, loaded.model, store, loaded.record)
+    elif recipe.stage == 1:
         setup = stages.setup_domain(recipe, splits, encoder, loaded.model)
     else:
         setup = stages.setup_function(recipe, splits, encoder, loaded.model, store, catalog,
@@ -180,11 +184,18 @@ def run_setup(recipe: Recipe, setup: Any, loaded: Any, accelerator: Any, *, outp
 
     check_refit(setup, recipe)
     table = TagTable(setup.tags, trainable=setup.trainable)
-    trainer = TagTrainer(loaded.model, table, setup.head, setup.task, recipe.hyper.loss_scale,
-                         readout=recipe.hyper.head_readout())
+    if setup.align is not None:
+        trainer = setup.align.trainer(loaded.model, table)
+    else:
+        trainer = TagTrainer(loaded.model, table, setup.head, setup.task, recipe.hyper.loss_scale,
+                             readout=recipe.hyper.head_readout())
     pad_id = pad_token_id(loaded.tokenizer)
     device = accelerator.device
     batch_size = recipe.eval.batch_size
+    if setup.align is not None:
+        trainer.to(device)
+        setup.align.fit_scale(trainer, setup.train, pad_id=pad_id, device=device,
+                              batch_size=batch_size)
     _cache_shared_segments(trainer, setup, recipe)
     if setup.head is not None and recipe.hyper.standardize:
         from tagregistry.training.features import fit_feature_norm
@@ -199,7 +210,12 @@ def run_setup(recipe: Recipe, setup: Any, loaded: Any, accelerator: Any, *, outp
         if limit is not None:
             examples = examples[:limit]
         if setup.task == "lm":
-            return evaluate_lm(trainer, examples, batch_size=batch_size, pad_id=pad_id, device=device)
+            found = evaluate_lm(trainer, examples, batch_size=batch_size, pad_id=pad_id,
+                                device=device)
+            if setup.align is not None:
+                found.update(setup.align.evaluate(trainer, examples, pad_id=pad_id,
+                                                  device=device, batch_size=batch_size))
+            return found
         truth = setup.truth[split][: len(examples)]
         return evaluate_head(trainer, examples, truth, task=setup.task, metric=setup.metric,
                              scaling=setup.scaling, batch_size=batch_size, pad_id=pad_id,

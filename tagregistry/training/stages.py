@@ -54,6 +54,8 @@ class StageSetup:
     template: str = ""
     #: stage 1: every template the domain tag is trained in (``template`` is the first)
     contexts: list[str] = field(default_factory=list)
+    #: stage 1 with ``hyper.align``: the :class:`~tagregistry.training.align.Alignment`
+    align: Any = None
 
 
 def make_encoder(tokenizer: Any, catalog: Any, recipe: Recipe, max_length: int | None) -> PromptEncoder:
@@ -111,7 +113,7 @@ def function_spec(recipe: Recipe, catalog: Any) -> FunctionSpec:
     return spec
 
 
-def _frozen_record(store: TagStore, name: str, refs: dict[str, str], base: Any) -> TagRecord:
+def frozen_record(store: TagStore, name: str, refs: dict[str, str], base: Any) -> TagRecord:
     ref = refs.get(name, name)
     try:
         record = store.resolve(ref, base)
@@ -151,7 +153,7 @@ def setup_function(
     unused = sorted(set(refs) - set(domains))
     if unused:
         raise TrainingError(f"freeze lists {unused}, which the template {spec.template!r} does not use")
-    frozen = [_frozen_record(store, d, refs, base_record) for d in domains]
+    frozen = [frozen_record(store, d, refs, base_record) for d in domains]
     tags: dict[str, Any] = {r.name: store.load_tensor(r).float() for r in frozen}
     tags[spec.name] = initial_tag(hyper.init, model, hyper.n_vectors, tokenizer=encoder.tokenizer,
                                   phrase=hyper.init_phrase, seed=recipe.seed)

@@ -50,6 +50,7 @@ class TagBatch:
         host_split: :attr:`split`, computed once where the batch was built (no device sync).
         host_prefix_rows: :meth:`prefix_tag_rows`, likewise.
         segments: leading segments shared with other examples (cached across steps).
+        paired: the same items' prompts with another domain tag (``hyper.align``).
     """
 
     prompts: PromptBatch
@@ -59,6 +60,7 @@ class TagBatch:
     host_split: int | None = field(default=None, repr=False)
     host_prefix_rows: tuple[int, ...] | None = field(default=None, repr=False)
     segments: SharedSegments | None = field(default=None, repr=False)
+    paired: PromptBatch | None = field(default=None, repr=False)
 
     def to(self, device: Any) -> TagBatch:
         """A copy on ``device``; the split facts travel as Python values (read here, once)."""
@@ -68,6 +70,7 @@ class TagBatch:
             lm_labels=None if self.lm_labels is None else to_device(self.lm_labels, device),
             lm_weight=self.lm_weight, host_split=self.split,
             host_prefix_rows=self.prefix_tag_rows(), segments=self.segments,
+            paired=None if self.paired is None else self.paired.to(device),
         )
 
     def __len__(self) -> int:

@@ -182,10 +182,12 @@ def test_library_progress_bars_hidden_and_restored() -> None:
 def test_the_recipe_reference_lists_every_field_with_its_default() -> None:
     from pydantic_core import PydanticUndefined
 
+    from tagregistry.training.align_config import AlignConfig
     from tagregistry.training.recipe import CheckpointConfig, EvalConfig, HyperParameters, Recipe
 
     page = (Path(__file__).resolve().parents[2] / "docs" / "reference" / "recipe.md").read_text()
-    for model in (Recipe, DataSource, SplitConfig, HyperParameters, EvalConfig, CheckpointConfig):
+    for model in (Recipe, DataSource, SplitConfig, HyperParameters, AlignConfig, EvalConfig,
+                  CheckpointConfig):
         for name, field in model.model_fields.items():
             if field.default_factory is not None:
                 value = field.default_factory()

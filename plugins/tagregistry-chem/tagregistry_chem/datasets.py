@@ -1,6 +1,7 @@
 """Data sets built from the NCI SMILES file that RDKit ships (``Data/NCI/first_5K.smi``).
 
-``smiles-nci-5k`` is unlabelled (``selfies-nci-5k``: the same molecules as SELFIES); ``qed-nci``, ``logp-nci`` and ``tpsa-nci`` carry labels that
+``smiles-nci-5k`` is unlabelled (``selfies-nci-5k``: the same molecules as SELFIES;
+``selfies-smiles-nci-5k``: both, paired); ``qed-nci``, ``logp-nci`` and ``tpsa-nci`` carry labels that
 RDKit computes. Every loader has the signature
 ``loader(split="train", limit=None, seed=0) -> list[dict]``.
 
@@ -92,12 +93,21 @@ def load_selfies(
     Same molecules and splits as ``smiles-nci-5k``; the few that SELFIES' valence rules
     cannot express are skipped (so ``limit`` may return fewer records).
     """
+    return [{"selfies": r["selfies"]} for r in load_selfies_pairs(split, limit, seed)]
+
+
+def load_selfies_pairs(
+    split: str = "train", limit: int | None = None, seed: int = 0
+) -> list[dict[str, Any]]:
+    """``{"selfies", "smiles"}`` records: each NCI molecule of ``split`` written both ways
+    (``hyper.align`` trains ``<SELFIES>`` to read like ``<SMILES>`` on them). Same molecules,
+    order and skips as ``selfies-nci-5k``."""
     from tagregistry_chem.selfies_codec import smiles_to_selfies
 
     records = []
     for smiles in _select(split, limit, seed):
         try:
-            records.append({"selfies": smiles_to_selfies(smiles)})
+            records.append({"selfies": smiles_to_selfies(smiles), "smiles": smiles})
         except InputError:
             continue
     return records

@@ -138,6 +138,16 @@ def tagregistry_datasets() -> list[DatasetSpec]:
     )
     specs.append(
         DatasetSpec(
+            name="selfies-smiles-nci-5k",
+            loader="tagregistry_chem.datasets:load_selfies_pairs",
+            description="the smiles-nci-5k molecules written as SELFIES and as SMILES, paired "
+            "(hyper.align: <SELFIES> trained to read like <SMILES>)",
+            domains=["SELFIES", "SMILES"],
+            license=_LICENSE,
+        )
+    )
+    specs.append(
+        DatasetSpec(
             name="smiles-moses",
             loader="tagregistry_chem.moses:load_smiles_moses",
             description="MOSES molecules (1.57 M train, 176 K test, 176 K scaffold test)",

@@ -17,10 +17,11 @@ from tagregistry.plugins.manager import Catalog, load_object
 FUNCTIONS = {"QED": "qed-nci", "LogP": "logp-nci", "TPSA": "tpsa-nci"}
 MOSES = {"QED": "qed-moses", "LogP": "logp-moses", "TPSA": "tpsa-moses"}
 BOTH = {"QED": "qed-nci-moses", "LogP": "logp-nci-moses", "TPSA": "tpsa-nci-moses"}
-DATASETS = ["smiles-nci-5k", "selfies-nci-5k", "smiles-moses",
+DATASETS = ["smiles-nci-5k", "selfies-nci-5k", "selfies-smiles-nci-5k", "smiles-moses",
             *(name for f in FUNCTIONS for name in (FUNCTIONS[f], BOTH[f], MOSES[f]))]
 #: record fields other than {"smiles", "label"}
 FIELDS = {"smiles-nci-5k": {"smiles"}, "selfies-nci-5k": {"selfies"}, "smiles-moses": {"smiles"},
+          "selfies-smiles-nci-5k": {"selfies", "smiles"},
           **{name: {"smiles", "label", "source"} for name in BOTH.values()}}
 CLI = Path(sys.executable).with_name("tagregistry")
 

@@ -17,7 +17,7 @@ from tagregistry.plugins.manager import Catalog
 from tagregistry.registry import Registry
 from tagregistry.store.tag_store import HeadPayload
 from tagregistry.testing import tiny_base
-from tagregistry_chem.datasets import load_selfies, load_smiles, nci_molecules
+from tagregistry_chem.datasets import load_selfies, load_selfies_pairs, load_smiles, nci_molecules
 from tagregistry_chem.selfies_codec import selfies_to_smiles, smiles_to_selfies
 from tagregistry_chem.selfies_tokenizer import SelfiesTokenizer
 
@@ -114,6 +114,15 @@ def test_stage1_dataset_is_the_nci_split_as_selfies() -> None:
     assert [selfies_to_smiles(r["selfies"]) for r in written] == [
         s for s in smiles if encodable(s) is not None
     ]
+
+
+def test_paired_dataset_writes_each_molecule_both_ways() -> None:
+    pairs = load_selfies_pairs("validation", limit=20)
+    assert [{"selfies": r["selfies"]} for r in pairs] == load_selfies("validation", limit=20)
+    assert pairs and all(selfies_to_smiles(r["selfies"]) == r["smiles"] for r in pairs)
+    assert {r["smiles"] for r in pairs} <= {r["smiles"] for r in load_smiles("validation")}
+    spec = Catalog().datasets["selfies-smiles-nci-5k"]
+    assert spec.domains == ["SELFIES", "SMILES"]
 
 
 def test_compose_selfies_with_a_qed_tag_trained_with_smiles(tmp_path) -> None:

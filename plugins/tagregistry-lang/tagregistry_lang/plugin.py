@@ -72,6 +72,14 @@ def tagregistry_datasets() -> list[DatasetSpec]:
         domains=every, function="Translate", license=HELP_LICENSE,
     ))
     specs.append(DatasetSpec(
+        name="libreoffice-help-pair-mix",
+        loader="tagregistry_lang.help_corpus:load_help_pair_mix",
+        description="several directions of the aligned help in turn (option pairs, default "
+        "EN-FR, FR-EN, EN-DE, DE-EN; max_words); records name their languages, for a recipe "
+        "with data.slot_domain_fields {text: source_language, target: target_language}",
+        domains=every, function="Translate", license=HELP_LICENSE,
+    ))
+    specs.append(DatasetSpec(
         name="parallel-files",
         loader="tagregistry_lang.parallel:load_parallel_files",
         description="two line-aligned text files, one sentence a line (OPUS Moses format; "

@@ -15,6 +15,7 @@ from typing import Any
 
 import results_sections
 import results_summary as summary
+import results_translation
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -430,6 +431,7 @@ def render(directory: Path = RESULTS, shipped: list[str] | None = None) -> str:
         lines += _task_section(documents[task])
     lines += _protein_section(directory)
     lines += results_sections.domain_section(directory) + results_sections.precision_section(directory)
+    lines += results_translation.translation_section(directory)
     if missing:
         lines += ["## Not measured yet", "", ", ".join(f"`{t}`" for t in missing) + ".", ""]
     return "\n".join(lines).rstrip() + "\n"

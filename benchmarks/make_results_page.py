@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from benchmarks import results_sections, results_selfies
+from benchmarks import results_sections, results_selfies, results_translation
 from benchmarks import results_summary as summary
 from benchmarks.results_format import details, escape
 from benchmarks.results_protein import PROTEIN_BASELINES, PROTEIN_TAGS, protein_section
@@ -64,6 +64,7 @@ def render(directory: Path = RESULTS, shipped: list[str] | None = None) -> str:
     lines += protein_section(directory)
     lines += results_sections.domain_section(directory) + results_sections.precision_section(directory)
     lines += results_selfies.selfies_section(directory)
+    lines += results_translation.translation_section(directory)
     if missing:
         lines += ["## Not measured yet", "", ", ".join(f"`{t}`" for t in missing) + ".", ""]
     return "\n".join(lines).rstrip() + "\n"

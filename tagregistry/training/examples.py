@@ -9,7 +9,7 @@ function tag inside the same row.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,12 +70,12 @@ def encode_domain_text(
 
 def _encode_record(
     encoder: PromptEncoder, template: str, values: Record, lengths: dict[str, int], index: int,
-    tag_only: Sequence[str] = (),
+    tag_only: Sequence[str] = (), domains: Mapping[str, str] | None = None,
 ) -> EncodedPrompt:
     """Encode one record; errors (a value over its domain's length limit, an invalid value)
     name the record."""
     try:
-        return encoder.encode(template, values, lengths, tag_only=tag_only)
+        return encoder.encode(template, values, lengths, domains, tag_only=tag_only)
     except InputError as exc:
         raise InputError(f"record {index}: {exc}") from exc
 
@@ -104,10 +104,12 @@ def encode_function_examples(
     enrich: bool = False,
     group_field: str | None = None,
     tag_only: Sequence[str] = (),
+    slot_domains: Sequence[Mapping[str, str]] | None = None,
 ) -> list[Example]:
     """Stages 2/3: the function's template with the record's slot values and its target
     (and, with ``group_field``, the record's group for a balanced refit). ``tag_only``
-    slots get their domain tag alone (no value)."""
+    slots get their domain tag alone (no value). ``slot_domains[i]``: ``{slot: domain}``
+    replacing the template's domains for record ``i`` (records that mix domains)."""
     out = []
     for index, record in enumerate(records):
         missing = [s for s in slots if s not in record]
@@ -119,7 +121,7 @@ def encode_function_examples(
             raise InputError(f"record {index} has no {group_field!r} value, which "
                              f"hyper.refit_balance groups by; fields: {sorted(record)}")
         prompt = _encode_record(encoder, template, {s: record[s] for s in slots}, lengths, index,
-                                tag_only)
+                                tag_only, None if slot_domains is None else slot_domains[index])
         if prompt.function_start is None:
             raise InputError(f"template {template!r} must end with the function tag")
         if label_field not in record or record[label_field] in (None, ""):

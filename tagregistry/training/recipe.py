@@ -49,6 +49,10 @@ class DataSource(_Model):
                               "(validation and test: a quarter of it)")
     text_field: str | None = Field(None, description="stage 1: field holding the domain string")
     label_field: str = Field("label", description="stages 2/3: field holding the target")
+    slot_domain_fields: dict[str, str] | None = Field(
+        None, description="stages 2/3: {slot: field} naming, per record, the domain tag that "
+        "fills the slot (e.g. {text: source_language, target: target_language}), for data whose "
+        "records mix domains; every domain named is frozen")
 
     @model_validator(mode="after")
     def _one_source(self) -> DataSource:

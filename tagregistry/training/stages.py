@@ -143,6 +143,13 @@ def setup_function(
     domains = list(dict.fromkeys(p.name for p in pieces if isinstance(p, TagPiece) and p.slot))
     slots = list(dict.fromkeys(p.slot for p in pieces if isinstance(p, TagPiece) and p.slot
                                and p.slot not in spec.tag_only_slots))
+    per_record: dict[str, list[dict[str, str]] | None] = dict.fromkeys(("train", "validation", "test"))
+    if recipe.data.slot_domain_fields:
+        per_record = {name: record_slot_domains(getattr(splits, name), recipe.data.slot_domain_fields,
+                                                spec, catalog)
+                      for name in per_record}
+        domains = list(dict.fromkeys(d for rows in per_record.values() for row in rows or []
+                                     for d in row.values()))
     if recipe.stage == 2 and len(domains) > 1:
         raise TrainingError(
             f"{spec.name} reads {len(domains)} domains ({', '.join(domains)}): use stage 3"
@@ -171,15 +178,16 @@ def setup_function(
         head_spec = head_spec.model_copy(update={"hidden": hyper.head_hidden})
     labels = head_spec.labels if head_spec is not None else None
 
-    def encode(records: list[dict[str, Any]]) -> list[Example]:
+    def encode(split: str) -> list[Example]:
         return encode_function_examples(
-            encoder, spec.template, slots, records, lengths, label_field=recipe.data.label_field,
-            output=spec.output, labels=labels, enrich=hyper.enrich,
+            encoder, spec.template, slots, getattr(splits, split), lengths,
+            label_field=recipe.data.label_field, output=spec.output, labels=labels,
+            enrich=hyper.enrich,
             group_field=hyper.refit_balance,  # the recipe refuses it without head_refit
-            tag_only=spec.tag_only_slots,
+            tag_only=spec.tag_only_slots, slot_domains=per_record[split],
         )
 
-    train, validation, test = encode(splits.train), encode(splits.validation), encode(splits.test)
+    train, validation, test = encode("train"), encode("validation"), encode("test")
     truth = {"validation": [e.target for e in validation], "test": [e.target for e in test]}
     scaling: dict[str, Any] = {}
     head = None
@@ -205,3 +213,31 @@ def setup_function(
         validation=validation, test=test, truth=truth, head=head, head_spec=head_spec,
         scaling=scaling, frozen=frozen, domains=domains, template=spec.template,
     )
+
+
+def record_slot_domains(records: list[dict[str, Any]], fields: dict[str, str], spec: FunctionSpec,
+                        catalog: Any) -> list[dict[str, str]]:
+    """``{slot: domain}`` of each record, read from its ``fields[slot]`` field (data whose
+    records mix domains, e.g. translation pairs in several directions); InputError naming the
+    record for a missing field or a domain the slot does not accept."""
+    from tagregistry.engine.contexts import slot_accepts
+
+    slots = {slot.name: slot for slot in spec.slots}
+    unknown = sorted(set(fields) - set(slots))
+    if unknown:
+        raise TrainingError(f"data.slot_domain_fields names {unknown}, which {spec.name} does not "
+                            f"have; its slots: {', '.join(slots)}")
+    out = []
+    for index, record in enumerate(records):
+        row = {}
+        for slot, field_name in fields.items():
+            domain = record.get(field_name)
+            if not isinstance(domain, str) or not domain:
+                raise InputError(f"record {index} has no {field_name!r} value naming the domain of "
+                                 f"slot {slot!r}; fields: {sorted(record)}")
+            if not slot_accepts(slots[slot], domain, catalog):
+                raise InputError(f"record {index}: {spec.name}'s slot {slot!r} does not accept "
+                                 f"domain {domain!r} (from field {field_name!r})")
+            row[slot] = domain
+        out.append(row)
+    return out

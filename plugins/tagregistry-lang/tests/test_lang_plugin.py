@@ -39,7 +39,7 @@ def test_registered_through_the_tagregistry_group(catalog):
 
 def test_every_import_path_resolves(catalog):
     owned = [s for s in catalog.datasets.values() if catalog.owner("datasets", s.name).name == "lang"]
-    assert len(owned) == 9
+    assert len(owned) == 10
     for spec in owned:
         assert callable(load_object(spec.loader))
     assert callable(load_object(catalog.base_models["gemma-3-270m"].loader))

@@ -71,9 +71,7 @@ def step_flops(fn: Callable[[], object]) -> float:
 def build_variants(loaded: Any, args: argparse.Namespace,
                    stack: ExitStack) -> dict[str, Callable[[], object]]:
     """The step and inference functions on one loaded base (``stack`` keeps registries open)."""
-    import bench_segment_cache
-
-    from benchmarks import bench_setup, bench_train
+    from benchmarks import bench_segment_cache, bench_setup, bench_train
     from tagregistry.training.examples import collate_examples
     from tagregistry.training.trainable import TagTrainer
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import results_selfies
-from selfies_zero_shot import store
+from benchmarks import results_selfies
+from benchmarks.selfies_zero_shot import store
 
 
 def _row(method: str, mse: float, r: float) -> dict:

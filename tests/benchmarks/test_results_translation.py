@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-import results_translation as section
+from benchmarks import results_translation as section
 
 
 def _report(path, pairs):

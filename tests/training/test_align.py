@@ -76,9 +76,10 @@ def test_aligned_stage1_trains_registers_and_lowers_the_alignment_loss(
 
 def test_alignment_is_zero_for_identical_prompts(registry, catalog, base, trained_domain,
                                                  paired_file, hyper) -> None:
+    from tagregistry.models.tokens import pad_token_id
     from tagregistry.training.align import setup_aligned
     from tagregistry.training.data import load_splits
-    from tagregistry.training.examples import collate_examples, pad_token_id
+    from tagregistry.training.examples import collate_examples
     from tagregistry.training.stages import make_encoder
 
     recipe = load_recipe(aligned_recipe(paired_file, hyper, layers=[0, 2, -1], values=True))

@@ -20,8 +20,9 @@ SCRIPT = Path(__file__).resolve().parents[3] / "benchmarks" / "gpu" / "train_pro
 def test_smoke_run_trains_writes_verifies_and_scores_the_pack(tmp_path: Path) -> None:
     env = {**os.environ, "TAGREGISTRY_HOME": str(tmp_path / "home")}
     out = tmp_path / "out"
-    run = subprocess.run([sys.executable, str(SCRIPT), "--out", str(out), "--smoke"],
-                         capture_output=True, text=True, timeout=600, env=env)
+    run = subprocess.run([sys.executable, "-m", "benchmarks.gpu.train_protein_pack", "--out", str(out),
+                          "--smoke"], capture_output=True, text=True, timeout=600, env=env,
+                         cwd=SCRIPT.parents[2])
     assert run.returncode == 0, run.stderr[-3000:]
     pack = out / "protein-smollm2-135m"
     manifest = json.loads((pack / "tagpack.json").read_text())
@@ -35,7 +36,8 @@ def test_smoke_run_trains_writes_verifies_and_scores_the_pack(tmp_path: Path) ->
 
     # a pack trained on another <SMILES> than the chem plugin ships is refused, not adopted
     target = tmp_path / "plugin-pack"
-    adopt = subprocess.run([sys.executable, str(SCRIPT), "--adopt", str(pack), "--adopt-into", str(target)],
-                           capture_output=True, text=True, timeout=600, env=env)
+    adopt = subprocess.run([sys.executable, "-m", "benchmarks.gpu.train_protein_pack", "--adopt",
+                            str(pack), "--adopt-into", str(target)],
+                           capture_output=True, text=True, timeout=600, env=env, cwd=SCRIPT.parents[2])
     assert adopt.returncode != 0 and "refused" in adopt.stderr
     assert not target.exists()

@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     out: dict = {"command": "python -m benchmarks.binding_affinity_splits " + shlex.join(sys.argv[1:]),
                  "base": base.record.model_id, "dtype": str(base.model.dtype).removeprefix("torch."),
                  "splits": {}}
+    cache: dict = {}  # each protein and ligand is read once for both splits
     for split, tag in (("cold", args.cold_tag), ("warm", args.warm_tag)):
         parts = split_records(split)
         train, validation, test = parts["train"], parts["validation"], parts["test"]
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         rows += pair_baseline_rows(train, validation, test)
         started = time.perf_counter()
         features = {name: pair_features(base, encode, records,
-                                        progress=lambda keys, n=f"{split} {name}": tqdm(keys, desc=n))
+                                        progress=lambda keys, n=f"{split} {name}": tqdm(keys, desc=n), cache=cache)
                     for name, records in parts.items()}
         labels = {name: torch.tensor([float(r["label"]) for r in records], dtype=torch.float64)
                   for name, records in parts.items()}

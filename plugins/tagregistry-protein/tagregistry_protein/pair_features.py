@@ -30,16 +30,18 @@ def pooled_value(base: Any, ids: Sequence[int], layers: Sequence[int]) -> torch.
 
 def pair_features(base: Any, encode: Callable[[str, str], list[int]],
                   records: Sequence[Mapping[str, Any]],
-                  progress: Callable[[Sequence[str]], Sequence[str]] | None = None) -> torch.Tensor:
+                  progress: Callable[[Sequence[str]], Sequence[str]] | None = None,
+                  cache: dict[tuple[str, str], torch.Tensor] | None = None) -> torch.Tensor:
     """``(n, 2 * layers * hidden)`` features of ``records`` (``protein`` and ``smiles`` values).
 
     ``encode(domain, value)`` gives a value's token ids (its domain's rendering, with the
-    tokenizer's prefix); ``progress`` wraps the list of distinct values (e.g. ``tqdm``).
+    tokenizer's prefix); ``progress`` wraps the list of distinct values (e.g. ``tqdm``);
+    ``cache`` (``{(domain, value): features}``) is reused and filled across calls.
     """
     layers = feature_layers(int(base.model.config.num_hidden_layers))
-    cache: dict[tuple[str, str], torch.Tensor] = {}
+    cache = {} if cache is None else cache
     wanted = sorted({(domain, str(r[slot])) for r in records
-                     for domain, slot in (("Protein", "protein"), ("SMILES", "smiles"))})
+                     for domain, slot in (("Protein", "protein"), ("SMILES", "smiles"))} - set(cache))
     keys = progress(wanted) if progress is not None else wanted
     for key in keys:
         cache[key] = pooled_value(base, encode(*key), layers)

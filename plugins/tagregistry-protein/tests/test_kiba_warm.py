@@ -85,8 +85,11 @@ def test_pair_features_read_each_value_once_and_concatenate() -> None:
 
     records = [{"protein": "MKTAY", "smiles": "CCO"}, {"protein": "MKTAY", "smiles": "c1ccccc1"},
                {"protein": "GAVLI", "smiles": "CCO"}]
-    features = pair_features(base, encode, records)
+    cache: dict = {}
+    features = pair_features(base, encode, records, cache=cache)
     assert len(seen) == 4  # two proteins, two ligands, each read once
+    again = pair_features(base, encode, records[:2], cache=cache)
+    assert len(seen) == 4 and torch.equal(again, features[:2])  # all from the cache
     half = features.shape[1] // 2
     assert features.shape[0] == 3 and features.dtype == torch.float64
     assert torch.equal(features[0, :half], features[1, :half])  # same protein

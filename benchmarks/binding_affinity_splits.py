@@ -78,9 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         parts = split_records(split)
         train, validation, test = parts["train"], parts["validation"], parts["test"]
         truth = [float(r["label"]) for r in test]
-        mean = sum(float(r["label"]) for r in train) / len(train)
-        rows = [{"method": "mean", **regression_scores([mean] * len(test), truth)}]
-        rows += pair_baseline_rows(train, validation, test)
+        identity_rows = pair_baseline_rows(train, validation, test)
         started = time.perf_counter()
         features = {name: pair_features(base, encode, records,
                                         progress=lambda keys, n=f"{split} {name}": tqdm(keys, desc=n), cache=cache)
@@ -89,8 +87,9 @@ def main(argv: list[str] | None = None) -> int:
                   for name, records in parts.items()}
         probe = ProbeData.standardised(features["train"], labels["train"], features["validation"],
                                        labels["validation"], features["test"])
-        for name in ("nn", "ridge", "mlp"):
-            rows.append({"method": name, **regression_scores(PROBES[name](probe).tolist(), truth)})
+        rows = [{"method": name, **regression_scores(PROBES[name](probe).tolist(), truth)}
+                for name in ("mean", "nn", "ridge", "mlp")]
+        rows[1:1] = identity_rows  # the table's order: mean, identity baselines, probes
         if tag:
             rows.append(tag_row(registry, tag, split))
         out["splits"][split] = {"dataset": DATASETS[split], "sizes": {k: len(v) for k, v in parts.items()},

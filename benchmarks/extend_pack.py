@@ -20,6 +20,7 @@ from pathlib import Path
 from tagregistry.hub.card import write_card
 from tagregistry.hub.manifest import MANIFEST_FILE, PackManifest, PackTag
 from tagregistry.hub.verify import verify_pack
+from tagregistry.names import parse_ref
 from tagregistry.provenance import FROZEN_SHA256
 
 
@@ -32,7 +33,7 @@ def pinned(entry: PackTag, known: dict[str, str]) -> PackTag:
     if missing:
         raise SystemExit(f"{entry.ref} was trained with {', '.join(missing)}, which neither this "
                          "pack nor a --context pack holds; pass the pack that does")
-    pins = {ref.split("@")[0]: known[ref] for ref in frozen}
+    pins = {parse_ref(ref).name: known[ref] for ref in frozen}
     return entry.model_copy(update={"source": {**entry.source, FROZEN_SHA256: pins}})
 
 

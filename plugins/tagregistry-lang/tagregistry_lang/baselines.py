@@ -97,6 +97,20 @@ def run_pair(base: Any, source: str, target: str, *, n: int, shots: int, methods
     return results
 
 
+def print_score(label: str, source: str, target: str, method: str, n: int,
+                row: dict[str, Any]) -> None:
+    """One tab-separated line per pair and method, as every evaluation command prints it."""
+    print(f"{label}\t{source}->{target}\t{method}\tn={n}\t"
+          f"chrF++ {row['chrf++']:.1f}\tBLEU {row['bleu']:.1f}\t{row['seconds']:.0f}s", flush=True)
+
+
+def save_report(path: str | Path | None, report: dict[str, Any]) -> None:
+    """Write the JSON report to ``path`` (if given); called after every pair, so a long run
+    keeps what it measured."""
+    if path:
+        Path(path).write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tagregistry_lang.baselines",
                                      description=__doc__,
@@ -130,12 +144,8 @@ def main(argv: list[str] | None = None) -> int:
                               folder=args.folder)
             report["pairs"][f"{source}-{target}"] = result
             for method in args.method or METHODS:
-                row = result[method]
-                print(f"{args.base}\t{source}->{target}\t{method}\tn={result['n']}\t"
-                      f"chrF++ {row['chrf++']:.1f}\tBLEU {row['bleu']:.1f}\t{row['seconds']:.0f}s",
-                      flush=True)
-            if args.json:  # after every pair, so a long run keeps what it measured
-                Path(args.json).write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+                print_score(args.base, source, target, method, result["n"], result[method])
+            save_report(args.json, report)
     except TagRegistryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

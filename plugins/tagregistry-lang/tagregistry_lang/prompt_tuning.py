@@ -14,15 +14,13 @@ Needs ``peft`` (``pip install 'tagregistry-lang[peft]'``).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from tagregistry.errors import InputError, TagRegistryError
-from tagregistry_lang.baselines import sample_pairs
+from tagregistry_lang.baselines import sample_pairs, save_report
 from tagregistry_lang.help_corpus import SEEN_PAIRS, load_help_pair_mix
 from tagregistry_lang.languages import get_language
 from tagregistry_lang.metrics import translation_scores
@@ -162,8 +160,7 @@ def main(argv: list[str] | None = None) -> int:
                                                      "outputs": {"prompt-tuning": outputs}}
             print(f"prompt-tuning\t{source}->{target}\tn={len(sample)}\tchrF++ {row['chrf++']:.1f}"
                   f"\tBLEU {row['bleu']:.1f}\t{row['seconds']:.0f}s", flush=True)
-            if args.json:
-                Path(args.json).write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+            save_report(args.json, report)
     except TagRegistryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

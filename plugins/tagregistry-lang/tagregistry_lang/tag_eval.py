@@ -17,7 +17,6 @@ Tags come from the registry (``$TAGREGISTRY_HOME``); the sample is
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections.abc import Sequence
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from tagregistry.errors import InputError, TagRegistryError
-from tagregistry_lang.baselines import sample_pairs
+from tagregistry_lang.baselines import print_score, sample_pairs, save_report
 from tagregistry_lang.languages import get_language
 from tagregistry_lang.metrics import translation_scores
 
@@ -122,12 +121,8 @@ def main(argv: list[str] | None = None) -> int:
                               translate=args.translate, folder=args.folder)
             report["pairs"][f"{source}-{target}"] = result
             for method in methods:
-                row = result[method]
-                print(f"{result['translate']}\t{source}->{target}\t{method}\tn={result['n']}\t"
-                      f"chrF++ {row['chrf++']:.1f}\tBLEU {row['bleu']:.1f}\t{row['seconds']:.0f}s",
-                      flush=True)
-            if args.json:  # after every pair, so a long run keeps what it measured
-                Path(args.json).write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+                print_score(result["translate"], source, target, method, result["n"], result[method])
+            save_report(args.json, report)
     except TagRegistryError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

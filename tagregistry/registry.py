@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -217,7 +217,7 @@ class Registry(TagSharing):
         label: str | None = None,
         base: str | None = None,
         function: str | None = None,
-        limit: int | None = None,
+        limit: int | Mapping[str, int] | None = None,
         batch_size: int = 16,
         dtype: Any = None,
         catalog: Catalog | None = None,

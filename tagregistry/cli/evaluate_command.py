@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tagregistry.errors import InputError
 from tagregistry.terminal import echo
 
 BASELINES = "mean,nn,ridge,mlp"
@@ -27,8 +28,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("refs", nargs="+", metavar="NAME[@V]", help="the function tag and its domain tags")
     p.add_argument("--data", metavar="DATASET", help="a plugin dataset (default: the tag's recipe data)")
-    p.add_argument("--split", default="test", choices=["test", "validation", "train"],
-                   help="the split to score (default: test)")
+    p.add_argument("--split", default="test", metavar="SPLIT",
+                   help="the split to score: test (default), validation, train or another split "
+                   "the dataset declares (e.g. MOSES's test_scaffolds)")
     p.add_argument("--input", metavar="FILE", help="score this .csv/.jsonl file instead of a split")
     p.add_argument("--label", metavar="COLUMN",
                    help="the column holding the targets (default: the recipe's label_field)")
@@ -36,13 +38,32 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help=f"comma-separated, from {BASELINES} (default: all; '' for none)")
     p.add_argument("--base", metavar="BASE", help="base model (default: smollm2-135m)")
     p.add_argument("--function", metavar="NAME", help="the function to score, when several are composed")
-    p.add_argument("--limit", type=int, metavar="N",
-                   help="at most N training records, held-out splits N/4 (default: the recipe's limit); "
+    p.add_argument("--limit", type=limit_argument, metavar="N|SPLIT=N,...",
+                   help="at most N training records, held-out splits N/4 (default: the recipe's limit), "
+                   "or per split, e.g. train=1000,validation=200,test=500 (splits not named: all); "
                    "for a domain tag, at most N held-out records")
     p.add_argument("--batch-size", type=int, default=16, metavar="N")
     p.add_argument("--json", nargs="?", const="-", metavar="FILE",
                    help="write the report as JSON to FILE (no FILE: print it)")
     p.set_defaults(handler=cmd_evaluate)
+
+
+def limit_argument(text: str) -> int | dict[str, int]:
+    """``--limit``: one positive number, or ``split=N`` pairs separated by commas."""
+    def count(word: str) -> int:
+        if not word.strip().isdigit() or int(word) < 1:
+            raise argparse.ArgumentTypeError(f"{word!r} is not a positive whole number")
+        return int(word)
+
+    if "=" not in text:
+        return count(text)
+    limits: dict[str, int] = {}
+    for pair in text.split(","):
+        name, _, number = pair.partition("=")
+        if not name.strip() or not number:
+            raise argparse.ArgumentTypeError(f"{pair!r} is not SPLIT=N (e.g. train=1000,test=500)")
+        limits[name.strip()] = count(number)
+    return limits
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -87,6 +108,8 @@ def _evaluate_domain(registry: Any, args: argparse.Namespace) -> int:
     from tagregistry.terminal import print_json, print_table
 
     ref = registry.get(args.refs[0]).ref
+    if isinstance(args.limit, dict):
+        raise InputError(f"{ref} is a domain tag: --limit takes one number of held-out records")
     scores = registry.evaluate_domain(ref, base=args.base, split=args.split, limit=args.limit,
                                       batch_size=args.batch_size)
     data = {"tag": ref, "split": args.split, "limit": args.limit,

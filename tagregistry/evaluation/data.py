@@ -11,7 +11,14 @@ from typing import Any
 from tagregistry.errors import InputError
 from tagregistry.hashing import file_sha256
 from tagregistry.specs import TagRecord
-from tagregistry.training.data import Record, Splits, load_splits, read_file
+from tagregistry.training.data import (
+    Record,
+    Splits,
+    load_dataset_split,
+    load_splits,
+    read_file,
+    split_limits,
+)
 from tagregistry.training.recipe import DataSource, SplitConfig
 
 SPLITS = ("train", "validation", "test")
@@ -37,21 +44,21 @@ def recorded_recipe(record: TagRecord) -> dict[str, Any]:
 
 def evaluation_data(record: TagRecord, catalog: Any, *, data: str | None = None, split: str = "test",
                     input: str | Path | None = None, label: str | None = None,
-                    limit: int | None = None) -> EvaluationData:
+                    limit: int | Mapping[str, int] | None = None) -> EvaluationData:
     """The records to evaluate ``record`` (a function tag) on.
 
     Args:
         data: a plugin dataset (default: the data of the tag's recipe).
-        split: the split to score (``test`` or ``validation``) when ``input`` is not given.
+        split: the split to score when ``input`` is not given: ``test``, ``validation`` or
+            another split the plugin dataset declares (e.g. MOSES's ``test_scaffolds``).
         input: a file of held-out records to score instead of a split; the baselines are
             still fitted on the recipe's (or ``data``'s) training split.
         label: the field holding the target in ``input`` (or, without ``input``, in the data);
             default: the recipe's ``label_field``.
-        limit: at most this many training records (held-out splits: a quarter of it);
+        limit: at most this many training records (held-out splits: a quarter of it), or per
+            split (``{"train": 1000, "validation": 200, "test": 500}``; unnamed splits: all);
             default: the recipe's own ``data.limit`` when evaluating on the recipe's data.
     """
-    if split not in SPLITS:
-        raise InputError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
     recipe = recorded_recipe(record)
     recorded = dict(recipe.get("data") or {})
     if data is not None:
@@ -68,15 +75,27 @@ def evaluation_data(record: TagRecord, catalog: Any, *, data: str | None = None,
     trained_label = str((recipe.get("data") or {}).get("label_field") or "label")
     if input is None:  # the scored records come from the same data
         trained_label = label or trained_label
+    per_split = dict(limit) if isinstance(limit, Mapping) else None
+    whole = recorded.get("limit") if limit is None else None if per_split is not None else limit
     source = DataSource(**{key: value for key, value in recorded.items()
                            if key in ("dataset", "file", "files", "split_field", "options")},
-                        limit=limit if limit is not None else recorded.get("limit"),
-                        label_field=trained_label)
-    splits = load_splits(source, SplitConfig(**(split_config or {})), int(recipe.get("seed", 0)), catalog)
+                        limit=whole, label_field=trained_label)
+    seed = int(recipe.get("seed", 0))
+    extra = input is None and split not in SPLITS
+    if extra and source.dataset is None:
+        raise InputError(f"split must be one of {', '.join(SPLITS)} for data from files, got {split!r}")
+    cut = split_limits(whole, per_split)
+    scored_cut = cut.get(split, cut["test"])
+    splits = load_splits(source, SplitConfig(**(split_config or {})), seed, catalog,
+                         {"test": scored_cut if extra else cut["test"],
+                          **{k: v for k, v in cut.items() if k in ("train", "validation")}})
     where = {k: v for k, v in recorded.items()
              if k in ("dataset", "file", "files", "split_field") and v is not None}
     if input is not None:
         scored, scored_from = read_file(input), {"input": Path(input).name}
+    elif extra:
+        scored = load_dataset_split(source, split, seed, catalog, scored_cut)
+        scored_from = {"split": split}
     else:
         scored, scored_from = getattr(splits, split), {"split": split}
         if not scored:

@@ -56,7 +56,8 @@ class EvaluationReport:
 
 def evaluate(model: Any, catalog: Any, *, function: str | None = None, data: str | None = None,
              split: str = "test", baselines: Sequence[str] = BASELINES,
-             input: str | Path | None = None, label: str | None = None, limit: int | None = None,
+             input: str | Path | None = None, label: str | None = None,
+             limit: int | Mapping[str, int] | None = None,
              batch_size: int = 16) -> EvaluationReport:
     """Score the composed ``model``'s function tag and the ``baselines`` on one set of records.
 

@@ -7,6 +7,7 @@ import hashlib
 import inspect
 import json
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,31 +102,29 @@ def _call_loader(loader: Any, split: str, limit: int | None, seed: int, options:
     return [dict(r) for r in loader(**kwargs)]
 
 
-def load_splits(source: DataSource, split: SplitConfig, seed: int, catalog: Any) -> Splits:
-    """Load the recipe's data and split it (the source's own splits when it has them)."""
+def load_splits(source: DataSource, split: SplitConfig, seed: int, catalog: Any,
+                limits: Mapping[str, int | None] | None = None) -> Splits:
+    """Load the recipe's data and split it (the source's own splits when it has them).
+
+    ``limits`` caps the splits it names (``{"train": 1000, "test": 500}``), overriding
+    ``source.limit`` and its quarter for the held-out splits."""
+    cut = split_limits(source.limit, limits)
     if source.files is not None:
-        return _limit(_own_files(source.files, split, seed), source.limit)
+        return _limit(_own_files(source.files, split, seed), cut)
     if source.file is not None:
         records = read_file(source.file)
         if source.split_field is not None:
-            return _limit(_split_by_field(records, source.file, source.split_field), source.limit)
-        return _limit(random_split(records, split, seed, file=source.file), source.limit)
-    from tagregistry.plugins.manager import load_object
-
+            return _limit(_split_by_field(records, source.file, source.split_field), cut)
+        return _limit(random_split(records, split, seed, file=source.file), cut)
     spec = catalog.get("datasets", source.dataset)
-    loader = load_object(spec.loader)
     own = set(spec.splits)
     if split.use_source_splits and {"train", "validation", "test"} <= own:
-        eval_limit = None if source.limit is None else max(1, source.limit // 4)
-        result = Splits(
-            train=_call_loader(loader, "train", source.limit, seed, source.options),
-            validation=_call_loader(loader, "validation", eval_limit, seed, source.options),
-            test=_call_loader(loader, "test", eval_limit, seed, source.options),
-            origin={name: {"dataset": source.dataset, "split": name} for name in SPLIT_NAMES},
-        )
+        result = Splits(*(load_dataset_split(source, name, seed, catalog, cut[name])
+                          for name in SPLIT_NAMES),
+                        origin={name: {"dataset": source.dataset, "split": name} for name in SPLIT_NAMES})
     else:
-        records = _call_loader(loader, "train", None, seed, source.options)
-        result = _limit(random_split(records, split, seed), source.limit)
+        records = load_dataset_split(source, "train", seed, catalog, None)
+        result = _limit(random_split(records, split, seed), cut)
         result.origin = {name: {"dataset": source.dataset, "split": "train", **rows}
                          for name, rows in result.origin.items()}
     if not result.train:
@@ -133,15 +132,33 @@ def load_splits(source: DataSource, split: SplitConfig, seed: int, catalog: Any)
     return result
 
 
-def _limit(splits: Splits, limit: int | None) -> Splits:
-    if limit is None:
+def split_limits(limit: int | None, limits: Mapping[str, int | None] | None = None) -> dict[str, int | None]:
+    """Per split, at most how many records: ``limit`` for train and a quarter of it for the
+    held-out splits, unless ``limits`` names the split."""
+    held_out = None if limit is None else max(1, limit // 4)
+    cut: dict[str, int | None] = {"train": limit, "validation": held_out, "test": held_out}
+    return {**cut, **dict(limits or {})}
+
+
+def load_dataset_split(source: DataSource, name: str, seed: int, catalog: Any,
+                       limit: int | None) -> list[Record]:
+    """The records of split ``name`` of the plugin dataset ``source.dataset`` (any split its
+    spec declares, e.g. MOSES's ``test_scaffolds``)."""
+    from tagregistry.plugins.manager import load_object
+
+    spec = catalog.get("datasets", source.dataset)
+    if name not in spec.splits:
+        raise InputError(f"dataset {source.dataset!r} has no split {name!r}; its splits: "
+                         f"{', '.join(spec.splits)}")
+    return _call_loader(load_object(spec.loader), name, limit, seed, source.options)
+
+
+def _limit(splits: Splits, cut: Mapping[str, int | None]) -> Splits:
+    if all(cut.get(name) is None for name in SPLIT_NAMES):
         return splits
-    eval_limit = max(1, limit // 4)
-    cut = {"train": limit, "validation": eval_limit, "test": eval_limit}
-    origin = {name: {**where, "rows": where["rows"][: cut[name]]} if "rows" in where else where
+    origin = {name: {**where, "rows": where["rows"][: cut.get(name)]} if "rows" in where else where
               for name, where in splits.origin.items()}
-    return Splits(splits.train[:limit], splits.validation[:eval_limit], splits.test[:eval_limit],
-                  origin)
+    return Splits(*(getattr(splits, name)[: cut.get(name)] for name in SPLIT_NAMES), origin)
 
 
 def random_split(records: list[Record], split: SplitConfig, seed: int,

@@ -134,7 +134,7 @@ def test_classification_tag_beside_baselines(registry, catalog, base, trained_do
 def _mol_records(split: str, limit: int | None = None, seed: int = 0) -> list[dict]:
     from support.molecules import make_molecules
 
-    molecules = make_molecules(40, seed={"train": 1, "validation": 2, "test": 3}[split])
+    molecules = make_molecules(40, seed={"train": 1, "validation": 2, "test": 3, "test_scaffolds": 4}[split])
     return [{"mol": m, "y": len(m) / 10} for m in molecules][:limit]
 
 
@@ -145,7 +145,8 @@ class _MolData:
     def tagregistry_datasets(self):
         from tagregistry.specs import DatasetSpec
 
-        return [DatasetSpec(name="mol-lengths", loader=f"{__name__}:_mol_records")]
+        return [DatasetSpec(name="mol-lengths", loader=f"{__name__}:_mol_records",
+                            splits=["train", "validation", "test", "test_scaffolds"])]
 
 
 def test_a_plugin_dataset_with_its_own_splits(trained, tmp_path) -> None:
@@ -174,3 +175,32 @@ def test_the_recipes_limit_is_kept_unless_overridden(registry, catalog, base, tr
     assert same.row("tag")["mse"] == pytest.approx(model.binding().record.metrics["test_mse"], rel=1e-4)
     smaller = evaluate(model, catalog, baselines=["mean"], limit=20)
     assert smaller.counts == {"train": 20, "validation": 5, "scored": 5}
+
+
+def test_per_split_limits_and_a_datasets_extra_split(trained, tmp_path) -> None:
+    """MOSES-style subsamples: per-split limits, and a split beyond test (``test_scaffolds``)."""
+    from tagregistry.cli.evaluate_command import limit_argument
+    from tagregistry.plugins.manager import Catalog
+    from tagregistry.testing import testing_plugin
+
+    catalog = Catalog(extra=[("testing", testing_plugin), ("mols", _MolData())])
+    limits = limit_argument("train=30,validation=8,test=12")
+    assert limits == {"train": 30, "validation": 8, "test": 12} and limit_argument("20") == 20
+    report = evaluate(trained, catalog, data="mol-lengths", label="y", baselines=["mean"], limit=limits)
+    assert report.counts == {"train": 30, "validation": 8, "scored": 12}
+    extra = evaluate(trained, catalog, data="mol-lengths", label="y", baselines=["mean"],
+                     split="test_scaffolds", limit={"train": 30, "test_scaffolds": 7})
+    assert extra.counts == {"train": 30, "validation": 40, "scored": 7}
+    assert extra.data["split"] == "test_scaffolds"
+    mean = sum(r["y"] for r in _mol_records("train", 30)) / 30
+    truth = [r["y"] for r in _mol_records("test_scaffolds", 7)]
+    assert extra.row("mean")["mae"] == pytest.approx(sum(abs(mean - t) for t in truth) / 7)
+    with pytest.raises(InputError, match="no split 'ood'.*train, validation, test, test_scaffolds"):
+        evaluate(trained, catalog, data="mol-lengths", label="y", baselines=["mean"], split="ood")
+    with pytest.raises(InputError, match="split must be one of train, validation, test for data from files"):
+        evaluate(trained, catalog, baselines=["mean"], split="test_scaffolds")
+    import argparse
+
+    for bad in ("0", "train=", "train=x", "=5"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            limit_argument(bad)

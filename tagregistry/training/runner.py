@@ -163,6 +163,11 @@ def train(
         )
     result.data_hash = digest
     result.dtype = dtype_name(loaded.dtype)
+    if recipe.stage == 1 and setup.align is None and splits.test and accelerator.is_main_process:
+        from tagregistry.training.domain_layouts import stage1_layout_metrics
+
+        result.metrics.update(stage1_layout_metrics(recipe, splits.test, encoder, loaded, catalog,
+                                                    result.tensors[recipe.tag].to(loaded.device)))
     if register and accelerator.is_main_process:
         result.records = register_run(store, catalog, recipe, setup, loaded, result, splits)
     if accelerator.is_main_process and result.output_dir is not None:

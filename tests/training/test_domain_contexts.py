@@ -13,8 +13,8 @@ from tagregistry.engine.contexts import (
 )
 from tagregistry.engine.prompt import PromptEncoder
 from tagregistry.errors import InputError
-from tagregistry.evaluation.domain import as_metrics, domain_layouts, measure_domain
 from tagregistry.models.tokens import pad_token_id
+from tagregistry.training.domain_layouts import as_metrics, domain_layouts, measure_domain
 from tagregistry.training.init import initial_tag
 
 
@@ -69,6 +69,13 @@ def test_stage1_trains_in_function_contexts_and_records_them(registry, catalog, 
     assert source["contexts"][0] == "{TestMol:mol}"
     assert "The molecule is {TestMol:mol}" in source["contexts"]
     assert source["recipe"]["dtype"] == "float32"  # the tiny base was built in float32
+    # the record carries the tag measured in its bare layout and in every function's context
+    metrics = result.records[0].metrics
+    shared = next(k for k in metrics if k.startswith("test_perplexity@") and "TestScore" in k
+                  and not k.endswith(("_no_tag", "_untrained")))
+    for key in ("test_perplexity@bare", shared):
+        assert math.isfinite(metrics[key]) and metrics[f"{key}_no_tag"] > 1.0
+        assert math.isfinite(metrics[f"{key}_untrained"])
 
 
 def test_measure_domain_reports_tag_untrained_and_no_tag(base, catalog) -> None:
@@ -87,7 +94,7 @@ def test_measure_domain_reports_tag_untrained_and_no_tag(base, catalog) -> None:
         assert all(math.isfinite(v) and v > 1 for v in (score.tag, score.untrained, score.no_tag))
         assert score.tag != score.untrained  # the fill changes what the base reads
     metrics = as_metrics(scores)
-    assert metrics["test_perplexity"] == scores[0].tag
+    assert metrics["test_perplexity@bare"] == scores[0].tag
     assert metrics[f"test_perplexity@{shared}_no_tag"] == scores[1].no_tag
 
 

@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from benchmarks import results_sections, results_selfies, results_translation
+from benchmarks import results_ba_splits, results_sections, results_selfies, results_translation
 from benchmarks import results_summary as summary
 from benchmarks.results_format import details, escape
 from benchmarks.results_protein import PROTEIN_BASELINES, PROTEIN_TAGS, protein_section
@@ -61,7 +61,7 @@ def render(directory: Path = RESULTS, shipped: list[str] | None = None) -> str:
     missing = [t for t in TASK_ORDER if t not in documents]
     for task in order:
         lines += task_section(documents[task])
-    lines += protein_section(directory)
+    lines += protein_section(directory) + results_ba_splits.ba_splits_section(directory)
     lines += results_sections.domain_section(directory) + results_sections.precision_section(directory)
     lines += results_selfies.selfies_section(directory)
     lines += results_translation.translation_section(directory)

@@ -108,7 +108,8 @@ class Recipe(_Model):
     base: str | None = Field(None, description="named base, HF id or local path (default base)")
     dtype: str = Field(
         "auto", description="the frozen base's dtype: auto (bfloat16 where the hardware multiplies "
-        "it natively, else float32), float32, bfloat16 or float16; tags and heads stay float32",
+        "it natively, else float32; float32 for a function tag with a head), float32, bfloat16 "
+        "or float16; tags and heads stay float32",
     )
     stage: Literal[1, 2, 3]
     tag: str = Field(description="the tag to train: a domain (stage 1) or a function (2, 3)")

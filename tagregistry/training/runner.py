@@ -117,7 +117,13 @@ def train(
         on_step: ``callback(step, loss)`` after every optimiser step.
     """
     from tagregistry.models.loading import LoadedBase, load_base
-    from tagregistry.models.precision import dtype_name, training_attention, why_dtype
+    from tagregistry.models.precision import (
+        HEAD_REASON,
+        dtype_name,
+        training_attention,
+        training_dtype,
+        why_dtype,
+    )
     from tagregistry.training import stages
     from tagregistry.training.data import data_hash, load_splits
     from tagregistry.training.register import register_run
@@ -127,21 +133,24 @@ def train(
     accelerator = accelerator or _make_accelerator(device)
     seed_everything(recipe.seed)
     requested = dtype if dtype is not None else recipe.dtype
+    has_head = recipe.stage > 1 and stages.function_spec(recipe, catalog).head is not None
+    chosen = training_dtype(requested, has_head)
     from tagregistry.models.progress import library_progress
 
     if isinstance(base, LoadedBase | tuple):
         loaded = load_base(base)
         loaded.model.to(accelerator.device)
-        requested = loaded.dtype  # an already loaded model keeps its dtype
+        requested = chosen = loaded.dtype  # an already loaded model keeps its dtype
     else:
         where = accelerator.device
         # "cpu:0" is what Accelerate reports under multi-CPU: still the CPU's dtype choice
         with library_progress(progress):
             loaded = load_base(base or recipe.base, catalog=catalog,
-                               device="cpu" if where.type == "cpu" else str(where), dtype=requested)
+                               device="cpu" if where.type == "cpu" else str(where), dtype=chosen)
     if progress and accelerator.is_main_process:
-        print(f"train {recipe.tag}: base {loaded.name} in "
-              f"{why_dtype(loaded.dtype, str(loaded.device), requested)}", file=sys.stderr)
+        why = (f"float32 ({HEAD_REASON})" if chosen != requested
+               else why_dtype(loaded.dtype, str(loaded.device), requested))
+        print(f"train {recipe.tag}: base {loaded.name} in {why}", file=sys.stderr)
     splits = load_splits(recipe.data, recipe.split, recipe.seed, catalog)
     digest = data_hash(splits)
     encoder = stages.make_encoder(loaded.tokenizer, catalog, recipe, loaded.max_length)

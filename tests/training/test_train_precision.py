@@ -50,3 +50,21 @@ def test_an_unknown_dtype_in_a_recipe_is_refused(registry, catalog, local_base, 
     with pytest.raises(RecipeError, match="dtype.*float32, bfloat16 or float16"):
         load_recipe({"stage": 1, "tag": "TestMol", "dtype": "int4",
                      "data": {"file": str(mol_file), "text_field": "mol"}})
+
+
+def test_automatic_dtype_trains_a_function_with_a_head_in_float32(registry, catalog, local_base,
+                                                                   mol_file, hyper, tmp_path,
+                                                                   monkeypatch) -> None:
+    """bf16 bases cost fitted heads accuracy, so ``auto`` means float32 for them only."""
+    from tagregistry.models.precision import DTYPE_ENV, training_dtype
+
+    monkeypatch.delenv(DTYPE_ENV, raising=False)
+    assert training_dtype("auto", has_head=True) == "float32"
+    assert training_dtype(None, has_head=True) == "float32"
+    assert training_dtype("auto", has_head=False) == "auto"
+    assert training_dtype("bfloat16", has_head=True) == "bfloat16"  # a named dtype wins
+    _train(registry, catalog, local_base, mol_file, hyper, tmp_path, "auto")
+    assert registry.get("TestMol").source["recipe"]["dtype"] == dtype_name(automatic_dtype("cpu"))
+    assert registry.get("TestScore").source["recipe"]["dtype"] == "float32"
+    monkeypatch.setenv(DTYPE_ENV, "bfloat16")  # the environment's choice wins too
+    assert training_dtype("auto", has_head=True) == "auto"

@@ -45,3 +45,8 @@ class InputError(TagRegistryError, ValueError):
 
 class DataUnavailableError(TagRegistryError):
     """A data file that is missing and cannot be fetched (offline, moved, or changed upstream)."""
+
+
+class PackWarning(UserWarning):
+    """A tag pack was written but something about it deserves a look (``tagregistry
+    save-pack`` prints these as ``warning:`` lines)."""

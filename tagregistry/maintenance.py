@@ -1,7 +1,8 @@
-"""A registry's database file: where it is, whether it is sound, a consistent copy.
+"""Local files to look after: a registry's database file (where it is, whether it is sound,
+a consistent copy) and the per-user cache of converted base models (where, whether sound).
 
-These work on a URL without opening a :class:`~tagregistry.registry.Registry`: a registry
-too damaged to open can still be located and checked.
+These work without opening a :class:`~tagregistry.registry.Registry`: a registry too
+damaged to open can still be located and checked.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING
 from tagregistry.errors import InvalidNameError
 
 if TYPE_CHECKING:
+    from tagregistry.models.cache_check import FolderCheck
     from tagregistry.store.health import CheckReport
 
 
@@ -54,3 +56,19 @@ def backup_sqlite(source: Path | None, path: str | Path) -> Path:
         src.backup(dst)
     shutil.move(partial, target)
     return target
+
+
+def model_cache_location() -> Path:
+    """The per-user cache of converted base models (``$TAGREGISTRY_MODEL_CACHE`` or the
+    platform's user cache folder)."""
+    from tagregistry.models.cache import model_cache_dir
+
+    return model_cache_dir()
+
+
+def check_model_cache(root: Path | None = None) -> list[FolderCheck]:
+    """Hash every file of every cached model folder under ``root`` (default: the model cache)
+    and compare with the hashes recorded when it was written; one check per folder."""
+    from tagregistry.models.cache_check import check_cache
+
+    return check_cache(root)

@@ -241,6 +241,14 @@ class Registry(TagSharing):
                         batch_size=batch_size)
 
 
+def load_recipe(recipe: str | Path | Mapping[str, Any]) -> Any:
+    """Read and check a training recipe (a YAML file, a mapping or a ``Recipe``) without
+    opening a registry, so a broken recipe is reported before any database is touched."""
+    from tagregistry.training.recipe import load_recipe as read
+
+    return read(recipe)
+
+
 def _check_lookup(ref: str, base: BaseArg) -> None:
     """InvalidNameError/InputError for a reference or base argument of the wrong type."""
     from tagregistry.arguments import check_base, check_ref

@@ -123,6 +123,22 @@ class TagSharing:
         return load_pack(self.store, self.catalog, directory, source=source)
 
 
+def describe_pack(folder: str | Path) -> dict[str, Any]:
+    """What a pack folder holds, from its manifest and files: ``path``, ``name``, ``base``
+    (model id), ``tags`` (refs), ``requires`` (distributions and what they provide),
+    ``files`` and their total ``bytes``."""
+    from tagregistry.hub.manifest import read_manifest
+
+    manifest = read_manifest(folder)
+    sizes = {p.name: p.stat().st_size for p in sorted(Path(folder).iterdir())}
+    return {
+        "path": str(folder), "name": manifest.name, "base": manifest.base_model.model_id,
+        "tags": [t.ref for t in manifest.tags],
+        "requires": [r.model_dump() for r in manifest.requires],
+        "files": sorted(sizes), "bytes": sum(sizes.values()),
+    }
+
+
 def _refuse_pack_folder(value: Any, what: str) -> None:
     """InputError pointing at ``load_pack`` when ``value`` is a tag pack folder on disk."""
     from tagregistry.hub.manifest import MANIFEST_FILE

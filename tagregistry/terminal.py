@@ -26,6 +26,11 @@ def safe(value: Any) -> str:
     return str(value).translate(_ESCAPES)
 
 
+def size_text(size: int) -> str:
+    """``size`` bytes for people, in decimal units: ``"14.2 MB"``, ``"23 kB"``."""
+    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{max(size / 1e3, 1):.0f} kB"
+
+
 def echo(text: Any = "", *, err: bool = False) -> None:
     """Print one line of human output, terminal-safe (see :func:`safe`)."""
     print(safe(text), file=sys.stderr if err else sys.stdout)

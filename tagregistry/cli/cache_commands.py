@@ -22,20 +22,19 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_cache_path(args: argparse.Namespace) -> int:
-    from tagregistry.models.cache import model_cache_dir
+    from tagregistry.maintenance import model_cache_location
     from tagregistry.terminal import echo
 
-    echo(model_cache_dir())
+    echo(model_cache_location())
     return 0
 
 
 def cmd_cache_check(args: argparse.Namespace) -> int:
-    from tagregistry.models.cache import model_cache_dir
-    from tagregistry.models.cache_check import check_cache
+    from tagregistry.maintenance import check_model_cache, model_cache_location
     from tagregistry.terminal import echo, print_json
 
-    root = model_cache_dir()
-    checks = check_cache(root)
+    root = model_cache_location()
+    checks = check_model_cache(root)
     damaged = [c for c in checks if c.problems]
     if args.json:
         print_json({"cache": str(root), "ok": not damaged, "folders": [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -30,38 +29,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_data_fetch)
 
 
-def _packages(names: list[str]) -> list[tuple[str, Any]]:
-    """``(plugin name, spec)`` of the data packages the plugins or package names select."""
-    import warnings
-
-    from tagregistry.errors import InputError
-    from tagregistry.plugins.manager import PluginWarning, get_catalog
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PluginWarning)  # `tagregistry plugins` shows them
-        catalog = get_catalog()
-    found = [(catalog.owner("data_packages", n), spec) for n, spec in sorted(catalog.data_packages.items())]
-    if not names:
-        return [(info.name, spec) for info, spec in found]
-    chosen = [(info.name, spec) for info, spec in found
-              if {info.name, info.distribution, spec.name} & set(names)]
-    known = {n for info, spec in found for n in (info.name, spec.name)}
-    unknown = [n for n in names if n not in known and not any(n == i.distribution for i, _ in found)]
-    if unknown:
-        raise InputError(f"no plugin or data package named {', '.join(map(repr, unknown))}; "
-                         f"known: {', '.join(sorted(known)) or 'none'}")
-    return chosen
-
-
 def cmd_data_list(args: argparse.Namespace) -> int:
-    from tagregistry.datafiles.cache import data_files_dir, is_fetched, package_dir
+    from tagregistry.installed import data_files_dir, data_package_dir, data_packages, is_fetched
     from tagregistry.terminal import print_json, print_table
 
     rows = [{"package": spec.name, "version": spec.version, "plugin": plugin,
              "size": f"{spec.size / 1e6:.1f} MB" if spec.size else "-", "license": spec.license or "-",
-             "status": "fetched" if is_fetched(spec) else "not fetched", "path": str(package_dir(spec)),
+             "status": "fetched" if is_fetched(spec) else "not fetched", "path": str(data_package_dir(spec)),
              "file": spec.filename, "sha256": spec.sha256, "members": spec.members}
-            for plugin, spec in _packages([])]
+            for plugin, spec in data_packages()]
     if args.json:
         print_json(rows)
         return 0
@@ -72,12 +48,12 @@ def cmd_data_list(args: argparse.Namespace) -> int:
 
 
 def cmd_data_fetch(args: argparse.Namespace) -> int:
-    from tagregistry.datafiles.cache import fetch, is_fetched
+    from tagregistry.installed import data_packages, fetch_data_package, is_fetched
 
-    for plugin, spec in _packages(args.names):
+    for plugin, spec in data_packages(args.names):
         if is_fetched(spec):
             print(f"{spec.name} {spec.version} ({plugin}): already in the data cache")
             continue
-        folder = fetch(spec, source=args.source, progress=not args.quiet)
+        folder = fetch_data_package(spec, source=args.source, progress=not args.quiet)
         print(f"{spec.name} {spec.version} ({plugin}): {len(spec.members)} file(s) in {folder}")
     return 0

@@ -69,35 +69,27 @@ def cmd_push(args: argparse.Namespace) -> int:
 
 
 def cmd_save_pack(args: argparse.Namespace) -> int:
-    from tagregistry.hub.manifest import read_manifest
-    from tagregistry.hub.pack import LargePackFileWarning, UnresolvablePackWarning, size_text
-    from tagregistry.terminal import print_json
+    from tagregistry.errors import PackWarning
+    from tagregistry.sharing import describe_pack
+    from tagregistry.terminal import print_json, size_text
 
-    shown = (LargePackFileWarning, UnresolvablePackWarning)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         folder = _registry(args).save_pack(args.refs, args.directory, base=args.base, name=args.name,
                                            shipped_by=args.shipped_by)
     for warning in caught:
-        if issubclass(warning.category, shown):
+        if issubclass(warning.category, PackWarning):
             echo(f"warning: {warning.message}", err=True)
         else:
             warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-    manifest = read_manifest(folder)
-    sizes = {p.name: p.stat().st_size for p in sorted(folder.iterdir())}
-    summary = {
-        "path": str(folder), "name": manifest.name, "base": manifest.base_model.model_id,
-        "tags": [t.ref for t in manifest.tags],
-        "requires": [r.model_dump() for r in manifest.requires],
-        "files": sorted(sizes), "bytes": sum(sizes.values()),
-    }
+    summary = describe_pack(folder)
     if args.json:
         print_json(summary)
         return 0
-    echo(f"wrote pack {manifest.name!r} ({', '.join(summary['tags'])}) to {folder}: "
-         f"{len(sizes)} files, {size_text(summary['bytes'])}")
-    for r in manifest.requires:
-        echo(f"  needs {r.distribution} {r.version or ''} for {', '.join(r.provides)}".rstrip())
+    echo(f"wrote pack {summary['name']!r} ({', '.join(summary['tags'])}) to {folder}: "
+         f"{len(summary['files'])} files, {size_text(summary['bytes'])}")
+    for r in summary["requires"]:
+        echo(f"  needs {r['distribution']} {r['version'] or ''} for {', '.join(r['provides'])}".rstrip())
     return 0
 
 

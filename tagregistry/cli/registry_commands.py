@@ -75,15 +75,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_plugins(args: argparse.Namespace) -> int:
-    import warnings
-
-    from tagregistry.plugins.manager import PluginWarning, get_catalog
+    from tagregistry.installed import plugins
     from tagregistry.terminal import print_json, print_table
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PluginWarning)  # shown in the table instead
-        catalog = get_catalog()
-    infos = [info.as_dict() for info in catalog.plugins.values()]
+    infos = plugins()  # a broken plugin shows its error in the table instead of warning
     if args.json:
         print_json(infos)
         return 0

@@ -29,9 +29,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from tagregistry.registry import Registry
+    from tagregistry.registry import Registry, load_recipe
     from tagregistry.terminal import print_json
-    from tagregistry.training import load_recipe
 
     recipe = load_recipe(args.recipe)  # a broken recipe is reported before the registry opens
     result = Registry(args.db).train(recipe, output_dir=args.output_dir, resume=args.resume,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from tagregistry import tensors
 from tagregistry._version import __version__
 from tagregistry.arguments import check_base, check_ref
-from tagregistry.errors import BaseModelMismatchError, TagRegistryError
+from tagregistry.errors import BaseModelMismatchError, PackWarning, TagRegistryError
 from tagregistry.hub.card import write_card
 from tagregistry.hub.errors import PackError
 from tagregistry.hub.manifest import (
@@ -28,6 +28,7 @@ from tagregistry.hub.verify import FLOAT_DTYPES, VerifiedTag, verify_pack
 from tagregistry.provenance import FROZEN_SHA256, with_origin
 from tagregistry.specs import BaseModelRecord, TagRecord
 from tagregistry.store.tag_store import BaseArg, HeadPayload, NewTag, RegisteredTags, TagStore
+from tagregistry.terminal import size_text
 
 if TYPE_CHECKING:
     from tagregistry.plugins.manager import Catalog
@@ -145,11 +146,11 @@ def portable_source(source: dict[str, Any]) -> dict[str, Any]:
 LARGE_FILE_BYTES = 10_000_000
 
 
-class LargePackFileWarning(UserWarning):
+class LargePackFileWarning(PackWarning):
     """A pack file is large for a pack shipped inside a distribution or kept in git."""
 
 
-class UnresolvablePackWarning(UserWarning):
+class UnresolvablePackWarning(PackWarning):
     """A pack's user could not compose one of its tags (no spec, no distribution to install)."""
 
 
@@ -175,11 +176,6 @@ def unresolvable(manifest: PackManifest, catalog: Any) -> list[str]:
                 "define it, so the pack's users cannot compose it; train it from a recipe that "
                 "defines the function inline, or ship the plugin that declares it")
     return problems
-
-
-def size_text(size: int) -> str:
-    """``size`` bytes for people, in decimal units: ``"14.2 MB"``, ``"23 kB"``."""
-    return f"{size / 1e6:.1f} MB" if size >= 1e6 else f"{max(size / 1e3, 1):.0f} kB"
 
 
 def large_file_message(file_name: str, size: int) -> str:

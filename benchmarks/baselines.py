@@ -28,14 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.harness.results import merge, print_table, row
-from benchmarks.harness.tasks import TASKS, get_task, load_split, records_hash
+from benchmarks.tasks import CHEM_TASKS, get_task, load_split, records_hash
 
 METHODS = ("mean", "nn", "ridge", "mlp", "prompt-tuning", "lora", "taglm")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--task", required=True, choices=list(TASKS))
+    parser.add_argument("--task", required=True, choices=list(CHEM_TASKS))
     parser.add_argument("--methods", default="mean,nn,ridge")
     parser.add_argument("--base", default=None, help="base model (default: smollm2-135m)")
     parser.add_argument("--device", default=None)
@@ -113,7 +113,7 @@ def product_baseline_rows(methods: list[str], task: Any, data: dict[str, list[di
     from benchmarks.results_evaluate import BASELINE_NAMES
     from tagregistry.evaluation.run import baseline_predictions
 
-    refs = args.tags or [task.domain, task.function]
+    refs = args.tags or task.refs
     parts = {name: (data[split], [r["label"] for r in data[split]])
              for name, split in (("train", "train"), ("validation", "validation"), ("scored", "test"))}
     with open_registry(args.home) as registry:

@@ -8,15 +8,16 @@ Run: ``python -m benchmarks.baselines_protein TASK... [--probe] [--json FILE]`` 
   radius-2 2,048-bit fingerprints); Pearson r and MSE.
 - antimicrobial: logistic regression on 1..3-mer TF-IDF counts; ROC-AUC and accuracy.
 - descriptor: training mean and a least-squares fit on composition; MSE.
-- ``--probe`` adds the ridge probe on the frozen default base's hidden states of the untagged
-  prompt (one forward pass per record: minutes on a CPU for the peptide tasks, a GPU job for
-  binding-affinity).
+- ``--probe`` adds the product's ridge probe (``tagregistry evaluate``'s ``ridge`` baseline) on
+  the frozen base's features of the untagged prompt, read through the task's composed tags
+  from the registry (``--home``; install them with ``tagregistry install-pack
+  protein-smollm2-135m``): one forward pass per record, minutes on a CPU for the peptide tasks,
+  hours for binding-affinity.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
 import json
 import math
 import sys
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.protein_baselines import simple
-from benchmarks.protein_baselines.tasks import TASKS, Task, load_task
+from benchmarks.tasks import PROTEIN_TASKS, TaskData, get_task, load_task_data
 
 #: task -> [(baseline name, function(task) -> (predictions, notes))]
 CHEAP: dict[str, list[tuple[str, Any]]] = {
@@ -46,16 +47,16 @@ CHEAP: dict[str, list[tuple[str, Any]]] = {
 }
 
 
-def score(task: Task, preds: list[float]) -> dict[str, float | None]:
+def score(data: TaskData, preds: list[float]) -> dict[str, float | None]:
     """Regression: MSE, MAE and Pearson r (None for constant predictions); classification:
     ROC-AUC (None when constant) and accuracy at 0.5."""
     from sklearn.metrics import roc_auc_score
 
     from tagregistry.heads.metrics import accuracy, mae, mse, pearson
 
-    truth = task.labels("test")
+    truth = data.labels("test")
     constant = max(preds) - min(preds) < 1e-12
-    if task.classification:
+    if data.classification:
         auc = None if constant else float(roc_auc_score(truth, preds))
         return {"roc_auc": auc, "accuracy": accuracy([float(p >= 0.5) for p in preds], truth)}
     return {"mse": mse(preds, truth), "mae": mae(preds, truth),
@@ -70,31 +71,22 @@ def _fmt(value: float | None) -> str:
     return f"{value:.2e}" if 0 < abs(value) < 1e-3 else f"{value:.4f}"
 
 
-def run(names: list[str], probe: bool, batch_size: int, cache: Path | None) -> dict[str, Any]:
+def run(names: list[str], probe: bool, batch_size: int, home: str | None = None) -> dict[str, Any]:
     results: dict[str, Any] = {}
-    base = catalog = None
     for name in names:
-        task = load_task(name)
-        sizes = {s: len(r) for s, r in task.splits.items()}
+        data = load_task_data(get_task(name))
+        task = data.task
+        sizes = {s: len(r) for s, r in data.splits.items()}
         print(f"\n{name} ({task.function}; {sizes['train']}/{sizes['validation']}/{sizes['test']} "
               f"train/validation/test; options {task.options})", flush=True)
         rows = []
         baselines = list(CHEAP[name])
         if probe:
-            from benchmarks.protein_baselines.probe import ridge_probe
-
-            if base is None:
-                from tagregistry.models.loading import load_base
-                from tagregistry.plugins.manager import get_catalog
-
-                base, catalog = load_base(), get_catalog()
-            probe_run = functools.partial(ridge_probe, base=base, catalog=catalog,
-                                          batch_size=batch_size, cache=cache)
-            baselines.append(("ridge probe (frozen base)", probe_run))
+            baselines.append(("ridge probe (frozen base)", _probe(task.refs, batch_size, home)))
         for label, baseline in baselines:
             started = time.perf_counter()
-            preds, notes = baseline(task)
-            metrics = score(task, preds)
+            preds, notes = baseline(data)
+            metrics = score(data, preds)
             seconds = time.perf_counter() - started
             rows.append({"baseline": label, **metrics, "seconds": round(seconds, 1), **notes})
             shown = "  ".join(f"{k} {_fmt(v)}" for k, v in metrics.items())
@@ -106,15 +98,28 @@ def run(names: list[str], probe: bool, batch_size: int, cache: Path | None) -> d
     return results
 
 
+def _probe(refs: list[str], batch_size: int, home: str | None) -> Any:
+    """The ridge probe as a baseline: composes ``refs`` (for their prompt) when it runs."""
+    from benchmarks.harness.taglm import open_registry
+    from benchmarks.protein_baselines.probe import ridge_probe
+
+    def run_probe(data: TaskData) -> Any:
+        with open_registry(home) as registry:
+            model = registry.compose(*refs)
+            return ridge_probe(data, model, batch_size=batch_size)
+
+    return run_probe
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("tasks", nargs="+", choices=list(TASKS))
+    parser.add_argument("tasks", nargs="+", choices=list(PROTEIN_TASKS))
     parser.add_argument("--probe", action="store_true", help="add the ridge probe (runs the base model)")
     parser.add_argument("--batch-size", type=int, default=8, help="probe forward batch size")
-    parser.add_argument("--cache", type=Path, help="folder for probe features (reused when present)")
+    parser.add_argument("--home", help="registry folder holding the tasks' tags (default: $TAGREGISTRY_HOME)")
     parser.add_argument("--json", type=Path, help="also write the results as JSON")
     args = parser.parse_args(argv)
-    results = run(args.tasks, args.probe, args.batch_size, args.cache)
+    results = run(args.tasks, args.probe, args.batch_size, args.home)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2) + "\n")

@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.harness.tasks import get_task, load_split
+from benchmarks.tasks import get_task, load_split
 
 RESULTS = Path(__file__).resolve().parent / "results" / "dtype_parity.json"
 DTYPES = ("float32", "bfloat16")

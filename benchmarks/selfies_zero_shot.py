@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.harness.results import print_table
-from benchmarks.harness.tasks import get_task, load_split, records_hash
+from benchmarks.tasks import get_task, load_split, records_hash
 
 RESULTS = Path(__file__).resolve().parent / "results" / "selfies-zero-shot.json"
 

@@ -1,1 +1,1 @@
-"""Parts of ``benchmarks/baselines.py``: tasks, frozen-base features, baselines, Tag-LLM rows."""
+"""Parts of ``benchmarks/baselines.py``: PEFT baselines, Tag-LLM rows, result files (tasks: ``benchmarks/tasks.py``)."""

@@ -28,7 +28,7 @@ def tag_provenance(model: Any) -> list[dict[str, Any]]:
 def taglm_rows(task: Any, data: dict[str, list[dict[str, Any]]], args: Any,
                command: str) -> list[dict[str, Any]]:
     """One row: the composed tags (``--tags``, default the task's domain and function)."""
-    refs = args.tags or [task.domain, task.function]
+    refs = args.tags or task.refs
     with open_registry(args.home) as registry:
         model = registry.compose(*refs, base=args.base, device=args.device)
         test = data["test"]

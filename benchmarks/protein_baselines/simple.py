@@ -10,24 +10,24 @@ from collections import defaultdict
 from statistics import fmean
 from typing import Any
 
-from benchmarks.protein_baselines.tasks import Task
+from benchmarks.tasks import TaskData
 
 Result = tuple[list[float], dict[str, Any]]
 
 
-def training_mean(task: Task) -> Result:
+def training_mean(data: TaskData) -> Result:
     """Every test record gets the training labels' mean."""
-    mean = fmean(task.labels("train"))
-    return [mean] * len(task.splits["test"]), {}
+    mean = fmean(data.labels("train"))
+    return [mean] * len(data.splits["test"]), {}
 
 
-def per_entity_mean(task: Task, key: str) -> Result:
+def per_entity_mean(data: TaskData, key: str) -> Result:
     """The mean training label of the test record's ``key`` (protein or ligand), else the global mean."""
     by_key: dict[str, list[float]] = defaultdict(list)
-    for record, y in zip(task.splits["train"], task.labels("train"), strict=True):
+    for record, y in zip(data.splits["train"], data.labels("train"), strict=True):
         by_key[record[key]].append(y)
-    mean = fmean(task.labels("train"))
-    test = task.splits["test"]
+    mean = fmean(data.labels("train"))
+    test = data.splits["test"]
     known = sum(r[key] in by_key for r in test)
     preds = [fmean(by_key[r[key]]) if r[key] in by_key else mean for r in test]
     return preds, {"covered": f"{known}/{len(test)} test pairs have their {key} in training"}
@@ -45,7 +45,7 @@ def _fingerprints(smiles: list[str]) -> dict[str, Any]:
     return out
 
 
-def nearest_ligand(task: Task) -> Result:
+def nearest_ligand(data: TaskData) -> Result:
     """Same protein, most similar training ligand (Tanimoto, Morgan radius 2, 2,048 bits).
 
     A protein never seen in training falls back to the most similar training ligand over all
@@ -53,8 +53,8 @@ def nearest_ligand(task: Task) -> Result:
     """
     from rdkit import DataStructs
 
-    train, ys = task.splits["train"], task.labels("train")
-    fps = _fingerprints([r["smiles"] for r in train + task.splits["test"]])
+    train, ys = data.splits["train"], data.labels("train")
+    fps = _fingerprints([r["smiles"] for r in train + data.splits["test"]])
     by_protein: dict[str, list[int]] = defaultdict(list)
     by_ligand: dict[str, list[float]] = defaultdict(list)
     for i, record in enumerate(train):
@@ -63,7 +63,7 @@ def nearest_ligand(task: Task) -> Result:
     ligands = list(by_ligand)
     ligand_fps = [fps[s] for s in ligands]
     preds, same = [], 0
-    for record in task.splits["test"]:
+    for record in data.splits["test"]:
         query = fps[record["smiles"]]
         rows = by_protein.get(record["protein_id"])
         if rows:
@@ -76,25 +76,25 @@ def nearest_ligand(task: Task) -> Result:
             best = max(sims)
             preds.append(fmean(y for s, lig in zip(sims, ligands, strict=True) if s == best
                                for y in by_ligand[lig]))
-    test = task.splits["test"]
+    test = data.splits["test"]
     return preds, {"covered": f"{same}/{len(test)} test pairs have their protein in training; "
                               "the rest use the most similar ligand over all proteins"}
 
 
-def kmer_logistic(task: Task, k: int = 3) -> Result:
+def kmer_logistic(data: TaskData, k: int = 3) -> Result:
     """Logistic regression on 1..k-mer counts (TF-IDF weighted); C chosen on validation AUC."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
 
     vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, k), lowercase=False)
-    x_train = vectorizer.fit_transform([r["protein"] for r in task.splits["train"]])
-    x_val = vectorizer.transform([r["protein"] for r in task.splits["validation"]])
-    x_test = vectorizer.transform([r["protein"] for r in task.splits["test"]])
+    x_train = vectorizer.fit_transform([r["protein"] for r in data.splits["train"]])
+    x_val = vectorizer.transform([r["protein"] for r in data.splits["validation"]])
+    x_test = vectorizer.transform([r["protein"] for r in data.splits["test"]])
     best = None
     for c in (0.1, 0.3, 1.0, 3.0, 10.0, 30.0):
-        model = LogisticRegression(C=c, max_iter=2000).fit(x_train, task.labels("train"))
-        auc = roc_auc_score(task.labels("validation"), model.predict_proba(x_val)[:, 1])
+        model = LogisticRegression(C=c, max_iter=2000).fit(x_train, data.labels("train"))
+        auc = roc_auc_score(data.labels("validation"), model.predict_proba(x_val)[:, 1])
         if best is None or auc > best[0]:
             best = (auc, c, model)
     auc, c, model = best
@@ -103,7 +103,7 @@ def kmer_logistic(task: Task, k: int = 3) -> Result:
     return model.predict_proba(x_test)[:, 1].tolist(), notes
 
 
-def composition_linear(task: Task) -> Result:
+def composition_linear(data: TaskData) -> Result:
     """Least squares on amino-acid composition (20 fractions).
 
     The mean BLOSUM1 index is exactly linear in composition, so this recovers the label up
@@ -117,6 +117,6 @@ def composition_linear(task: Task) -> Result:
         return np.array([[r["protein"].count(a) / len(r["protein"]) for a in alphabet]
                          for r in records])
 
-    coef, *_ = np.linalg.lstsq(features(task.splits["train"]), np.array(task.labels("train")),
+    coef, *_ = np.linalg.lstsq(features(data.splits["train"]), np.array(data.labels("train")),
                                rcond=None)
-    return (features(task.splits["test"]) @ coef).tolist(), {}
+    return (features(data.splits["test"]) @ coef).tolist(), {}

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from benchmarks import baselines
-from benchmarks.harness.tasks import get_task, load_split
+from benchmarks.tasks import get_task, load_split
 from tagregistry.heads import RegressionHead
 from tagregistry.models.loading import load_base
 from tagregistry.plugins.manager import get_catalog

@@ -52,11 +52,11 @@ class EncodedPrompt:
         input_ids: token ids; tag positions hold ``placeholder_id`` (overwritten by splicing).
         tags: every tag occurrence, in order.
         values: every slot value span, in order (stage-1 LM targets are these tokens).
-        function_start: first position of the final function tag (``None`` without one);
+        function_start: first position of the function tag (``None`` without one);
             nothing before it depends on it, so ``input_ids[:function_start]`` is a
             shareable prefix.
-        readout: the position a head reads (the function tag's last position, else the
-            last token).
+        readout: the position a head reads: the last token (the function tag's last
+            position, since a template with a head ends with it).
     """
 
     input_ids: list[int]
@@ -70,7 +70,7 @@ class EncodedPrompt:
 
     @property
     def function(self) -> str | None:
-        """The name of the final function tag, if any."""
+        """The name of the function tag, if any."""
         if self.function_start is None:
             return None
         return next(t.name for t in self.tags if t.start == self.function_start)
@@ -250,6 +250,8 @@ class PromptEncoder:
             length = tag_lengths.get(name)
             if not length:
                 raise InputError(f"no vectors for tag {name!r} in this prompt; compose it first")
+            if piece.slot is None:
+                prompt.function_start = len(ids)
             prompt.tags.append(TagOccurrence(name, len(ids), int(length)))
             ids.extend([self.placeholder_id] * int(length))
             if piece.slot and piece.slot not in tag_only:
@@ -258,9 +260,6 @@ class PromptEncoder:
                 start = len(ids)
                 ids.extend(self.token_ids(rendered))
                 prompt.values.append(ValueSpan(piece.slot, name, start, len(ids)))
-        last = pieces[-1]
-        if isinstance(last, TagPiece) and last.slot is None:
-            prompt.function_start = prompt.tags[-1].start
         prompt.readout = len(ids) - 1
         if self.max_length is not None and len(ids) > self.max_length:
             raise InputError(

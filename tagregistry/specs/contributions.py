@@ -87,7 +87,8 @@ class FunctionSpec(_Spec):
     """A task: input slots, a prompt template, an optional head and an evaluation metric.
 
     The template names slots as ``{Domain:slot}`` (domain tag then the slot's value) and
-    the function tag itself as ``{Name}``, which must come last.
+    the function tag itself as ``{Name}``, which must come last; a text output may follow it
+    with tag-only slots (the generated text then comes right after its target's domain tag).
     """
 
     name: str
@@ -127,8 +128,12 @@ class FunctionSpec(_Spec):
             raise ValueError(
                 f"template of {self.name!r} must contain {{{self.name}}} exactly once, got {self.template!r}"
             )
-        if not self.template.rstrip().endswith("{" + self.name + "}"):
-            raise ValueError(f"template of {self.name!r} must end with the function tag {{{self.name}}}")
+        after = self.template.rstrip().split("{" + self.name + "}", 1)[1]
+        if after and not self._only_tag_only_slots(after):
+            raise ValueError(
+                f"template of {self.name!r} must end with the function tag {{{self.name}}} "
+                "(a text output may follow it with tag-only slots, nothing else)"
+            )
         slot_names = {slot.name for slot in self.slots}
         used = {slot for _, slot in found if slot}
         if used != slot_names:
@@ -141,6 +146,13 @@ class FunctionSpec(_Spec):
             raise ValueError(f"function {self.name!r}: stop strings are for text outputs and "
                              "must be non-empty")
         return self
+
+
+    def _only_tag_only_slots(self, text: str) -> bool:
+        """Whether ``text`` is tag-only slots and nothing else, in a text output's template."""
+        trailing = [slot for _, slot in SLOT_PATTERN.findall(text)]
+        return (self.output == "text" and not SLOT_PATTERN.sub("", text).strip()
+                and all(slot in self.tag_only_slots for slot in trailing))
 
 
 class TokenizerSpec(_Spec):

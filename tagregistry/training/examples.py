@@ -123,7 +123,7 @@ def encode_function_examples(
         prompt = _encode_record(encoder, template, {s: record[s] for s in slots}, lengths, index,
                                 tag_only, None if slot_domains is None else slot_domains[index])
         if prompt.function_start is None:
-            raise InputError(f"template {template!r} must end with the function tag")
+            raise InputError(f"template {template!r} has no function tag")
         if label_field not in record or record[label_field] in (None, ""):
             raise InputError(f"record {index} has no {label_field!r} value; set data.label_field")
         raw = record[label_field]

@@ -56,3 +56,21 @@ def test_section_puts_each_combination_beside_its_baselines(tmp_path: Path) -> N
     text = "\n".join(results_selfies.selfies_section(tmp_path))
     assert ("| another &lt;SELFIES&gt; (`SELFIES@2 SMILES@2 QED@3`) | 0.0789 (r 0.31) | "
             "0.4000 (r -0.10) | 0.0050 (r 0.90) | 0.0317 |") in text
+
+
+def test_a_zero_shot_only_run_takes_the_rows_measured_just_before_it(tmp_path: Path) -> None:
+    """Two registries give the same refs different tags: the rows come from the nearest
+    combination stored before, not the first with the same refs."""
+    header = {"task": "qed-selfies-zeroshot", "sizes": {"train": 3920, "validation": 2, "test": 199},
+              "data": {"test": "abc"}}
+    path = tmp_path / results_selfies.RESULTS_FILE
+    store(path, header, _combination("first registry", 0.3))
+    second = _combination("second registry", 0.05)
+    second["rows"][2] = _row("<QED> with no domain tag (SELFIES as text, QED@3)", 0.16, -0.04)
+    store(path, header, second)
+    only = _combination("second registry, other SELFIES", 1.9)
+    only["rows"] = only["rows"][:2]
+    store(path, header, only)
+    text = "\n".join(results_selfies.selfies_section(tmp_path))
+    assert ("| second registry, other SELFIES (`SELFIES@2 SMILES@2 QED@3`) | 1.9000 (r 0.31) | "
+            "0.1600 (r -0.04) |") in text

@@ -49,3 +49,48 @@ def test_default_only_lowers_the_count(no_thread_env):
         assert busy >= 0.0
         assert chosen in (1, 2)
         assert threads.chosen_threads(current=1) == 1
+
+
+def test_a_sampled_count_is_revisited_up_to_torchs_own(no_thread_env, monkeypatch):
+    import torch
+
+    before = torch.get_num_threads()
+    monkeypatch.setattr(threads, "_applied", False)
+    monkeypatch.setattr(threads, "_ceiling", None)
+    monkeypatch.setattr(threads, "busy_cores_elsewhere", lambda: 99.0)  # every core busy
+    monkeypatch.setattr(threads, "usable_cores", lambda: 4)
+    try:
+        assert threads.configure_cpu_threads() == 1
+        monkeypatch.setattr(threads, "busy_cores_elsewhere", lambda: 0.0)  # the other job ended
+        assert threads.revisit_cpu_threads() == min(before, 4) == torch.get_num_threads()
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_an_explicit_count_is_never_revisited(no_thread_env, monkeypatch):
+    monkeypatch.setenv("TAGREGISTRY_NUM_THREADS", "1")
+    monkeypatch.setattr(threads, "_applied", False)
+    monkeypatch.setattr(threads, "_ceiling", None)
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+        threads.configure_cpu_threads()
+        assert threads.revisit_cpu_threads() is None
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_a_count_other_code_set_is_left_alone(no_thread_env, monkeypatch):
+    import torch
+
+    before = torch.get_num_threads()
+    monkeypatch.setattr(threads, "_applied", False)
+    monkeypatch.setattr(threads, "busy_cores_elsewhere", lambda: 99.0)
+    try:
+        chosen = threads.configure_cpu_threads()
+        torch.set_num_threads(chosen + 1)  # e.g. a test fixture or the user's own script
+        monkeypatch.setattr(threads, "busy_cores_elsewhere", lambda: 0.0)
+        assert threads.revisit_cpu_threads() is None
+    finally:
+        torch.set_num_threads(before)

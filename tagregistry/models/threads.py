@@ -13,7 +13,9 @@ more threads than there are idle cores:
    the cores other processes keep busy (sampled from ``/proc/stat`` over 0.1 s while this
    process waits; elsewhere nothing changes), and at least one.
 
-It is applied once per process, when a base model is loaded onto the CPU.
+It is applied when a base model is loaded onto the CPU; under rule 3 long work (training
+steps, feature collection for a head refit) calls :func:`revisit_cpu_threads` now and then,
+so a run started while another job was busy gets its cores back when that job ends.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from tagregistry.errors import InputError
 THREADS_ENV = "TAGREGISTRY_NUM_THREADS"
 _STANDARD_ENVS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
 _applied = False
+_ceiling: int | None = None  # torch's own count, when rule 3 (sampling) chose the threads
+_chosen: int | None = None  # the count the policy last set (other code may set its own)
 logger = logging.getLogger(__name__)
 
 
@@ -90,13 +94,37 @@ def chosen_threads(current: int) -> int | None:
 
 def configure_cpu_threads() -> int:
     """Apply the policy (once per process); returns torch's thread count afterwards."""
-    global _applied
+    global _applied, _ceiling, _chosen
     import torch
 
     if not _applied:
         _applied = True
-        wanted = chosen_threads(torch.get_num_threads())
+        before = torch.get_num_threads()
+        wanted = chosen_threads(before)
+        sampled = not any(os.environ.get(name) for name in (THREADS_ENV, *_STANDARD_ENVS))
+        _ceiling = before if sampled else None
         if wanted is not None and wanted != torch.get_num_threads():
             logger.info("using %d torch CPU thread(s) (set %s to choose)", wanted, THREADS_ENV)
             torch.set_num_threads(wanted)
+        _chosen = torch.get_num_threads()
     return torch.get_num_threads()
+
+
+def revisit_cpu_threads() -> int | None:
+    """Sample the idle cores again under rule 3 and follow them (up to torch's own count);
+    ``None`` (nothing done) when the threads were set explicitly, by an environment variable
+    or by other code calling ``torch.set_num_threads``, or never configured."""
+    global _chosen
+    import torch
+
+    if _ceiling is None or torch.get_num_threads() != _chosen:
+        return None
+    busy = busy_cores_elsewhere()
+    if busy is None:
+        return None
+    wanted = min(_ceiling, idle_cores(usable_cores(), busy))
+    if wanted != torch.get_num_threads():
+        logger.info("now using %d torch CPU thread(s) (set %s to choose)", wanted, THREADS_ENV)
+        torch.set_num_threads(wanted)
+    _chosen = wanted
+    return wanted

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 
 from tagregistry.heads.weights import standardisation
+from tagregistry.models.threads import revisit_cpu_threads
 from tagregistry.training.batch_plans import eval_batches
 from tagregistry.training.examples import Example, collate_examples
 from tagregistry.training.trainable import TagTrainer
@@ -29,6 +30,7 @@ def collect_features(trainer: TagTrainer, examples: Sequence[Example], *, pad_id
 
     With ``normalise`` the trainer's feature standardisation (if any) is applied.
     """
+    revisit_cpu_threads()
     layout = trainer.table.layout()
     order = eval_batches([e.length for e in examples], batch_size)  # similar lengths together
     rows = []

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tagregistry.models.threads import revisit_cpu_threads
 from tagregistry.training.batch_plans import epoch_batches, shard
 from tagregistry.training.checkpoint import (
     TrainState,
@@ -156,6 +157,8 @@ def run_loop(
         saving = every and done % every == 0 and done < steps
         if on_step is not None or evaluating or saving or done == steps or done % LOG_EVERY == 0:
             losses.flush()
+        if done % LOG_EVERY == 0:
+            revisit_cpu_threads()
         if evaluating:
             found = {f"validation_{k}": v for k, v in _evaluate(accelerator, trainer, evaluate).items()}
             history[-1].update(found)

@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.harness.results import merge, print_table, row
-from benchmarks.tasks import CHEM_TASKS, get_task, load_split, records_hash
+from benchmarks.tasks import CHEM_TASKS, get_task, load_split
+from tagregistry.hashing import records_sha256
 
 METHODS = ("mean", "nn", "ridge", "mlp", "prompt-tuning", "lora", "taglm")
 
@@ -81,7 +82,7 @@ def run(argv: list[str] | None = None) -> list[dict[str, Any]]:
     header = {"task": task.name, "dataset": task.dataset, "function": task.function,
               "test_split": task.test_split, "note": task.note,
               "sizes": {k: len(v) for k, v in data.items()},
-              "data": {k: records_hash(v) for k, v in data.items()}}
+              "data": {k: records_sha256(v) for k, v in data.items()}}
     if args.no_save:
         print_table(task.name, rows)
         return rows

@@ -27,10 +27,9 @@ def _cells(combination: dict[str, Any], every: list[dict[str, Any]]) -> dict[str
     """Its rows by column; a row it lacks (``--zero-shot-only``) from the nearest combination
     stored before it with the same SMILES and QED tags (those rows do not depend on the SELFIES
     tag; versions are a registry's, and runs against one registry are stored together)."""
-    index = next(i for i, c in enumerate(every) if c is combination)
-    same = [c for c in every if c["tags"][1:] == combination["tags"][1:]]
-    earlier = [c for c in reversed(every[:index]) if c in same]
-    sources = [combination, *earlier, *(c for c in same if c not in earlier)]
+    index = every.index(combination)
+    nearest_first = [*reversed(every[:index]), *every[index + 1:]]
+    sources = [combination, *(c for c in nearest_first if c["tags"][1:] == combination["tags"][1:])]
     out = {}
     for key, prefix in COLUMNS.items():
         out[key] = next((r for c in sources for r in c["rows"] if r["method"].startswith(prefix)),

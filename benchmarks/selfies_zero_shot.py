@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.harness.results import print_table
-from benchmarks.tasks import get_task, load_split, records_hash
+from benchmarks.tasks import get_task, load_split
+from tagregistry.hashing import records_sha256
 
 RESULTS = Path(__file__).resolve().parent / "results" / "selfies-zero-shot.json"
 
@@ -65,7 +66,7 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
     rows = selfies_zero_shot(task, data, args, command, references=not args.zero_shot_only)
     header = {"task": task.name, "dataset": task.dataset, "note": task.note,
               "sizes": {k: len(v) for k, v in data.items()},
-              "data": {k: records_hash(v) for k, v in data.items()}}
+              "data": {k: records_sha256(v) for k, v in data.items()}}
     combination = {"label": args.label, "tags": args.tags, "command": command, "rows": rows}
     store(Path(args.output), header, combination)
     print_table(f"{task.name}: {args.label}", rows)

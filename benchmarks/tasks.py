@@ -10,8 +10,6 @@ the chem tasks (:data:`CHEM_TASKS`), ``baselines_protein.py`` the protein ones
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,12 +126,3 @@ def load_task_data(task: Task, catalog: Any = None) -> TaskData:
     catalog = catalog or get_catalog()
     return TaskData(task, catalog.get("functions", task.function),
                     {split: load_split(task, split, catalog) for split in SPLITS})
-
-
-def records_hash(records: list[dict[str, Any]]) -> str:
-    """sha256 of the records' canonical JSON (identifies the exact data)."""
-    digest = hashlib.sha256()
-    for record in records:
-        digest.update(json.dumps(record, sort_keys=True).encode())
-        digest.update(b"\n")
-    return digest.hexdigest()

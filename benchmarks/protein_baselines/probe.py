@@ -28,13 +28,10 @@ def ridge_probe(data: TaskData, model: Any, batch_size: int = 8) -> tuple[list[f
     from tagregistry.evaluation.features import feature_layers
     from tagregistry.evaluation.run import baseline_predictions
 
-    if data.classification:
-        classes = len(data.spec.head.labels)
-        parts = {part: (data.splits[split], [int(y) for y in data.labels(split)])
-                 for part, split in PARTS.items()}
-    else:
-        classes = 0
-        parts = {part: (data.splits[split], data.labels(split)) for part, split in PARTS.items()}
+    classes = len(data.spec.head.labels) if data.classification else 0
+    target = int if classes else float
+    parts = {part: (data.splits[split], [target(y) for y in data.labels(split)])
+             for part, split in PARTS.items()}
     timings: dict[str, Any] = {}
     found = baseline_predictions(model, data.task.function, parts, ["ridge"], classes=classes,
                                  batch_size=batch_size, timings=timings)

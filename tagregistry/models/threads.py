@@ -86,10 +86,15 @@ def chosen_threads(current: int) -> int | None:
         return value
     if any(os.environ.get(name) for name in _STANDARD_ENVS):
         return None
+    return _idle_threads(current)
+
+
+def _idle_threads(ceiling: int) -> int | None:
+    """Rule 3: the idle cores, at most ``ceiling`` (``None`` where they cannot be sampled)."""
     busy = busy_cores_elsewhere()
     if busy is None:
         return None
-    return min(current, idle_cores(usable_cores(), busy))
+    return min(ceiling, idle_cores(usable_cores(), busy))
 
 
 def configure_cpu_threads() -> int:
@@ -119,10 +124,9 @@ def revisit_cpu_threads() -> int | None:
 
     if _ceiling is None or torch.get_num_threads() != _chosen:
         return None
-    busy = busy_cores_elsewhere()
-    if busy is None:
+    wanted = _idle_threads(_ceiling)
+    if wanted is None:
         return None
-    wanted = min(_ceiling, idle_cores(usable_cores(), busy))
     if wanted != torch.get_num_threads():
         logger.info("now using %d torch CPU thread(s) (set %s to choose)", wanted, THREADS_ENV)
         torch.set_num_threads(wanted)

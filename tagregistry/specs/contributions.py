@@ -147,7 +147,6 @@ class FunctionSpec(_Spec):
                              "must be non-empty")
         return self
 
-
     def _only_tag_only_slots(self, text: str) -> bool:
         """Whether ``text`` is tag-only slots and nothing else, in a text output's template."""
         trailing = [slot for _, slot in SLOT_PATTERN.findall(text)]

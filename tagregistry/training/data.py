@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import inspect
-import json
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tagregistry.errors import InputError, PluginError
+from tagregistry.hashing import update_with_records
 from tagregistry.safe_json import parse_json
 from tagregistry.training.recipe import DataSource, SplitConfig
 
@@ -214,9 +214,7 @@ def data_hash(splits: Splits) -> str:
     digest = hashlib.sha256()
     for name in ("train", "validation", "test"):
         digest.update(name.encode())
-        for record in getattr(splits, name):
-            digest.update(json.dumps(record, sort_keys=True, default=str).encode())
-            digest.update(b"\n")
+        update_with_records(digest, getattr(splits, name))
     return digest.hexdigest()
 
 
